@@ -1,0 +1,1 @@
+"""Baseline bidding policies for elecbay (installed as ``elecbay_agents``)."""

@@ -1,0 +1,1 @@
+"""Scenario files shipped with elecbay (installed as ``elecbay_configs``)."""

@@ -1,0 +1,320 @@
+"""The Python face of the double auction: checks, sorting, allocation of outputs.
+
+:func:`clear` clears one order book; :func:`clear_batch` clears E books at once from
+padded ``(E, N)`` arrays. Both run the same Numba kernel
+(:func:`elecbay_env.kernels.auction.clear_row`); a single book is a batch of one.
+
+Units: prices in currency per MWh, quantities in MW over the settlement period (all
+bids and offers of one call share one period, so MW and MWh are interchangeable up
+to the period length). Quantities are non-negative on both sides; a bid buys, an
+offer (ask) sells.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .kernels._jit import kernel
+from .kernels.auction import clear_markets, clear_markets_serial
+
+DEFAULT_PRICE_FLOOR = -500.0
+"""Currency per MWh. The EU single day-ahead coupling's harmonised minimum clearing price."""
+DEFAULT_PRICE_CAP = 4000.0
+"""Currency per MWh. The EU single day-ahead coupling's harmonised maximum (2022 value)."""
+
+PRICING_RULES = ("uniform", "pay_as_bid")
+_PARALLEL_MIN_MARKETS = 64
+
+Pricing = Literal["uniform", "pay_as_bid"]
+
+
+class ClearingResult(NamedTuple):
+    """Outcome of one call auction.
+
+    Attributes:
+        price: uniform clearing price (currency per MWh); NaN when nothing trades.
+            Under ``pay_as_bid`` it is still the k-price of the supporting interval,
+            the market's reference price.
+        volume: traded volume (MW), equal to ``bid_fill.sum()`` and ``ask_fill.sum()``
+            up to rounding.
+        bid_fill: (Nb,) MW bought by each bid, ``0 <= bid_fill <= bid_qty``.
+        ask_fill: (Na,) MW sold by each offer.
+        bid_price_paid: (Nb,) price each bid pays per MWh (the clearing price, or its
+            own price under ``pay_as_bid``); NaN where it fills nothing.
+        ask_price_received: (Na,) price each offer receives per MWh; NaN if unfilled.
+        price_lo, price_hi: the interval of prices that support the allocation
+            (NaN when nothing trades); ``price = lo + k * (hi - lo)``.
+    """
+
+    price: float
+    volume: float
+    bid_fill: NDArray[np.float64]
+    ask_fill: NDArray[np.float64]
+    bid_price_paid: NDArray[np.float64]
+    ask_price_received: NDArray[np.float64]
+    price_lo: float
+    price_hi: float
+
+
+class BatchClearingResult(NamedTuple):
+    """Outcome of E call auctions; fields as :class:`ClearingResult` with a leading E axis.
+
+    ``price``, ``volume``, ``price_lo``, ``price_hi``: (E,); ``bid_fill``,
+    ``bid_price_paid``: (E, Nb); ``ask_fill``, ``ask_price_received``: (E, Na).
+    Padded entries (index >= the row's order count) have fill 0 and NaN prices.
+    """
+
+    price: NDArray[np.float64]
+    volume: NDArray[np.float64]
+    bid_fill: NDArray[np.float64]
+    ask_fill: NDArray[np.float64]
+    bid_price_paid: NDArray[np.float64]
+    ask_price_received: NDArray[np.float64]
+    price_lo: NDArray[np.float64]
+    price_hi: NDArray[np.float64]
+
+
+@kernel
+def _scan_side(price, qty, n, price_floor, price_cap):
+    """First invalid real order of a padded (E, N) side: (row, col, code) or (-1, -1, 0).
+
+    Codes: 1 price not finite, 2 price outside [floor, cap], 3 quantity not finite
+    or negative.
+    """
+    for e in range(price.shape[0]):
+        for i in range(n[e]):
+            p = price[e, i]
+            q = qty[e, i]
+            if not np.isfinite(p):
+                return e, i, 1
+            if p < price_floor[e] or p > price_cap[e]:
+                return e, i, 2
+            if not (q >= 0.0 and q < np.inf):
+                return e, i, 3
+    return -1, -1, 0
+
+
+def _as_float_array(name: str, value: ArrayLike, ndim: int) -> NDArray[np.float64]:
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: expected an array of numbers ({exc})") from None
+    if arr.ndim != ndim:
+        shape = "(N,)" if ndim == 1 else "(E, N)"
+        raise ValueError(f"{name}: expected shape {shape}, got an array of shape {arr.shape}")
+    return arr
+
+
+def _check_rule(pricing: str) -> bool:
+    if pricing not in PRICING_RULES:
+        raise ValueError(f"pricing={pricing!r}: allowed values are {PRICING_RULES}")
+    return pricing == "pay_as_bid"
+
+
+def _check_k(k: NDArray[np.float64]) -> None:
+    if not np.all((k >= 0.0) & (k <= 1.0)):  # NaN fails too
+        bad = k[~((k >= 0.0) & (k <= 1.0))].flat[0]
+        raise ValueError(f"k={bad!r}: allowed range is [0, 1]")
+
+
+def _check_bounds(price_floor: NDArray[np.float64], price_cap: NDArray[np.float64]) -> None:
+    if not np.all(np.isfinite(price_floor)) or not np.all(np.isfinite(price_cap)):
+        raise ValueError("price_floor, price_cap: must be finite numbers")
+    if not np.all(price_floor < price_cap):
+        raise ValueError(
+            f"price_floor={price_floor.min()!r}, price_cap={price_cap.min()!r}: "
+            "price_floor must be below price_cap"
+        )
+
+
+def _raise_bad_order(side: str, row: int, col: int, code: int, batched: bool, value, lo, hi):
+    where = f"[{row}, {col}]" if batched else f"[{col}]"
+    if code == 1:
+        raise ValueError(f"{side}_price{where}={value!r}: prices must be finite (not NaN or inf)")
+    if code == 2:
+        raise ValueError(
+            f"{side}_price{where}={value!r}: allowed range is [price_floor, price_cap] = "
+            f"[{lo!r}, {hi!r}] currency per MWh"
+        )
+    raise ValueError(f"{side}_qty{where}={value!r}: allowed range is [0, inf) MW, finite")
+
+
+def _validate_side(side, price, qty, n, floor, cap, batched):
+    e, i, code = _scan_side(price, qty, n, floor, cap)
+    if code:
+        value = price[e, i] if code < 3 else qty[e, i]
+        _raise_bad_order(side, e, i, code, batched, float(value), float(floor[e]), float(cap[e]))
+
+
+def _sort_orders(price: NDArray[np.float64], n: NDArray[np.int64], descending: bool):
+    """Row-wise argsort, best price first, padded entries last."""
+    key = -price if descending else price.copy()
+    width = price.shape[1]
+    if np.any(n < width):
+        key[np.arange(width)[None, :] >= n[:, None]] = np.inf
+    return np.argsort(key, axis=1)
+
+
+def clear(
+    bid_price: ArrayLike,
+    bid_qty: ArrayLike,
+    ask_price: ArrayLike,
+    ask_qty: ArrayLike,
+    k: float = 0.5,
+    pricing: Pricing = "uniform",
+    price_floor: float = DEFAULT_PRICE_FLOOR,
+    price_cap: float = DEFAULT_PRICE_CAP,
+) -> ClearingResult:
+    """Clear one call auction (a batch of one through the batched kernel).
+
+    Args:
+        bid_price: (Nb,) the most each bid pays, currency per MWh.
+        bid_qty: (Nb,) MW each bid wants to buy, >= 0.
+        ask_price: (Na,) the least each offer accepts, currency per MWh.
+        ask_qty: (Na,) MW each offer sells, >= 0.
+        k: where the price sits in the interval of supporting prices, in [0, 1]:
+            0 the lowest (buyers' best), 1 the highest, 0.5 the k-double auction's
+            midpoint (default).
+        pricing: ``"uniform"`` (pay-as-clear, default) or ``"pay_as_bid"`` (each
+            filled order at its own price; same fills).
+        price_floor, price_cap: every order price must lie in ``[floor, cap]``
+            (currency per MWh; negative prices allowed).
+
+    Returns:
+        A :class:`ClearingResult`. Inputs are never modified.
+
+    Raises:
+        ValueError: naming the argument and its allowed range, for NaN or infinite
+            prices, prices outside the bounds, negative, NaN or infinite
+            quantities, mismatched lengths, ``k`` outside [0, 1] or an unknown rule.
+
+    Example:
+        >>> r = clear([30.0, 20.0], [1.0, 1.0], [10.0, 25.0], [1.0, 1.0])
+        >>> float(r.volume), float(r.price)
+        (1.0, 22.5)
+    """
+    bp = _as_float_array("bid_price", bid_price, 1)
+    bq = _as_float_array("bid_qty", bid_qty, 1)
+    ap = _as_float_array("ask_price", ask_price, 1)
+    aq = _as_float_array("ask_qty", ask_qty, 1)
+    if bp.shape != bq.shape:
+        raise ValueError(
+            f"bid_price, bid_qty: lengths differ ({bp.shape[0]} and {bq.shape[0]}); "
+            "give one quantity per price"
+        )
+    if ap.shape != aq.shape:
+        raise ValueError(
+            f"ask_price, ask_qty: lengths differ ({ap.shape[0]} and {aq.shape[0]}); "
+            "give one quantity per price"
+        )
+    r = clear_batch(
+        bp[None, :], bq[None, :], ap[None, :], aq[None, :], None, None,
+        k, pricing, price_floor, price_cap, _single=True,
+    )  # fmt: skip
+    return ClearingResult(
+        float(r.price[0]),
+        float(r.volume[0]),
+        r.bid_fill[0],
+        r.ask_fill[0],
+        r.bid_price_paid[0],
+        r.ask_price_received[0],
+        float(r.price_lo[0]),
+        float(r.price_hi[0]),
+    )
+
+
+def _per_market(name: str, value: ArrayLike, n_markets: int) -> NDArray[np.float64]:
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0:
+        return np.full(n_markets, float(arr))
+    if arr.shape != (n_markets,):
+        raise ValueError(f"{name}: expected a number or shape ({n_markets},), got {arr.shape}")
+    return arr
+
+
+def _counts(name: str, value: ArrayLike | None, n_markets: int, width: int) -> NDArray[np.int64]:
+    if value is None:
+        return np.full(n_markets, width, dtype=np.int64)
+    arr = np.asarray(value)
+    if arr.shape != (n_markets,) or not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"{name}: expected integers of shape ({n_markets},), got {arr.shape}")
+    if np.any((arr < 0) | (arr > width)):
+        raise ValueError(f"{name}: allowed range is [0, {width}] (the padded width)")
+    return arr.astype(np.int64, copy=False)
+
+
+def clear_batch(
+    bid_price: ArrayLike,
+    bid_qty: ArrayLike,
+    ask_price: ArrayLike,
+    ask_qty: ArrayLike,
+    n_bids: ArrayLike | None = None,
+    n_asks: ArrayLike | None = None,
+    k: ArrayLike = 0.5,
+    pricing: Pricing = "uniform",
+    price_floor: ArrayLike = DEFAULT_PRICE_FLOOR,
+    price_cap: ArrayLike = DEFAULT_PRICE_CAP,
+    *,
+    _single: bool = False,
+) -> BatchClearingResult:
+    """Clear E independent call auctions at once, in parallel over markets.
+
+    Args:
+        bid_price, bid_qty: (E, Nb) bids, padded; row ``e`` holds ``n_bids[e]`` real
+            bids in its first columns (the rest are ignored and may hold anything).
+        ask_price, ask_qty: (E, Na) offers, padded likewise.
+        n_bids, n_asks: (E,) integer order counts; ``None`` means every column.
+        k: a number or (E,) values in [0, 1].
+        pricing: ``"uniform"`` or ``"pay_as_bid"``, for every market.
+        price_floor, price_cap: numbers or (E,) bounds (currency per MWh).
+
+    Returns:
+        A :class:`BatchClearingResult`; row ``e`` equals ``clear`` on row ``e``'s
+        real orders.
+
+    Raises:
+        ValueError: as :func:`clear`, with the ``[row, column]`` of the bad entry.
+    """
+    pay_as_bid = _check_rule(pricing)
+    bp = _as_float_array("bid_price", bid_price, 2)
+    bq = _as_float_array("bid_qty", bid_qty, 2)
+    ap = _as_float_array("ask_price", ask_price, 2)
+    aq = _as_float_array("ask_qty", ask_qty, 2)
+    if bp.shape != bq.shape:
+        raise ValueError(f"bid_price, bid_qty: shapes differ ({bp.shape} and {bq.shape})")
+    if ap.shape != aq.shape:
+        raise ValueError(f"ask_price, ask_qty: shapes differ ({ap.shape} and {aq.shape})")
+    if bp.shape[0] != ap.shape[0]:
+        raise ValueError(
+            f"bid_price, ask_price: market counts differ ({bp.shape[0]} and {ap.shape[0]})"
+        )
+    n_markets = bp.shape[0]
+    kk = _per_market("k", k, n_markets)
+    _check_k(kk)
+    floor = _per_market("price_floor", price_floor, n_markets)
+    cap = _per_market("price_cap", price_cap, n_markets)
+    _check_bounds(floor, cap)
+    nb = _counts("n_bids", n_bids, n_markets, bp.shape[1])
+    na = _counts("n_asks", n_asks, n_markets, ap.shape[1])
+    _validate_side("bid", bp, bq, nb, floor, cap, not _single)
+    _validate_side("ask", ap, aq, na, floor, cap, not _single)
+
+    bid_order = _sort_orders(bp, nb, descending=True)
+    ask_order = _sort_orders(ap, na, descending=False)
+    price = np.empty(n_markets)
+    volume = np.empty(n_markets)
+    lo = np.empty(n_markets)
+    hi = np.empty(n_markets)
+    bid_fill = np.empty(bp.shape)
+    ask_fill = np.empty(ap.shape)
+    bid_paid = np.empty(bp.shape)
+    ask_paid = np.empty(ap.shape)
+    run = clear_markets if n_markets >= _PARALLEL_MIN_MARKETS else clear_markets_serial
+    run(
+        bp, bq, bid_order, nb, ap, aq, ask_order, na, kk, pay_as_bid, floor, cap,
+        price, volume, lo, hi, bid_fill, ask_fill, bid_paid, ask_paid,
+    )  # fmt: skip
+    return BatchClearingResult(price, volume, bid_fill, ask_fill, bid_paid, ask_paid, lo, hi)

@@ -1,0 +1,1 @@
+"""The PettingZoo environments over the batched engine."""

@@ -1,0 +1,1 @@
+"""Evaluation, tournaments and benchmarks (installed as ``elecbay_evaluate``)."""

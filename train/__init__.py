@@ -1,0 +1,1 @@
+"""Training with stable-baselines3 (installed as ``elecbay_train``)."""
