@@ -12,6 +12,7 @@ offer (ask) sells.
 
 from __future__ import annotations
 
+import math
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -151,10 +152,11 @@ def _validate_side(side, price, qty, n, floor, cap, batched):
 
 def _sort_orders(price: NDArray[np.float64], n: NDArray[np.int64], descending: bool):
     """Row-wise argsort, best price first, padded entries last."""
-    key = -price if descending else price.copy()
     width = price.shape[1]
-    if np.any(n < width):
-        key[np.arange(width)[None, :] >= n[:, None]] = np.inf
+    if np.all(n == width):
+        return np.argsort(-price if descending else price, axis=1)
+    key = -price if descending else price.copy()
+    key[np.arange(width)[None, :] >= n[:, None]] = np.inf
     return np.argsort(key, axis=1)
 
 
@@ -210,10 +212,19 @@ def clear(
             f"ask_price, ask_qty: lengths differ ({ap.shape[0]} and {aq.shape[0]}); "
             "give one quantity per price"
         )
-    r = clear_batch(
-        bp[None, :], bq[None, :], ap[None, :], aq[None, :], None, None,
-        k, pricing, price_floor, price_cap, _single=True,
-    )  # fmt: skip
+    if pricing not in PRICING_RULES:
+        raise ValueError(f"pricing={pricing!r}: allowed values are {PRICING_RULES}")
+    k = _scalar_in_unit_interval(k)
+    floor, cap = _scalar_bounds(price_floor, price_cap)
+    n_b = np.array([bp.shape[0]], dtype=np.int64)
+    n_a = np.array([ap.shape[0]], dtype=np.int64)
+    floor_a = np.array([floor])
+    cap_a = np.array([cap])
+    bp2, bq2, ap2, aq2 = bp[None, :], bq[None, :], ap[None, :], aq[None, :]
+    _validate_side("bid", bp2, bq2, n_b, floor_a, cap_a, False)
+    _validate_side("ask", ap2, aq2, n_a, floor_a, cap_a, False)
+    r = _run(bp2, bq2, np.argsort(-bp2, axis=1), n_b, ap2, aq2, np.argsort(ap2, axis=1), n_a,
+             np.array([k]), pricing == "pay_as_bid", floor_a, cap_a)  # fmt: skip
     return ClearingResult(
         float(r.price[0]),
         float(r.volume[0]),
@@ -224,6 +235,51 @@ def clear(
         float(r.price_lo[0]),
         float(r.price_hi[0]),
     )
+
+
+def _scalar_in_unit_interval(k: object) -> float:
+    try:
+        value = float(k)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"k={k!r}: allowed range is [0, 1]") from None
+    if not 0.0 <= value <= 1.0:  # NaN fails too
+        raise ValueError(f"k={k!r}: allowed range is [0, 1]")
+    return value
+
+
+def _scalar_bounds(price_floor: object, price_cap: object) -> tuple[float, float]:
+    try:
+        floor = float(price_floor)  # type: ignore[arg-type]
+        cap = float(price_cap)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError("price_floor, price_cap: must be finite numbers") from None
+    if not (math.isfinite(floor) and math.isfinite(cap)):
+        raise ValueError(
+            f"price_floor={floor!r}, price_cap={cap!r}: must be finite numbers (currency per MWh)"
+        )
+    if not floor < cap:
+        raise ValueError(
+            f"price_floor={floor!r}, price_cap={cap!r}: price_floor must be below price_cap"
+        )
+    return floor, cap
+
+
+def _run(bp, bq, bid_order, nb, ap, aq, ask_order, na, kk, pay_as_bid, floor, cap):
+    n_markets = bp.shape[0]
+    price = np.empty(n_markets)
+    volume = np.empty(n_markets)
+    lo = np.empty(n_markets)
+    hi = np.empty(n_markets)
+    bid_fill = np.empty(bp.shape)
+    ask_fill = np.empty(ap.shape)
+    bid_paid = np.empty(bp.shape)
+    ask_paid = np.empty(ap.shape)
+    run = clear_markets if n_markets >= _PARALLEL_MIN_MARKETS else clear_markets_serial
+    run(
+        bp, bq, bid_order, nb, ap, aq, ask_order, na, kk, pay_as_bid, floor, cap,
+        price, volume, lo, hi, bid_fill, ask_fill, bid_paid, ask_paid,
+    )  # fmt: skip
+    return BatchClearingResult(price, volume, bid_fill, ask_fill, bid_paid, ask_paid, lo, hi)
 
 
 def _per_market(name: str, value: ArrayLike, n_markets: int) -> NDArray[np.float64]:
@@ -257,8 +313,6 @@ def clear_batch(
     pricing: Pricing = "uniform",
     price_floor: ArrayLike = DEFAULT_PRICE_FLOOR,
     price_cap: ArrayLike = DEFAULT_PRICE_CAP,
-    *,
-    _single: bool = False,
 ) -> BatchClearingResult:
     """Clear E independent call auctions at once, in parallel over markets.
 
@@ -299,22 +353,9 @@ def clear_batch(
     _check_bounds(floor, cap)
     nb = _counts("n_bids", n_bids, n_markets, bp.shape[1])
     na = _counts("n_asks", n_asks, n_markets, ap.shape[1])
-    _validate_side("bid", bp, bq, nb, floor, cap, not _single)
-    _validate_side("ask", ap, aq, na, floor, cap, not _single)
+    _validate_side("bid", bp, bq, nb, floor, cap, True)
+    _validate_side("ask", ap, aq, na, floor, cap, True)
 
     bid_order = _sort_orders(bp, nb, descending=True)
     ask_order = _sort_orders(ap, na, descending=False)
-    price = np.empty(n_markets)
-    volume = np.empty(n_markets)
-    lo = np.empty(n_markets)
-    hi = np.empty(n_markets)
-    bid_fill = np.empty(bp.shape)
-    ask_fill = np.empty(ap.shape)
-    bid_paid = np.empty(bp.shape)
-    ask_paid = np.empty(ap.shape)
-    run = clear_markets if n_markets >= _PARALLEL_MIN_MARKETS else clear_markets_serial
-    run(
-        bp, bq, bid_order, nb, ap, aq, ask_order, na, kk, pay_as_bid, floor, cap,
-        price, volume, lo, hi, bid_fill, ask_fill, bid_paid, ask_paid,
-    )  # fmt: skip
-    return BatchClearingResult(price, volume, bid_fill, ask_fill, bid_paid, ask_paid, lo, hi)
+    return _run(bp, bq, bid_order, nb, ap, aq, ask_order, na, kk, pay_as_bid, floor, cap)

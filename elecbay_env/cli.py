@@ -57,7 +57,9 @@ def format_result(
     r: ClearingResult,
 ) -> str:
     """A text table of a cleared book: every order with its fill, then the summary."""
-    lines = [f"{'side':<5} {'who':<14} {'price':>9} {'qty MW':>9} {'filled MW':>10} {'trades at':>10}"]
+    lines = [
+        f"{'side':<5} {'who':<14} {'price':>9} {'qty MW':>9} {'filled MW':>10} {'trades at':>10}"
+    ]
     for side, who, price, qty, fill, paid in (
         ("bid", bid_who, bid_price, bid_qty, r.bid_fill, r.bid_price_paid),
         ("ask", ask_who, ask_price, ask_qty, r.ask_fill, r.ask_price_received),

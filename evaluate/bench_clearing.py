@@ -1,6 +1,6 @@
 """Benchmark of the call-auction clearing: ``clear`` against a sort and plain Python.
 
-Run ``python evaluate/bench_clearing.py`` (about a minute on two cores) or with
+Run ``python evaluate/bench_clearing.py`` (about 15 s on two cores) or with
 ``--quick`` for a smoke run (a few seconds). It prints:
 
 1. For books of N = 10 ... 100 000 orders per side (prices uniform on 0..200 rounded
@@ -16,7 +16,8 @@ Run ``python evaluate/bench_clearing.py`` (about a minute on two cores) or with
    times in a loop. Target: >= 300 000 markets/s at E = 16 384.
 
 ``--breakdown`` (default ``auto``: only for rows that miss the 3x target) times each
-stage of ``clear`` separately through the private helpers of ``elecbay_env.clearing``.
+stage of ``clear`` in place, in a copy of its body built from the private helpers of
+``elecbay_env.clearing``, and counts the minor page faults per call.
 ``--json PATH`` also writes every figure to PATH. The exit status is 0 unless the
 reference disagrees with ``clear`` (or, with ``--strict``, a target is missed).
 """
@@ -334,120 +335,139 @@ def print_single(rows) -> None:
 # --------------------------------------------------------------------------------------
 
 
+def _staged_clear(c, kern, bid_price, bid_qty, ask_price, ask_qty, marks: list[float]):
+    """The body of ``clear`` -> ``clear_batch`` (uniform, default k and bounds), step by
+    step, appending a ``perf_counter`` mark after each stage. Locals die on return, so
+    memory is allocated and freed as in a real call."""
+    clock = time.perf_counter
+    marks.append(clock())
+    bp = c._as_float_array("bid_price", bid_price, 1)
+    bq = c._as_float_array("bid_qty", bid_qty, 1)
+    ap = c._as_float_array("ask_price", ask_price, 1)
+    aq = c._as_float_array("ask_qty", ask_qty, 1)
+    bp = c._as_float_array("bid_price", bp[None, :], 2)
+    bq = c._as_float_array("bid_qty", bq[None, :], 2)
+    ap = c._as_float_array("ask_price", ap[None, :], 2)
+    aq = c._as_float_array("ask_qty", aq[None, :], 2)
+    marks.append(clock())
+    pay_as_bid = c._check_rule("uniform")
+    kk = c._per_market("k", 0.5, 1)
+    c._check_k(kk)
+    floor = c._per_market("price_floor", DEFAULT_PRICE_FLOOR, 1)
+    cap = c._per_market("price_cap", DEFAULT_PRICE_CAP, 1)
+    c._check_bounds(floor, cap)
+    nb = c._counts("n_bids", None, 1, bp.shape[1])
+    na = c._counts("n_asks", None, 1, ap.shape[1])
+    marks.append(clock())
+    c._validate_side("bid", bp, bq, nb, floor, cap, False)
+    c._validate_side("ask", ap, aq, na, floor, cap, False)
+    marks.append(clock())
+    bid_order = c._sort_orders(bp, nb, descending=True)
+    ask_order = c._sort_orders(ap, na, descending=False)
+    marks.append(clock())
+    price, volume, lo, hi = np.empty(1), np.empty(1), np.empty(1), np.empty(1)
+    bid_fill, bid_paid = np.empty(bp.shape), np.empty(bp.shape)
+    ask_fill, ask_paid = np.empty(ap.shape), np.empty(ap.shape)
+    marks.append(clock())
+    kern.clear_markets_serial(
+        bp, bq, bid_order, nb, ap, aq, ask_order, na, kk, pay_as_bid, floor, cap,
+        price, volume, lo, hi, bid_fill, ask_fill, bid_paid, ask_paid,
+    )  # fmt: skip
+    marks.append(clock())
+    r = c.BatchClearingResult(price, volume, bid_fill, ask_fill, bid_paid, ask_paid, lo, hi)
+    out = c.ClearingResult(
+        float(r.price[0]), float(r.volume[0]), r.bid_fill[0], r.ask_fill[0],
+        r.bid_price_paid[0], r.ask_price_received[0], float(r.price_lo[0]),
+        float(r.price_hi[0]),
+    )  # fmt: skip
+    marks.append(clock())
+    return out
+
+
+STAGES = (
+    "1 input arrays (_as_float_array x8)",
+    "2 scalar args (k, floor, cap, counts)",
+    "3 validation (_validate_side x2)",
+    "4 sort (_sort_orders x2)",
+    "5 output allocation (np.empty x8)",
+    "6 kernel (clear_markets_serial)",
+    "7 result tuples",
+)
+
+
+def _minor_faults() -> int:
+    try:
+        import resource
+    except ImportError:  # not on Unix
+        return 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def breakdown(n: int, budget_s: float) -> dict[str, float]:
     """Median seconds of each stage of ``clear`` on a random book of ``n`` per side.
 
-    Mirrors the body of ``clear``/``clear_batch`` step by step; raises ``ImportError``
-    or ``AttributeError`` if those private helpers have changed.
+    Stages are timed in place (perf_counter marks inside one run of ``clear``'s body,
+    rebuilt from the private helpers of ``elecbay_env.clearing``), so they add up to
+    the call and include cache and page-fault effects; a few pieces are also timed
+    alone. Raises ``ImportError``/``AttributeError``/``TypeError`` if those helpers
+    have changed.
     """
     from elecbay_env import clearing as c
     from elecbay_env.kernels import auction as kern
 
     rng = np.random.default_rng(n)
-    bp1, bq1, ap1, aq1 = random_book(rng, n)
-    bp, bq, ap, aq = bp1[None, :], bq1[None, :], ap1[None, :], aq1[None, :]
-    kk = np.full(1, 0.5)
-    floor = np.full(1, DEFAULT_PRICE_FLOOR)
-    cap = np.full(1, DEFAULT_PRICE_CAP)
+    bp, bq, ap, aq = random_book(rng, n)
+    ref = clear(bp, bq, ap, aq)
+    marks: list[float] = []
+    got = _staged_clear(c, kern, bp, bq, ap, aq, marks)
+    if not (got.volume == ref.volume and got.price == ref.price):
+        raise TypeError("the staged copy of clear() no longer matches clear()")
+
+    per_stage: list[list[float]] = [[] for _ in STAGES]
+    totals: list[float] = []
+    start = time.perf_counter()
+    while len(totals) < 5 or (time.perf_counter() - start < budget_s and len(totals) < 20_000):
+        marks.clear()
+        _staged_clear(c, kern, bp, bq, ap, aq, marks)
+        for s in range(len(STAGES)):
+            per_stage[s].append(marks[s + 1] - marks[s])
+        totals.append(marks[-1] - marks[0])
+    parts = {"clear() total": median_time(partial(clear, bp, bq, ap, aq), budget_s=budget_s)[0]}
+    parts["staged copy, total"] = statistics.median(totals)
+    for name, samples in zip(STAGES, per_stage, strict=True):
+        parts[name] = statistics.median(samples)
+
+    # Pieces alone, for comparison.
     nb = np.full(1, n, dtype=np.int64)
-    na = np.full(1, n, dtype=np.int64)
-    bid_order = c._sort_orders(bp, nb, descending=True)
-    ask_order = c._sort_orders(ap, na, descending=False)
-    outs = [np.empty(1) for _ in range(4)] + [np.empty(bp.shape) for _ in range(4)]
+    bid_order = c._sort_orders(bp[None, :], nb, descending=True)
+    ask_order = c._sort_orders(ap[None, :], nb, descending=False)
     work = np.empty((4, n))
 
-    def arrays():
-        for x in (bp1, bq1, ap1, aq1):
-            c._as_float_array("x", x, 1)
-        for x in (bp, bq, ap, aq):
-            c._as_float_array("x", x, 2)
-
-    def scalars():
-        c._check_rule("uniform")
-        k2 = c._per_market("k", 0.5, 1)
-        c._check_k(k2)
-        f2 = c._per_market("price_floor", DEFAULT_PRICE_FLOOR, 1)
-        c2 = c._per_market("price_cap", DEFAULT_PRICE_CAP, 1)
-        c._check_bounds(f2, c2)
-        c._counts("n_bids", None, 1, n)
-        c._counts("n_asks", None, 1, n)
-
-    def validate():
-        c._validate_side("bid", bp, bq, nb, floor, cap, False)
-        c._validate_side("ask", ap, aq, na, floor, cap, False)
-
-    def sort_full():
-        c._sort_orders(bp, nb, descending=True)
-        c._sort_orders(ap, na, descending=False)
-
-    def sort_keys():  # the key copies and the padding test, without the argsort
-        key_b, key_a = -bp, ap.copy()
-        return key_b, key_a, np.any(nb < n), np.any(na < n)
-
-    def sort_bare():  # the argsort alone, 2-D axis=1 as in _sort_orders
-        np.argsort(bp, axis=1)
-        np.argsort(ap, axis=1)
-
-    def alloc():
-        for _ in range(4):
-            np.empty(1)
-        for _ in range(4):
-            np.empty(bp.shape)
-
-    def run_kernel():
-        kern.clear_markets_serial(
-            bp, bq, bid_order, nb, ap, aq, ask_order, na, kk, False, floor, cap, *outs
-        )
-
     def levels():
-        kern._levels(bp1, bq1, bid_order[0], n, work[0], work[1])
-        kern._levels(ap1, aq1, ask_order[0], n, work[2], work[3])
+        kern._levels(bp, bq, bid_order[0], n, work[0], work[1])
+        kern._levels(ap, aq, ask_order[0], n, work[2], work[3])
 
-    def row_kernel():
-        kern.clear_row(
-            bp1, bq1, bid_order[0], n, ap1, aq1, ask_order[0], n, 0.5, False,
-            DEFAULT_PRICE_FLOOR, DEFAULT_PRICE_CAP, outs[4][0], outs[5][0], outs[6][0],
-            outs[7][0], work,
-        )  # fmt: skip
-
-    r = clear_batch(bp, bq, ap, aq)
-
-    def wrap():
-        c.BatchClearingResult(*outs)
-        c.ClearingResult(
-            float(r.price[0]), float(r.volume[0]), r.bid_fill[0], r.ask_fill[0],
-            r.bid_price_paid[0], r.ask_price_received[0], float(r.price_lo[0]),
-            float(r.price_hi[0]),
-        )  # fmt: skip
-
-    stages = {
-        "clear() total": lambda: clear(bp1, bq1, ap1, aq1),
-        "1 input arrays (_as_float_array x8)": arrays,
-        "2 scalar args (k, floor, cap, counts)": scalars,
-        "3 validation (_validate_side x2)": validate,
-        "4 sort (_sort_orders x2)": sort_full,
-        "  4a key copy + padding test": sort_keys,
-        "  4b argsort (2-D, axis=1) x2": sort_bare,
-        "5 output allocation (np.empty x8)": alloc,
-        "6 kernel (clear_markets_serial)": run_kernel,
-        "  6a clear_row called directly": row_kernel,
-        "  6b _levels x2 (gather + aggregate)": levels,
-        "7 result tuples": wrap,
-    }
-    for fn in stages.values():
-        fn()  # warm-up (compile)
-    return {name: median_time(fn, budget_s=budget_s)[0] for name, fn in stages.items()}
+    levels()
+    parts["  alone: np.argsort x2 (the baseline)"] = median_time(
+        partial(_argsort_sides, bp, ap), budget_s=budget_s
+    )[0]
+    parts["  alone: _levels x2 (kernel's gather pass)"] = median_time(levels, budget_s=budget_s)[0]
+    before = _minor_faults()
+    for _ in range(20):
+        clear(bp, bq, ap, aq)
+    parts["minor page faults per clear() call"] = (_minor_faults() - before) / 20
+    return parts
 
 
 def print_breakdown(n: int, parts: dict[str, float]) -> None:
-    total = parts["clear() total"]
-    top = sum(v for name, v in parts.items() if name[0].isdigit())
-    print(f"-- breakdown of clear() at N={n:,} (each stage timed alone, median) --")
+    total = parts["staged copy, total"]
+    print(f"-- breakdown of clear() at N={n:,} (stages timed in place, medians) --")
     for name, v in parts.items():
-        share = f"{100 * v / total:5.1f}%" if name != "clear() total" else "100.0%"
-        print(f"   {name:<40} {_fmt_time(v):>10}  {share}")
-    rest = total - top
-    print(f"   {'unaccounted (call overhead, caches)':<40} {_fmt_time(rest):>10}")
+        if name.startswith("minor"):
+            print(f"   {name:<44} {v:>10.0f}")
+        else:
+            share = f"{100 * v / total:5.1f}%" if name[0].isdigit() else ""
+            print(f"   {name:<44} {_fmt_time(v):>10}  {share}")
 
 
 # --------------------------------------------------------------------------------------

@@ -82,6 +82,16 @@ def _marginal_level(lvl_cum, m, volume):
 
 
 @kernel
+def _reset_outputs(bid_fill, bid_paid, ask_fill, ask_paid):
+    for i in range(bid_fill.shape[0]):
+        bid_fill[i] = 0.0
+        bid_paid[i] = np.nan
+    for i in range(ask_fill.shape[0]):
+        ask_fill[i] = 0.0
+        ask_paid[i] = np.nan
+
+
+@kernel
 def clear_row(
     bid_price,
     bid_qty,
@@ -99,7 +109,6 @@ def clear_row(
     ask_fill,
     bid_paid,
     ask_paid,
-    work,
 ):
     """Clear one market. Writes fills and per-order prices; returns the summary.
 
@@ -112,24 +121,17 @@ def clear_row(
         price_floor, price_cap: bounds of every price (currency per MWh).
         bid_fill, ask_fill: (Nb,), (Na,) out: filled MW, >= 0.
         bid_paid, ask_paid: (Nb,), (Na,) out: price each order trades at, NaN
-            where it fills nothing.
-        work: (4, max(Nb, Na)) scratch.
+            where it fills nothing. The four outputs double as scratch for the
+            price levels until the fills are written.
 
     Returns:
         (price, volume, lo, hi): the clearing price (NaN if no trade), the traded
         volume (MW), and the supporting interval (NaN if no trade).
     """
-    for i in range(bid_fill.shape[0]):
-        bid_fill[i] = 0.0
-        bid_paid[i] = np.nan
-    for i in range(ask_fill.shape[0]):
-        ask_fill[i] = 0.0
-        ask_paid[i] = np.nan
-
-    b_lvl_p = work[0]
-    b_lvl_c = work[1]
-    a_lvl_p = work[2]
-    a_lvl_c = work[3]
+    b_lvl_p = bid_paid
+    b_lvl_c = bid_fill
+    a_lvl_p = ask_paid
+    a_lvl_c = ask_fill
     mb = _levels(bid_price, bid_qty, bid_order, n_bids, b_lvl_p, b_lvl_c)
     ma = _levels(ask_price, ask_qty, ask_order, n_asks, a_lvl_p, a_lvl_c)
 
@@ -151,6 +153,7 @@ def clear_row(
             i += 1
             j += 1
     if volume <= ATOL:
+        _reset_outputs(bid_fill, bid_paid, ask_fill, ask_paid)
         return np.nan, 0.0, np.nan, np.nan
 
     kb = _marginal_level(b_lvl_c, mb, volume)
@@ -192,6 +195,7 @@ def clear_row(
     price = lo + k * (hi - lo)
     price = min(max(price, price_floor), price_cap)
 
+    _reset_outputs(bid_fill, bid_paid, ask_fill, ask_paid)
     for t in range(n_bids):
         q = bid_qty[t]
         if q <= 0.0:
@@ -246,9 +250,7 @@ def _clear_markets(
     (E,). ``bid_order``/``ask_order`` hold each row's indices by best price first.
     """
     n_markets = bid_price.shape[0]
-    width = max(bid_price.shape[1], ask_price.shape[1])
     for e in prange(n_markets):
-        work = np.empty((4, width))
         p, v, a, b = clear_row(
             bid_price[e],
             bid_qty[e],
@@ -266,7 +268,6 @@ def _clear_markets(
             ask_fill[e],
             bid_paid[e],
             ask_paid[e],
-            work,
         )
         price[e] = p
         volume[e] = v

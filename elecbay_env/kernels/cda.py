@@ -18,20 +18,24 @@ the kernels fill them in place and never validate anything:
 
 * ``orders_f``: (C, 3) float64, one row per order id ``0 .. counters[0] - 1``:
   ``[price (currency per MWh), submitted qty (MW), open qty (MW)]``. The open qty is
-  what still rests (status resting), 0 (filled) or what was withdrawn (cancelled).
+  what still rests (status ``RESTING``), 0 (``FILLED``) or what was withdrawn
+  (``CANCELLED``).
 * ``orders_i``: (C, 3) int64, per order id: ``[side (+1 bid, -1 ask), owner, status]``.
-* ``book_key``, ``book_id``: (2, B) float64 / int64; row 0 the bids, row 1 the asks,
-  of which the first ``counters[2]`` / ``counters[3]`` entries are in use. Keys are
-  the price for bids and minus the price for asks, sorted ascending, so each side's
-  BEST order is its LAST entry; at equal keys later orders come first (time priority
-  counts from the end). Matching pops from the end; inserting near the best price
-  shifts only the few orders between it and the end.
+* ``heap_key``, ``heap_id``: (2, B) float64 / int64, one binary min-heap per side
+  (row 0 the bids, row 1 the asks) over ``(key, order id)``, with key = minus the
+  price for bids and the price for asks: the root is the side's best order (best
+  price, then earliest). ``counters[2 + s]`` entries of row ``s`` are in use.
+  Cancelled and filled orders are dropped lazily (an entry is live while its order
+  is ``RESTING``), but the root is always live, and a side is compacted when dead
+  entries outnumber live ones, so every operation is O(log B) amortised whatever
+  the depth of the book.
 * ``trades_i``: (T, 3) int64 ``[buy order id, sell order id, aggressor side]``;
   ``trades_f``: (T, 2) float64 ``[price (currency per MWh), qty (MW)]``. Row ``t`` is
   the trade with sequence number ``t``.
-* ``counters``: (4,) int64 ``[orders so far, trades so far, resting bids, resting asks]``.
+* ``counters``: (6,) int64 ``[orders so far, trades so far, heap entries of the bid
+  side, of the ask side, resting bids, resting asks]``.
 
-The caller sizes ``orders_*`` for every order id an event batch can create; the book
+The caller sizes ``orders_*`` for every order id an event batch can create; the heap
 and trade arrays grow inside the kernel (doubling), which returns the current arrays.
 """
 
@@ -64,54 +68,97 @@ CANCELLED = 2
 # Columns of the state arrays.
 _PRICE, _QTY, _OPEN = 0, 1, 2
 _SIDE, _OWNER, _STATUS = 0, 1, 2
-_N_ORDERS, _N_TRADES, _N_BOOK = 0, 1, 2
+_N_ORDERS, _N_TRADES, _N_HEAP, _N_LIVE = 0, 1, 2, 4
 # Event columns.
 _EV_KIND, _EV_SIDE, _EV_OWNER, _EV_TARGET = 0, 1, 2, 3
 _EV_PRICE, _EV_QTY = 0, 1
+_COMPACT_SLACK = 32
+"""A side is compacted when its heap holds more than 2 * live + this many entries."""
 
 
 @kernel
-def _bisect_left(keys, n, key):
-    """First position in sorted ``keys[:n]`` whose key is ``>= key``."""
-    lo = 0
-    hi = n
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if keys[mid] < key:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+def _before(keys, ids, i, j):
+    """Whether heap entry ``i`` has priority over entry ``j``: lower key, then lower id."""
+    return keys[i] < keys[j] or (keys[i] == keys[j] and ids[i] < ids[j])
 
 
 @kernel
-def _find(keys, ids, n, key, oid):
-    """Position of order ``oid`` (book key ``key``) in one book side, or -1.
-
-    Within a run of equal keys the ids descend, so ``(key, -id)`` is sorted and one
-    binary search finds the order.
-    """
-    lo = _bisect_left(keys, n, key)
-    hi = n
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if keys[mid] == key and ids[mid] > oid:
-            lo = mid + 1
-        else:
-            hi = mid
-    if lo < n and keys[lo] == key and ids[lo] == oid:
-        return lo
-    return -1
+def _swap(keys, ids, i, j):
+    k = keys[i]
+    keys[i] = keys[j]
+    keys[j] = k
+    t = ids[i]
+    ids[i] = ids[j]
+    ids[j] = t
 
 
 @kernel
-def _grow_book(book_key, book_id):
-    """Copies of the (2, B) book arrays with twice the width."""
-    width = book_key.shape[1]
+def _sift_up(keys, ids, i):
+    while i > 0:
+        parent = (i - 1) >> 1
+        if not _before(keys, ids, i, parent):
+            break
+        _swap(keys, ids, i, parent)
+        i = parent
+
+
+@kernel
+def _sift_down(keys, ids, n, i):
+    while True:
+        best = i
+        left = 2 * i + 1
+        right = left + 1
+        if left < n and _before(keys, ids, left, best):
+            best = left
+        if right < n and _before(keys, ids, right, best):
+            best = right
+        if best == i:
+            return
+        _swap(keys, ids, i, best)
+        i = best
+
+
+@kernel
+def _pop_root(keys, ids, n):
+    """Remove the root of a heap of ``n`` entries; returns the new size."""
+    n -= 1
+    if n > 0:
+        keys[0] = keys[n]
+        ids[0] = ids[n]
+        _sift_down(keys, ids, n, 0)
+    return n
+
+
+@kernel
+def _settle(s, orders_i, heap_key, heap_id, counters):
+    """Restore side ``s``'s invariants: drop dead roots, compact if mostly dead."""
+    keys = heap_key[s]
+    ids = heap_id[s]
+    n = counters[_N_HEAP + s]
+    while n > 0 and orders_i[ids[0], _STATUS] != RESTING:
+        n = _pop_root(keys, ids, n)
+    live = counters[_N_LIVE + s]
+    if n > 2 * live + _COMPACT_SLACK:
+        m = 0
+        for j in range(n):
+            if orders_i[ids[j], _STATUS] == RESTING:
+                keys[m] = keys[j]
+                ids[m] = ids[j]
+                m += 1
+        n = m
+        for j in range(n // 2 - 1, -1, -1):
+            _sift_down(keys, ids, n, j)
+    counters[_N_HEAP + s] = n
+
+
+@kernel
+def _grow_heaps(heap_key, heap_id):
+    """Copies of the (2, B) heap arrays with twice the width."""
+    width = heap_key.shape[1]
     new_key = np.empty((2, 2 * width), dtype=np.float64)
     new_id = np.empty((2, 2 * width), dtype=np.int64)
-    new_key[:, :width] = book_key
-    new_id[:, :width] = book_id
+    new_key[:, :width] = heap_key
+    new_id[:, :width] = heap_id
     return new_key, new_id
 
 
@@ -128,7 +175,7 @@ def _grow_trades(trades_i, trades_f):
 
 @kernel
 def submit_order(
-    side, price, qty, owner, orders_f, orders_i, book_key, book_id, trades_i, trades_f, counters
+    side, price, qty, owner, orders_f, orders_i, heap_key, heap_id, trades_i, trades_f, counters
 ):
     """Enter one order: match it against the opposite side, rest any remainder.
 
@@ -137,12 +184,12 @@ def submit_order(
         price: limit price, currency per MWh.
         qty: MW, > 0.
         owner: any integer label, stored with the order.
-        orders_f, orders_i, book_key, book_id, trades_i, trades_f, counters: the
+        orders_f, orders_i, heap_key, heap_id, trades_i, trades_f, counters: the
             state (module docstring); ``orders_*`` must have a free row.
 
     Returns:
-        ``(order_id, book_key, book_id, trades_i, trades_f)``: the new order's id and
-        the (possibly grown) book and trade arrays.
+        ``(order_id, heap_key, heap_id, trades_i, trades_f)``: the new order's id and
+        the (possibly grown) heap and trade arrays.
     """
     oid = counters[_N_ORDERS]
     counters[_N_ORDERS] = oid + 1
@@ -156,10 +203,12 @@ def submit_order(
     opp = 1 - own
     rem = qty
     tol = max(RTOL * qty, ATOL)
-    n_opp = counters[_N_BOOK + opp]
-    while n_opp > 0:
-        rid = book_id[opp, n_opp - 1]
-        rprice = orders_f[rid, _PRICE]
+    opp_keys = heap_key[opp]
+    opp_ids = heap_id[opp]
+    while counters[_N_HEAP + opp] > 0:
+        # The root is live (invariant): the best opposite order.
+        rid = opp_ids[0]
+        rprice = opp_keys[0] if is_bid else -opp_keys[0]
         if (is_bid and price < rprice) or (not is_bid and price > rprice):
             break
         ropen = orders_f[rid, _OPEN]
@@ -182,63 +231,78 @@ def submit_order(
         if ropen <= max(RTOL * orders_f[rid, _QTY], ATOL):
             orders_f[rid, _OPEN] = 0.0
             orders_i[rid, _STATUS] = FILLED
-            n_opp -= 1
+            counters[_N_LIVE + opp] -= 1
+            counters[_N_HEAP + opp] = _pop_root(opp_keys, opp_ids, counters[_N_HEAP + opp])
+            _settle(opp, orders_i, heap_key, heap_id, counters)
         else:
             orders_f[rid, _OPEN] = ropen
         if rem <= tol:
             rem = 0.0
             break
-    counters[_N_BOOK + opp] = n_opp
 
     if rem > 0.0:
-        n_own = counters[_N_BOOK + own]
-        if n_own == book_key.shape[1]:
-            book_key, book_id = _grow_book(book_key, book_id)
-        key = price if is_bid else -price
-        keys = book_key[own]
-        ids = book_id[own]
-        pos = _bisect_left(keys, n_own, key)
-        for j in range(n_own, pos, -1):
-            keys[j] = keys[j - 1]
-            ids[j] = ids[j - 1]
-        keys[pos] = key
-        ids[pos] = oid
-        counters[_N_BOOK + own] = n_own + 1
+        n = counters[_N_HEAP + own]
+        if n == heap_key.shape[1]:
+            heap_key, heap_id = _grow_heaps(heap_key, heap_id)
+        keys = heap_key[own]
+        ids = heap_id[own]
+        keys[n] = -price if is_bid else price
+        ids[n] = oid
+        _sift_up(keys, ids, n)
+        counters[_N_HEAP + own] = n + 1
+        counters[_N_LIVE + own] += 1
         orders_f[oid, _OPEN] = rem
         orders_i[oid, _STATUS] = RESTING
     else:
         orders_f[oid, _OPEN] = 0.0
         orders_i[oid, _STATUS] = FILLED
-    return oid, book_key, book_id, trades_i, trades_f
+    return oid, heap_key, heap_id, trades_i, trades_f
 
 
 @kernel
-def cancel_order(oid, orders_f, orders_i, book_key, book_id, counters):
+def cancel_order(oid, orders_i, heap_key, heap_id, counters):
     """Withdraw resting order ``oid``; False (and no change) if it is not resting.
 
     Ids that were never issued, filled orders and cancelled orders all give False.
+    The order's open quantity stays in ``orders_f`` as the withdrawn quantity.
     """
     if oid < 0 or oid >= counters[_N_ORDERS] or orders_i[oid, _STATUS] != RESTING:
         return False
     s = 0 if orders_i[oid, _SIDE] == BID else 1
-    key = orders_f[oid, _PRICE] if s == 0 else -orders_f[oid, _PRICE]
-    n = counters[_N_BOOK + s]
-    keys = book_key[s]
-    ids = book_id[s]
-    pos = _find(keys, ids, n, key, oid)
-    if pos < 0:  # unreachable while the state is consistent
-        return False
-    for j in range(pos, n - 1):
-        keys[j] = keys[j + 1]
-        ids[j] = ids[j + 1]
-    counters[_N_BOOK + s] = n - 1
     orders_i[oid, _STATUS] = CANCELLED
+    counters[_N_LIVE + s] -= 1
+    _settle(s, orders_i, heap_key, heap_id, counters)
     return True
 
 
 @kernel
+def book_order(orders_i, heap_key, heap_id, counters, s):
+    """Order ids resting on side ``s`` (0 bids, 1 asks), best first: (M,) int64."""
+    n = counters[_N_HEAP + s]
+    keys = heap_key[s]
+    ids = heap_id[s]
+    m = 0
+    live_keys = np.empty(n, dtype=np.float64)
+    live_ids = np.empty(n, dtype=np.int64)
+    for j in range(n):
+        if orders_i[ids[j], _STATUS] == RESTING:
+            live_keys[m] = keys[j]
+            live_ids[m] = ids[j]
+            m += 1
+    # Heap sort of the live entries: pop the root m times.
+    for j in range(m // 2 - 1, -1, -1):
+        _sift_down(live_keys, live_ids, m, j)
+    out = np.empty(m, dtype=np.int64)
+    size = m
+    for j in range(m):
+        out[j] = live_ids[0]
+        size = _pop_root(live_keys, live_ids, size)
+    return out
+
+
+@kernel
 def process_events(
-    ev_i, ev_f, orders_f, orders_i, book_key, book_id, trades_i, trades_f, counters, result
+    ev_i, ev_f, orders_f, orders_i, heap_key, heap_id, trades_i, trades_f, counters, result
 ):
     """Apply a sequence of order events to the book, in order.
 
@@ -247,34 +311,34 @@ def process_events(
             a submit ignores the target, a cancel everything but the target.
         ev_f: (N, 2) float64 ``[price (currency per MWh), qty (MW)]``; read for
             submits only.
-        orders_f, orders_i, book_key, book_id, trades_i, trades_f, counters: the
+        orders_f, orders_i, heap_key, heap_id, trades_i, trades_f, counters: the
             state (module docstring); ``orders_*`` must have a free row for every
             submit.
         result: (N,) int64 out: the new order id of each submit; 1 for a cancel that
             withdrew an order, 0 for one that found no resting order.
 
     Returns:
-        ``(book_key, book_id, trades_i, trades_f)``, the current (possibly grown)
+        ``(heap_key, heap_id, trades_i, trades_f)``, the current (possibly grown)
         arrays. The trades of this call are rows ``counters[1]`` before the call up
         to ``counters[1]`` after it.
     """
     for e in range(ev_i.shape[0]):
         if ev_i[e, _EV_KIND] == SUBMIT:
-            oid, book_key, book_id, trades_i, trades_f = submit_order(
+            oid, heap_key, heap_id, trades_i, trades_f = submit_order(
                 ev_i[e, _EV_SIDE],
                 ev_f[e, _EV_PRICE],
                 ev_f[e, _EV_QTY],
                 ev_i[e, _EV_OWNER],
                 orders_f,
                 orders_i,
-                book_key,
-                book_id,
+                heap_key,
+                heap_id,
                 trades_i,
                 trades_f,
                 counters,
             )
             result[e] = oid
         else:
-            done = cancel_order(ev_i[e, _EV_TARGET], orders_f, orders_i, book_key, book_id, counters)
+            done = cancel_order(ev_i[e, _EV_TARGET], orders_i, heap_key, heap_id, counters)
             result[e] = 1 if done else 0
-    return book_key, book_id, trades_i, trades_f
+    return heap_key, heap_id, trades_i, trades_f

@@ -1,0 +1,85 @@
+"""Stage 3: physical delivery, one meter interval at a time, within every limit.
+
+Levels are net injection in MW (generation and discharge positive, consumption and
+charging negative), held for one meter interval. Rules, in words:
+
+* **Thermal commitment** (decided at the start of the period): a unit runs when its
+  forward position is at least half its minimum stable output, and it may start only
+  after ``min_off_periods`` off and stop only after ``min_run_periods`` on; a running
+  unit that must stay on runs at least at minimum stable output. A unit in a forced
+  outage is off. On start-up it synchronises at minimum stable output in the first
+  interval (the one step exempt from the ramp limit), then ramps; a stopping unit
+  ramps down to zero. A trip drops output to zero at once.
+* **Renewables** produce ``min(available, position + instruction)``: surplus beyond the
+  contract is curtailed by the plant itself, a shortfall of wind or sun is imbalance.
+* **Storage** follows ``position + instruction`` within its power and its state of
+  charge (one-way efficiencies ``sqrt(round trip)``).
+* **Consumers** draw their realised load; an instruction shifts it by at most the
+  procured flexible reserve.
+"""
+
+from __future__ import annotations
+
+from ._jit import kernel
+
+
+@kernel
+def commit_thermal(
+    on, run_periods, off_periods, in_outage, position_mw, min_stable_mw, cap_mw, min_run, min_off
+):
+    """Commitment of one thermal unit for the period.
+
+    Returns:
+        (committed, starting, schedule_mw): whether it runs, whether that is a
+        start-up (start-up cost), and the MW it aims to deliver.
+    """
+    if in_outage:
+        return 0, 0, 0.0
+    want = position_mw > 0.0 and position_mw >= 0.5 * min_stable_mw
+    if on:
+        if not want and run_periods >= min_run:
+            return 0, 0, 0.0
+        return 1, 0, min(max(position_mw, min_stable_mw), cap_mw)
+    if want and off_periods >= min_off:
+        return 1, 1, min(max(position_mw, min_stable_mw), cap_mw)
+    return 0, 0, 0.0
+
+
+@kernel
+def thermal_level(prev_mw, target_mw, committed, tripped, min_stable_mw, cap_mw, ramp_step_mw):
+    """Thermal output for the next interval (MW) from the previous one."""
+    if tripped:
+        return 0.0
+    if not committed:
+        return max(prev_mw - ramp_step_mw, 0.0)
+    base = prev_mw if prev_mw >= min_stable_mw else min_stable_mw
+    level = min(max(target_mw, base - ramp_step_mw), base + ramp_step_mw)
+    return min(max(level, min_stable_mw), cap_mw)
+
+
+@kernel
+def renewable_level(target_mw, available_mw):
+    """Renewable output: the target, within [0, available]."""
+    return min(max(target_mw, 0.0), available_mw)
+
+
+@kernel
+def storage_level(target_mw, power_mw, soc_mwh, soc_min_mwh, soc_max_mwh, eff_c, eff_d, meter_h):
+    """Storage net injection within power and the energy it holds or can take (MW)."""
+    max_dis = min(power_mw, max(soc_mwh - soc_min_mwh, 0.0) * eff_d / meter_h)
+    max_chg = min(power_mw, max(soc_max_mwh - soc_mwh, 0.0) / (eff_c * meter_h))
+    return min(max(target_mw, -max_chg), max_dis)
+
+
+@kernel
+def storage_soc_after(level_mw, soc_mwh, eff_c, eff_d, meter_h):
+    """State of charge (MWh) after an interval at ``level_mw``."""
+    if level_mw >= 0.0:
+        return soc_mwh - level_mw * meter_h / eff_d
+    return soc_mwh - level_mw * meter_h * eff_c
+
+
+@kernel
+def consumer_level(load_mw, instruction_mw):
+    """Consumer net injection: minus its load, shifted by an instruction (<= 0)."""
+    return min(-load_mw + instruction_mw, 0.0)

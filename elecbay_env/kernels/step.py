@@ -1,0 +1,412 @@
+"""One settlement period for E markets: every stage, in order, parallel over markets.
+
+Stages (DESIGN section 3, steps 3-9): 1 forward clearing (:mod:`.auction`), 2 reserve
+procurement (:mod:`.reserve`), 3 delivery and meter reads (:mod:`.delivery`),
+4 activation against the net imbalance and the imbalance price (:mod:`.balancing`),
+5 settlement and 6 rewards (ledger components in :mod:`.ledger_codes`).
+
+``P``, ``S``, ``O``, ``D``, ``R`` are named tuples of arrays (params, state, orders,
+draws, results) built by :mod:`elecbay_env.period`; every array has the batch axis E
+first. The kernel writes ``S`` (the state moves on one period) and ``R``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import ledger_codes as L
+from ._jit import kernel, parallel_kernel, prange
+from .auction import clear_row, sort_row
+from .balancing import imbalance_price, party_price
+from .delivery import (
+    commit_thermal,
+    consumer_level,
+    renewable_level,
+    storage_level,
+    storage_soc_after,
+    thermal_level,
+)
+from .kinds import BROKER, CONSUMER, SOLAR, STORAGE, THERMAL, WIND
+from .reserve import DOWN, UP, activate, headroom, procure
+
+
+@kernel
+def _clear_forward(P, S, O, R, e, period_h):
+    """Stage 1: build the book from every row's step curve and clear it."""
+    n_rows, n_steps = O.step_price.shape[1], O.step_price.shape[2]
+    width = n_rows * n_steps
+    bid_p = np.empty(width)
+    bid_q = np.empty(width)
+    bid_src = np.empty(width, np.int64)
+    ask_p = np.empty(width)
+    ask_q = np.empty(width)
+    ask_src = np.empty(width, np.int64)
+    nb = 0
+    na = 0
+    for i in range(n_rows):
+        for b in range(n_steps):
+            q = O.step_qty[e, i, b]
+            if q < 0.0:
+                bid_p[nb] = O.step_price[e, i, b]
+                bid_q[nb] = -q
+                bid_src[nb] = i * n_steps + b
+                nb += 1
+            elif q > 0.0:
+                ask_p[na] = O.step_price[e, i, b]
+                ask_q[na] = q
+                ask_src[na] = i * n_steps + b
+                na += 1
+    bid_order = np.empty(width, np.int64)
+    ask_order = np.empty(width, np.int64)
+    sort_row(bid_p, nb, True, bid_order)
+    sort_row(ask_p, na, False, ask_order)
+    bid_fill = np.empty(width)
+    ask_fill = np.empty(width)
+    bid_paid = np.empty(width)
+    ask_paid = np.empty(width)
+    price, volume, lo, hi = clear_row(
+        bid_p, bid_q, bid_order, nb, ask_p, ask_q, ask_order, na,
+        P.k[e], P.pay_as_bid, P.price_floor[e], P.price_cap[e],
+        bid_fill, ask_fill, bid_paid, ask_paid,
+    )  # fmt: skip
+    R.price[e] = price
+    R.volume_mw[e] = volume
+    for i in range(n_rows):
+        R.contract_mw[e, i] = 0.0
+        R.ledger_amount[e, i, L.FORWARD] = 0.0
+        for b in range(n_steps):
+            R.step_fill_mw[e, i, b] = 0.0
+            R.step_paid[e, i, b] = np.nan
+    for t in range(nb):
+        if bid_fill[t] > 0.0:
+            i = bid_src[t] // n_steps
+            b = bid_src[t] % n_steps
+            R.step_fill_mw[e, i, b] = -bid_fill[t]
+            R.step_paid[e, i, b] = bid_paid[t]
+            R.contract_mw[e, i] -= bid_fill[t]
+            R.ledger_amount[e, i, L.FORWARD] -= bid_fill[t] * bid_paid[t] * period_h
+    for t in range(na):
+        if ask_fill[t] > 0.0:
+            i = ask_src[t] // n_steps
+            b = ask_src[t] % n_steps
+            R.step_fill_mw[e, i, b] = ask_fill[t]
+            R.step_paid[e, i, b] = ask_paid[t]
+            R.contract_mw[e, i] += ask_fill[t]
+            R.ledger_amount[e, i, L.FORWARD] += ask_fill[t] * ask_paid[t] * period_h
+
+
+@kernel
+def _step_market(P, S, O, D, R, e):
+    n_rows = P.kind.shape[1]
+    n_meters = P.period_min // P.meter_min
+    period_h = P.period_min / 60.0
+    meter_h = P.meter_min / 60.0
+    tt = S.t[e] % P.forecast_mw.shape[1]
+
+    # 1 forward clearing
+    _clear_forward(P, S, O, R, e, period_h)
+    traded = R.volume_mw[e] > 0.0
+    fwd_price = R.price[e] if traded else S.ref_price[e]
+
+    # forecast errors (AR(1)), realised availability and load, commitment, outages
+    committed = np.zeros(n_rows, np.int64)
+    schedule = np.zeros(n_rows)
+    expected = np.zeros(n_rows)
+    trip_at = np.full(n_rows, n_meters, np.int64)
+    broker = n_rows - 1
+    for i in range(n_rows):
+        kind = P.kind[e, i]
+        if kind == BROKER:
+            broker = i
+        phi = P.err_ar1[e, i]
+        err = phi * S.err[e, i] + P.err_std[e, i] * math.sqrt(1.0 - phi * phi) * D.z[e, i]
+        S.err[e, i] = err
+        fc = P.forecast_mw[i, tt]
+        expected[i] = fc
+        pos = R.contract_mw[e, i]
+        R.started[e, i] = 0
+        R.tripped[e, i] = 0
+        if kind == WIND or kind == SOLAR:
+            R.available_mw[e, i] = min(max(fc * (1.0 + err), 0.0), P.cap_mw[e, i])
+            schedule[i] = min(max(pos, 0.0), P.cap_mw[e, i])
+        elif kind == CONSUMER:
+            R.available_mw[e, i] = max(fc * (1.0 + err), 0.0)
+            schedule[i] = -fc
+        elif kind == STORAGE:
+            R.available_mw[e, i] = P.cap_mw[e, i]
+            schedule[i] = min(max(pos, -P.cap_mw[e, i]), P.cap_mw[e, i])
+        elif kind == THERMAL:
+            in_outage = S.outage_left[e, i] > 0
+            c, st, sched = commit_thermal(
+                S.on[e, i], S.run_periods[e, i], S.off_periods[e, i], in_outage, pos,
+                P.min_stable_mw[e, i], P.cap_mw[e, i], P.min_run[e, i], P.min_off[e, i],
+            )  # fmt: skip
+            committed[i] = c
+            R.started[e, i] = st
+            schedule[i] = sched
+            R.available_mw[e, i] = 0.0 if in_outage else P.cap_mw[e, i]
+            if c and D.u_outage[e, i] < P.outage_prob[e, i]:
+                trip_at[i] = D.trip_meter[e, i]
+                R.tripped[e, i] = 1
+        else:
+            R.available_mw[e, i] = 0.0
+
+    # 2 reserve procurement within physical headroom
+    room = np.zeros((n_rows, 2))
+    for i in range(n_rows):
+        headroom(
+            P.kind[e, i], schedule[i], committed[i], P.cap_mw[e, i], P.min_stable_mw[e, i],
+            P.ramp_mw_per_min[e, i], P.period_min, expected[i], S.soc_mwh[e, i],
+            P.soc_min_mwh[e, i], P.soc_max_mwh[e, i], P.eff[e, i], P.eff[e, i], period_h,
+            P.flexible_frac[e, i], room[i],
+        )  # fmt: skip
+    room[broker, 0] = 0.0
+    room[broker, 1] = 0.0
+    order = np.empty(n_rows, np.int64)
+    cost = np.empty(n_rows)
+    qty = np.empty(n_rows)
+    taken = np.empty(n_rows)
+    procure(
+        O.res_qty[e], O.res_avail[e], O.res_util[e], room, O.req_mw[e], O.max_avail[e],
+        O.max_util[e], n_rows, order, cost, qty, taken, R.reserved_mw[e],
+    )  # fmt: skip
+
+    # 3-4 delivery, meter reads and activation, interval by interval
+    baseline = np.empty(n_rows)
+    act = np.empty(n_rows)
+    instructed = np.zeros(n_rows)
+    activated_abs = np.zeros(n_rows)
+    delivered = np.zeros(n_rows)
+    bal_cash = np.zeros(n_rows)
+    marginal_up = -np.inf
+    marginal_down = np.inf
+    niv_mwh = 0.0
+    unserved_mwh = 0.0
+    curtailed_mwh = 0.0
+    act_up_mwh = 0.0
+    act_down_mwh = 0.0
+    for m in range(n_meters):
+        niv = 0.0
+        for i in range(n_rows):
+            baseline[i] = _level(P, S, R, e, i, schedule[i], committed[i], m >= trip_at[i], meter_h)
+            niv -= baseline[i]
+        activate(niv, R.reserved_mw[e], O.res_util[e], n_rows, order, cost, qty, taken, act)
+        supplied = 0.0
+        for i in range(n_rows):
+            level = baseline[i]
+            a = act[i]
+            if a != 0.0:
+                level = _level(P, S, R, e, i, schedule[i] + a, committed[i], m >= trip_at[i],
+                               meter_h)  # fmt: skip
+                response = level - baseline[i]
+                supplied += response
+                d = UP if a > 0.0 else DOWN
+                util = O.res_util[e, i, d]
+                instructed[i] += a * meter_h
+                activated_abs[i] += abs(a) * meter_h
+                delivered[i] += (response if a > 0.0 else -response) * meter_h
+                bal_cash[i] += a * meter_h * util
+                if a > 0.0:
+                    act_up_mwh += a * meter_h
+                    marginal_up = max(marginal_up, util)
+                else:
+                    act_down_mwh -= a * meter_h
+                    marginal_down = min(marginal_down, util)
+            if P.kind[e, i] == STORAGE:
+                S.soc_mwh[e, i] = storage_soc_after(level, S.soc_mwh[e, i], P.eff[e, i],
+                                                    P.eff[e, i], meter_h)  # fmt: skip
+            S.level_mw[e, i] = level
+            R.meter_mwh[e, i, m] = level * meter_h
+        residual = niv - supplied
+        R.unserved_meter_mwh[e, m] = max(residual, 0.0) * meter_h
+        R.curtailed_meter_mwh[e, m] = max(-residual, 0.0) * meter_h
+        unserved_mwh += R.unserved_meter_mwh[e, m]
+        curtailed_mwh += R.curtailed_meter_mwh[e, m]
+        niv_mwh += niv * meter_h
+
+    # 4 imbalance price
+    imb = imbalance_price(
+        niv_mwh, unserved_mwh, curtailed_mwh, marginal_up, marginal_down, fwd_price,
+        P.voll_per_mwh[e], P.curtailment_cost_per_mwh[e], P.price_floor[e], P.price_cap[e],
+    )  # fmt: skip
+    R.forward_ref_price[e] = fwd_price
+    R.imbalance_price[e] = imb
+    R.niv_mwh[e] = niv_mwh
+    R.unserved_mwh[e] = unserved_mwh
+    R.curtailed_mwh[e] = curtailed_mwh
+    R.activated_up_mwh[e] = act_up_mwh
+    R.activated_down_mwh[e] = act_down_mwh
+
+    # 5-6 settlement and rewards
+    _settle(P, S, O, R, e, broker, instructed, activated_abs, delivered, bal_cash, imb,
+            fwd_price, period_h)  # fmt: skip
+    _advance_state(P, S, R, e, committed, fwd_price, imb, niv_mwh)
+
+
+@kernel
+def _level(P, S, R, e, i, target, committed, tripped, meter_h):
+    """Net injection of row ``i`` in the next interval for a target (MW)."""
+    kind = P.kind[e, i]
+    if kind == THERMAL:
+        return thermal_level(
+            S.level_mw[e, i], target, committed, tripped, P.min_stable_mw[e, i],
+            P.cap_mw[e, i], P.ramp_mw_per_min[e, i] * P.meter_min,
+        )  # fmt: skip
+    if kind == WIND or kind == SOLAR:
+        return renewable_level(target, R.available_mw[e, i])
+    if kind == STORAGE:
+        return storage_level(
+            target, P.cap_mw[e, i], S.soc_mwh[e, i], P.soc_min_mwh[e, i], P.soc_max_mwh[e, i],
+            P.eff[e, i], P.eff[e, i], meter_h,
+        )  # fmt: skip
+    if kind == CONSUMER:
+        # a consumer's schedule is minus its expected load; the realised load replaces it
+        shift = target + P.forecast_mw[i, S.t[e] % P.forecast_mw.shape[1]]
+        return consumer_level(R.available_mw[e, i], shift)
+    return 0.0
+
+
+@kernel
+def _settle(P, S, O, R, e, broker, instructed, activated_abs, delivered, bal_cash, imb,
+            fwd_price, period_h):  # fmt: skip
+    """Stage 5-6: every ledger component of every row (MWh, price, amount)."""
+    n_rows = P.kind.shape[1]
+    n_meters = R.meter_mwh.shape[2]
+    grace = P.grace_frac[e]
+    for c in range(R.ledger_amount.shape[2]):
+        for i in range(n_rows):
+            if c != L.FORWARD:
+                R.ledger_amount[e, i, c] = 0.0
+            R.ledger_mwh[e, i, c] = 0.0
+            R.ledger_price[e, i, c] = np.nan
+    for i in range(n_rows):
+        metered = 0.0
+        for m in range(n_meters):
+            metered += R.meter_mwh[e, i, m]
+        R.metered_mwh[e, i] = metered
+        R.instructed_mwh[e, i] = instructed[i]
+        contracted = R.contract_mw[e, i] * period_h
+        if i == broker:
+            R.imbalance_mwh[e, i] = 0.0
+            R.perf_mult[e, i] = 1.0
+            continue
+        kind = P.kind[e, i]
+        # forward energy (amount written by stage 1)
+        R.ledger_mwh[e, i, L.FORWARD] = contracted
+        if contracted != 0.0:
+            R.ledger_price[e, i, L.FORWARD] = R.ledger_amount[e, i, L.FORWARD] / contracted
+        # imbalance
+        imb_mwh = metered - contracted - instructed[i]
+        R.imbalance_mwh[e, i] = imb_mwh
+        pp = party_price(imb_mwh, imb, fwd_price, P.imbalance_scheme)
+        R.ledger_mwh[e, i, L.IMBALANCE] = imb_mwh
+        R.ledger_price[e, i, L.IMBALANCE] = pp
+        R.ledger_amount[e, i, L.IMBALANCE] = imb_mwh * pp
+        # balancing energy
+        R.ledger_mwh[e, i, L.BALANCING] = instructed[i]
+        R.ledger_amount[e, i, L.BALANCING] = bal_cash[i]
+        if instructed[i] != 0.0:
+            R.ledger_price[e, i, L.BALANCING] = bal_cash[i] / instructed[i]
+        # availability, with performance verification
+        avail_cash = 0.0
+        held = 0.0
+        for d in range(2):
+            avail_cash += O.res_avail[e, i, d] * R.reserved_mw[e, i, d] * period_h
+            held += R.reserved_mw[e, i, d] * period_h
+        R.ledger_mwh[e, i, L.AVAILABILITY] = held
+        R.ledger_amount[e, i, L.AVAILABILITY] = avail_cash
+        if held > 0.0:
+            R.ledger_price[e, i, L.AVAILABILITY] = avail_cash / held
+        mult = 1.0
+        if activated_abs[i] > 1e-9:
+            ratio = max(delivered[i], 0.0) / activated_abs[i]
+            mult = min(1.0, ratio / (1.0 - grace))
+            R.ledger_mwh[e, i, L.PERFORMANCE] = activated_abs[i] - delivered[i]
+            R.ledger_price[e, i, L.PERFORMANCE] = mult
+        R.perf_mult[e, i] = mult
+        R.ledger_amount[e, i, L.PERFORMANCE] = (mult - 1.0) * avail_cash
+        # production cost, start-up, value of consumption
+        if kind == THERMAL or kind == WIND or kind == SOLAR:
+            gen = max(metered, 0.0)
+            R.ledger_mwh[e, i, L.PRODUCTION_COST] = gen
+            R.ledger_price[e, i, L.PRODUCTION_COST] = P.cost_per_mwh[e, i]
+            R.ledger_amount[e, i, L.PRODUCTION_COST] = -P.cost_per_mwh[e, i] * gen
+        elif kind == STORAGE:
+            throughput = 0.0
+            for m in range(n_meters):
+                throughput += abs(R.meter_mwh[e, i, m])
+            R.ledger_mwh[e, i, L.PRODUCTION_COST] = throughput
+            R.ledger_price[e, i, L.PRODUCTION_COST] = P.cost_per_mwh[e, i]
+            R.ledger_amount[e, i, L.PRODUCTION_COST] = -P.cost_per_mwh[e, i] * throughput
+        elif kind == CONSUMER:
+            used = max(-metered, 0.0)
+            R.ledger_mwh[e, i, L.CONSUMPTION_VALUE] = used
+            R.ledger_price[e, i, L.CONSUMPTION_VALUE] = P.value_per_mwh[e, i]
+            R.ledger_amount[e, i, L.CONSUMPTION_VALUE] = P.value_per_mwh[e, i] * used
+        if R.started[e, i]:
+            R.ledger_amount[e, i, L.STARTUP_COST] = -P.startup_cost[e, i]
+            R.ledger_mwh[e, i, L.STARTUP_COST] = 0.0
+    # the broker is the counterparty of every cash transfer
+    for c in range(L.N_CASH):
+        total = 0.0
+        for i in range(n_rows):
+            if i != broker:
+                total += R.ledger_amount[e, i, c]
+        R.ledger_amount[e, broker, c] = -total
+    R.ledger_mwh[e, broker, L.UNSERVED_COST] = R.unserved_mwh[e]
+    R.ledger_price[e, broker, L.UNSERVED_COST] = P.voll_per_mwh[e]
+    R.ledger_amount[e, broker, L.UNSERVED_COST] = -P.voll_per_mwh[e] * R.unserved_mwh[e]
+    R.ledger_mwh[e, broker, L.CURTAILMENT_COST] = R.curtailed_mwh[e]
+    R.ledger_price[e, broker, L.CURTAILMENT_COST] = P.curtailment_cost_per_mwh[e]
+    R.ledger_amount[e, broker, L.CURTAILMENT_COST] = (
+        -P.curtailment_cost_per_mwh[e] * R.curtailed_mwh[e]
+    )
+    for i in range(n_rows):
+        total = 0.0
+        for c in range(R.ledger_amount.shape[2]):
+            total += R.ledger_amount[e, i, c]
+        R.reward[e, i] = total
+
+
+@kernel
+def _advance_state(P, S, R, e, committed, fwd_price, imb, niv_mwh):
+    """Thermal counters, outages and the market's public history move on one period."""
+    for i in range(P.kind.shape[1]):
+        if P.kind[e, i] != THERMAL:
+            continue
+        if R.tripped[e, i]:
+            S.on[e, i] = 0
+            S.outage_left[e, i] = P.outage_periods[e, i]
+            S.run_periods[e, i] = 0
+            S.off_periods[e, i] = 0
+        elif S.outage_left[e, i] > 0:
+            S.outage_left[e, i] -= 1
+            S.on[e, i] = 0
+            S.off_periods[e, i] += 1
+        elif committed[i]:
+            S.run_periods[e, i] = S.run_periods[e, i] + 1 if S.on[e, i] else 1
+            S.off_periods[e, i] = 0
+            S.on[e, i] = 1
+        else:
+            S.off_periods[e, i] = S.off_periods[e, i] + 1 if not S.on[e, i] else 1
+            S.run_periods[e, i] = 0
+            S.on[e, i] = 0
+    if R.volume_mw[e] > 0.0:
+        S.ref_price[e] = R.price[e]
+    S.last_price[e] = R.price[e]
+    S.last_imbalance_price[e] = imb
+    S.last_niv_mwh[e] = niv_mwh
+    S.t[e] += 1
+
+
+def _step_markets(P, S, O, D, R):
+    for e in prange(P.kind.shape[0]):
+        _step_market(P, S, O, D, R, e)
+
+
+step_markets = parallel_kernel(_step_markets)
+"""All stages for every market, parallel over E."""
+step_markets_serial = kernel(_step_markets)
+"""The same loop without threads, for small batches (the PettingZoo env's E = 1)."""

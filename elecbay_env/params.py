@@ -1,0 +1,213 @@
+"""Read-only market parameters, built once from a validated scenario.
+
+:class:`MarketParams` is a named tuple of arrays (kernels take it as it is). Every
+per-participant field has shape (E, N): E markets, N rows in agent-id order
+(:mod:`elecbay_env.roles`), so markets in one batch may differ. Nothing derived is
+stored beside its source, except where a kernel needs the derived form only
+(``eff``, the one-way efficiency ``sqrt(round_trip)``; ``soc_*_mwh`` from fractions).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+from .kernels import kinds
+from .kernels.balancing import DUAL, SINGLE
+from .roles import agent_ids
+
+if TYPE_CHECKING:
+    from .config import Scenario
+
+
+class MarketParams(NamedTuple):
+    """Parameters of E markets. Units in the names; shapes in the comments."""
+
+    kind: np.ndarray  # (E, N) int64 asset kind, see kernels/kinds.py
+    cap_mw: np.ndarray  # (E, N) capacity; storage power; consumer peak load
+    min_stable_mw: np.ndarray  # (E, N) thermal minimum stable output
+    cost_per_mwh: np.ndarray  # (E, N) marginal cost; storage degradation per MWh moved
+    startup_cost: np.ndarray  # (E, N) currency per start
+    ramp_mw_per_min: np.ndarray  # (E, N) thermal ramp rate
+    min_run: np.ndarray  # (E, N) int64 minimum run time, periods
+    min_off: np.ndarray  # (E, N) int64 minimum off time, periods
+    outage_prob: np.ndarray  # (E, N) forced-outage probability per running period
+    outage_periods: np.ndarray  # (E, N) int64 outage duration, periods
+    soc_min_mwh: np.ndarray  # (E, N) storage energy bounds
+    soc_max_mwh: np.ndarray  # (E, N)
+    eff: np.ndarray  # (E, N) storage one-way efficiency, sqrt(round trip)
+    value_per_mwh: np.ndarray  # (E, N) consumer value of energy
+    flexible_frac: np.ndarray  # (E, N) consumer flexible share of load
+    err_std: np.ndarray  # (E, N) relative forecast-error standard deviation
+    err_ar1: np.ndarray  # (E, N) AR(1) persistence of the forecast error
+    forecast_mw: np.ndarray  # (N, T) expected available MW (renewables) / load (consumers)
+    init_on: np.ndarray  # (E, N) int64 thermal on at the start
+    init_level_mw: np.ndarray  # (E, N) net injection at the start
+    init_soc_mwh: np.ndarray  # (E, N)
+    k: np.ndarray  # (E,) price position in the supporting interval
+    price_floor: np.ndarray  # (E,) currency per MWh
+    price_cap: np.ndarray  # (E,)
+    voll_per_mwh: np.ndarray  # (E,) value of lost load
+    curtailment_cost_per_mwh: np.ndarray  # (E,)
+    grace_frac: np.ndarray  # (E,) performance-verification grace factor
+    initial_price: np.ndarray  # (E,) reference price before the first trade
+    pay_as_bid: bool
+    imbalance_scheme: int  # kernels.balancing.DUAL or SINGLE
+    period_min: int
+    meter_min: int
+    bid_steps: int
+
+    @property
+    def n_markets(self) -> int:
+        """E."""
+        return self.kind.shape[0]
+
+    @property
+    def n_rows(self) -> int:
+        """N, broker included."""
+        return self.kind.shape[1]
+
+    @property
+    def n_periods(self) -> int:
+        """T, periods in an episode."""
+        return self.forecast_mw.shape[1]
+
+    @property
+    def n_meters(self) -> int:
+        """M, meter reads a period."""
+        return self.period_min // self.meter_min
+
+    @property
+    def period_h(self) -> float:
+        """Hours in a period."""
+        return self.period_min / 60.0
+
+    @property
+    def meter_h(self) -> float:
+        """Hours in a meter interval."""
+        return self.meter_min / 60.0
+
+
+def _row_fields(scenario: Scenario) -> tuple[list[dict], np.ndarray]:
+    """Per-row parameter values and the (N, T) forecast table."""
+    from .profiles import daily_shape, profile_series
+
+    market = scenario.market
+    n_periods = market.n_periods
+    base_dir = getattr(scenario, "base_dir", None)
+    rows: list[dict] = []
+    forecasts: list[np.ndarray] = []
+    zero = np.zeros(n_periods)
+    for p in scenario.producers:
+        row = dict.fromkeys(_ROW_KEYS, 0.0)
+        row.update(min_run=1, min_off=1, outage_periods=1, eff=1.0, init_on=0)
+        if p.type == "thermal":
+            row.update(
+                kind=kinds.THERMAL, cap_mw=p.capacity_mw, min_stable_mw=p.min_stable_mw,
+                cost_per_mwh=p.marginal_cost_per_mwh, startup_cost=p.startup_cost,
+                ramp_mw_per_min=p.ramp_mw_per_min, min_run=p.min_run_periods,
+                min_off=p.min_off_periods, outage_prob=p.forced_outage_prob_per_period,
+                outage_periods=p.outage_duration_periods, init_on=int(p.initial_on),
+                init_level_mw=(p.initial_output_frac * p.capacity_mw if p.initial_on else 0.0),
+            )  # fmt: skip
+            forecasts.append(zero)
+        elif p.type in ("wind", "solar"):
+            row.update(
+                kind=kinds.WIND if p.type == "wind" else kinds.SOLAR, cap_mw=p.capacity_mw,
+                cost_per_mwh=p.marginal_cost_per_mwh, err_std=p.forecast_error.std_frac,
+                err_ar1=p.forecast_error.ar1,
+            )  # fmt: skip
+            forecasts.append(
+                profile_series(p.profile, n_periods, market.period_min, base_dir, p.capacity_mw)
+            )
+        elif p.type == "storage":
+            row.update(
+                kind=kinds.STORAGE, cap_mw=p.power_mw,
+                cost_per_mwh=p.degradation_cost_per_mwh,
+                soc_min_mwh=p.min_soc_frac * p.energy_mwh,
+                soc_max_mwh=p.max_soc_frac * p.energy_mwh,
+                eff=float(np.sqrt(p.round_trip_efficiency_frac)),
+                init_soc_mwh=p.initial_soc_frac * p.energy_mwh,
+            )  # fmt: skip
+            forecasts.append(zero)
+        else:  # pragma: no cover - the schema admits no other type
+            raise ValueError(f"producer {p.name!r}: unknown type {p.type!r}")
+        rows.append(row)
+    for c in scenario.consumers:
+        row = dict.fromkeys(_ROW_KEYS, 0.0)
+        row.update(
+            kind=kinds.CONSUMER, cap_mw=c.peak_mw, value_per_mwh=c.value_per_mwh,
+            flexible_frac=c.flexible_frac, err_std=c.forecast_error.std_frac,
+            err_ar1=c.forecast_error.ar1, min_run=1, min_off=1, outage_periods=1, eff=1.0,
+            init_on=0,
+        )  # fmt: skip
+        if c.profile is None:
+            shape = daily_shape(c.profile_type, market.periods_per_day)
+            series = np.resize(shape, n_periods) * c.peak_mw
+        else:
+            series = profile_series(c.profile, n_periods, market.period_min, base_dir, c.peak_mw)
+        row["init_level_mw"] = -float(series[0])
+        forecasts.append(series)
+        rows.append(row)
+    broker = dict.fromkeys(_ROW_KEYS, 0.0)
+    broker.update(kind=kinds.BROKER, min_run=1, min_off=1, outage_periods=1, eff=1.0, init_on=0)
+    rows.append(broker)
+    forecasts.append(zero)
+    return rows, np.asarray(forecasts, dtype=np.float64)
+
+
+_ROW_KEYS = (
+    "kind", "cap_mw", "min_stable_mw", "cost_per_mwh", "startup_cost", "ramp_mw_per_min",
+    "min_run", "min_off", "outage_prob", "outage_periods", "soc_min_mwh", "soc_max_mwh", "eff",
+    "value_per_mwh", "flexible_frac", "err_std", "err_ar1", "init_on", "init_level_mw",
+    "init_soc_mwh",
+)  # fmt: skip
+_INT_KEYS = {"kind", "min_run", "min_off", "outage_periods", "init_on"}
+
+
+def build_params(scenario: Scenario, n_markets: int = 1) -> MarketParams:
+    """Arrays of E identical markets from a validated scenario (read-only).
+
+    Args:
+        scenario: a validated :class:`elecbay_env.config.Scenario`.
+        n_markets: E, the number of markets in the batch (>= 1).
+    """
+    if not isinstance(n_markets, int | np.integer) or n_markets < 1:
+        raise ValueError(f"n_markets={n_markets!r}: allowed range is integers >= 1")
+    rows, forecast = _row_fields(scenario)
+    market = scenario.market
+    fields: dict[str, object] = {}
+    for key in _ROW_KEYS:
+        dtype = np.int64 if key in _INT_KEYS else np.float64
+        row = np.array([r[key] for r in rows], dtype=dtype)
+        fields[key] = np.repeat(row[None, :], n_markets, axis=0)
+    per_market = {
+        "k": market.k,
+        "price_floor": market.price_floor_per_mwh,
+        "price_cap": market.price_cap_per_mwh,
+        "voll_per_mwh": market.value_of_lost_load_per_mwh,
+        "curtailment_cost_per_mwh": market.curtailment_cost_per_mwh,
+        "grace_frac": market.grace_factor_frac,
+        "initial_price": market.initial_price_per_mwh,
+    }
+    for key, value in per_market.items():
+        fields[key] = np.full(n_markets, float(value))
+    forecast.setflags(write=False)
+    fields["forecast_mw"] = forecast
+    for value in fields.values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return MarketParams(
+        **fields,
+        pay_as_bid=market.pricing == "pay_as_bid",
+        imbalance_scheme=SINGLE if market.imbalance_pricing == "single" else DUAL,
+        period_min=int(market.period_min),
+        meter_min=int(market.meter_interval_min),
+        bid_steps=int(market.bid_steps),
+    )
+
+
+def agents_of(scenario: Scenario) -> list[str]:
+    """Agent ids of a scenario in row order."""
+    return agent_ids(len(scenario.producers), len(scenario.consumers))

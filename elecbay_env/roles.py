@@ -1,0 +1,37 @@
+"""Roles, agent ids and participant rows.
+
+Rows are in agent-id order: producers ``producer_0 .. producer_{P-1}`` (in the order
+of the scenario's ``producers`` list), consumers ``consumer_0 ..``, then ``broker_0``
+last. Every per-participant array has N = P + C + 1 rows.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+Role = Literal["producer", "consumer", "broker"]
+ROLES: tuple[Role, ...] = ("producer", "consumer", "broker")
+
+
+def agent_ids(n_producers: int, n_consumers: int) -> list[str]:
+    """Agent ids in row order."""
+    return (
+        [f"producer_{i}" for i in range(n_producers)]
+        + [f"consumer_{i}" for i in range(n_consumers)]
+        + ["broker_0"]
+    )
+
+
+def role_of(agent_id: str) -> Role:
+    """The role of an agent id (``"producer_3"`` -> ``"producer"``)."""
+    role, _, index = agent_id.rpartition("_")
+    if role not in ROLES or not index.isdigit():
+        raise ValueError(f"agent id {agent_id!r}: expected producer_<i>, consumer_<i> or broker_0")
+    return role  # type: ignore[return-value]
+
+
+def role_mask(agents: list[str], role: Role) -> np.ndarray:
+    """(N,) bool: the rows of one role."""
+    return np.array([role_of(a) == role for a in agents])

@@ -1,0 +1,68 @@
+"""MarketState: the preallocated arrays a period reads and moves on.
+
+Kernels update the state in place; :func:`reset_rows` puts chosen markets back to the
+scenario's initial conditions.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .params import MarketParams
+
+
+class MarketState(NamedTuple):
+    """State of E markets. Per-participant fields (E, N); market fields (E,)."""
+
+    level_mw: np.ndarray  # (E, N) net injection in the last meter interval
+    on: np.ndarray  # (E, N) int64 thermal unit running
+    run_periods: np.ndarray  # (E, N) int64 periods on in a row
+    off_periods: np.ndarray  # (E, N) int64 periods off in a row
+    outage_left: np.ndarray  # (E, N) int64 periods of forced outage still to run
+    soc_mwh: np.ndarray  # (E, N) storage state of charge
+    err: np.ndarray  # (E, N) relative forecast error of the last period (AR(1) state)
+    t: np.ndarray  # (E,) int64 periods elapsed in the episode
+    ref_price: np.ndarray  # (E,) last clearing price that traded (the reference)
+    last_price: np.ndarray  # (E,) last period's clearing price (NaN if no trade)
+    last_imbalance_price: np.ndarray  # (E,)
+    last_niv_mwh: np.ndarray  # (E,) last period's net imbalance volume (+ short)
+
+
+def allocate(params: MarketParams) -> MarketState:
+    """Arrays for E markets, set to the initial conditions."""
+    e, n = params.kind.shape
+    state = MarketState(
+        level_mw=np.zeros((e, n)),
+        on=np.zeros((e, n), np.int64),
+        run_periods=np.zeros((e, n), np.int64),
+        off_periods=np.zeros((e, n), np.int64),
+        outage_left=np.zeros((e, n), np.int64),
+        soc_mwh=np.zeros((e, n)),
+        err=np.zeros((e, n)),
+        t=np.zeros(e, np.int64),
+        ref_price=np.zeros(e),
+        last_price=np.zeros(e),
+        last_imbalance_price=np.zeros(e),
+        last_niv_mwh=np.zeros(e),
+    )
+    reset_rows(params, state, np.ones(e, bool))
+    return state
+
+
+def reset_rows(params: MarketParams, state: MarketState, mask: np.ndarray) -> None:
+    """Return the markets where ``mask`` (E,) is true to their initial conditions."""
+    m = np.asarray(mask, bool)
+    state.level_mw[m] = params.init_level_mw[m]
+    state.on[m] = params.init_on[m]
+    state.run_periods[m] = np.where(params.init_on[m] == 1, params.min_run[m], 0)
+    state.off_periods[m] = np.where(params.init_on[m] == 1, 0, params.min_off[m])
+    state.outage_left[m] = 0
+    state.soc_mwh[m] = params.init_soc_mwh[m]
+    state.err[m] = 0.0
+    state.t[m] = 0
+    state.ref_price[m] = params.initial_price[m]
+    state.last_price[m] = np.nan
+    state.last_imbalance_price[m] = params.initial_price[m]
+    state.last_niv_mwh[m] = 0.0
