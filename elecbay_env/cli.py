@@ -107,8 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
         ("clear", "clear an order book given as YAML (bids and asks of {who, price, qty})"),
     ):
         p = sub.add_parser(name, help=helptext, description=helptext)
-        p.add_argument("book", nargs="?", default=None,
-                       help="YAML order book (default: the embedded configs/demo_book.yaml)")  # fmt: skip
+        p.add_argument(
+            "book", nargs="?", default=None,
+            help="YAML order book (default: the embedded configs/demo_book.yaml)",
+        )  # fmt: skip
         p.add_argument("--k", type=float, default=None, help="price position in [0, 1]")
         p.add_argument("--pricing", choices=["uniform", "pay_as_bid"], default=None)
         p.set_defaults(func=_cmd_clear)

@@ -5,7 +5,7 @@ procurement (:mod:`.reserve`), 3 delivery and meter reads (:mod:`.delivery`),
 4 activation against the net imbalance and the imbalance price (:mod:`.balancing`),
 5 settlement and 6 rewards (ledger components in :mod:`.ledger_codes`).
 
-``P``, ``S``, ``O``, ``D``, ``R`` are named tuples of arrays (params, state, orders,
+``P``, ``S``, ``Q``, ``D``, ``R`` are named tuples of arrays (params, state, orders (quotes),
 draws, results) built by :mod:`elecbay_env.period`; every array has the batch axis E
 first. The kernel writes ``S`` (the state moves on one period) and ``R``.
 """
@@ -33,9 +33,9 @@ from .reserve import DOWN, UP, activate, headroom, procure
 
 
 @kernel
-def _clear_forward(P, S, O, R, e, period_h):
+def _clear_forward(P, S, Q, R, e, period_h):
     """Stage 1: build the book from every row's step curve and clear it."""
-    n_rows, n_steps = O.step_price.shape[1], O.step_price.shape[2]
+    n_rows, n_steps = Q.step_price.shape[1], Q.step_price.shape[2]
     width = n_rows * n_steps
     bid_p = np.empty(width)
     bid_q = np.empty(width)
@@ -47,14 +47,14 @@ def _clear_forward(P, S, O, R, e, period_h):
     na = 0
     for i in range(n_rows):
         for b in range(n_steps):
-            q = O.step_qty[e, i, b]
+            q = Q.step_qty[e, i, b]
             if q < 0.0:
-                bid_p[nb] = O.step_price[e, i, b]
+                bid_p[nb] = Q.step_price[e, i, b]
                 bid_q[nb] = -q
                 bid_src[nb] = i * n_steps + b
                 nb += 1
             elif q > 0.0:
-                ask_p[na] = O.step_price[e, i, b]
+                ask_p[na] = Q.step_price[e, i, b]
                 ask_q[na] = q
                 ask_src[na] = i * n_steps + b
                 na += 1
@@ -66,7 +66,7 @@ def _clear_forward(P, S, O, R, e, period_h):
     ask_fill = np.empty(width)
     bid_paid = np.empty(width)
     ask_paid = np.empty(width)
-    price, volume, lo, hi = clear_row(
+    price, volume, _lo, _hi = clear_row(
         bid_p, bid_q, bid_order, nb, ask_p, ask_q, ask_order, na,
         P.k[e], P.pay_as_bid, P.price_floor[e], P.price_cap[e],
         bid_fill, ask_fill, bid_paid, ask_paid,
@@ -98,7 +98,7 @@ def _clear_forward(P, S, O, R, e, period_h):
 
 
 @kernel
-def _step_market(P, S, O, D, R, e):
+def _step_market(P, S, Q, D, R, e):
     n_rows = P.kind.shape[1]
     n_meters = P.period_min // P.meter_min
     period_h = P.period_min / 60.0
@@ -106,7 +106,7 @@ def _step_market(P, S, O, D, R, e):
     tt = S.t[e] % P.forecast_mw.shape[1]
 
     # 1 forward clearing
-    _clear_forward(P, S, O, R, e, period_h)
+    _clear_forward(P, S, Q, R, e, period_h)
     traded = R.volume_mw[e] > 0.0
     fwd_price = R.price[e] if traded else S.ref_price[e]
 
@@ -169,8 +169,8 @@ def _step_market(P, S, O, D, R, e):
     qty = np.empty(n_rows)
     taken = np.empty(n_rows)
     procure(
-        O.res_qty[e], O.res_avail[e], O.res_util[e], room, O.req_mw[e], O.max_avail[e],
-        O.max_util[e], n_rows, order, cost, qty, taken, R.reserved_mw[e],
+        Q.res_qty[e], Q.res_avail[e], Q.res_util[e], room, Q.req_mw[e], Q.max_avail[e],
+        Q.max_util[e], n_rows, order, cost, qty, taken, R.reserved_mw[e],
     )  # fmt: skip
 
     # 3-4 delivery, meter reads and activation, interval by interval
@@ -192,7 +192,7 @@ def _step_market(P, S, O, D, R, e):
         for i in range(n_rows):
             baseline[i] = _level(P, S, R, e, i, schedule[i], committed[i], m >= trip_at[i], meter_h)
             niv -= baseline[i]
-        activate(niv, R.reserved_mw[e], O.res_util[e], n_rows, order, cost, qty, taken, act)
+        activate(niv, R.reserved_mw[e], Q.res_util[e], n_rows, order, cost, qty, taken, act)
         supplied = 0.0
         for i in range(n_rows):
             level = baseline[i]
@@ -203,7 +203,7 @@ def _step_market(P, S, O, D, R, e):
                 response = level - baseline[i]
                 supplied += response
                 d = UP if a > 0.0 else DOWN
-                util = O.res_util[e, i, d]
+                util = Q.res_util[e, i, d]
                 instructed[i] += a * meter_h
                 activated_abs[i] += abs(a) * meter_h
                 delivered[i] += (response if a > 0.0 else -response) * meter_h
@@ -240,7 +240,7 @@ def _step_market(P, S, O, D, R, e):
     R.activated_down_mwh[e] = act_down_mwh
 
     # 5-6 settlement and rewards
-    _settle(P, S, O, R, e, broker, instructed, activated_abs, delivered, bal_cash, imb,
+    _settle(P, S, Q, R, e, broker, instructed, activated_abs, delivered, bal_cash, imb,
             fwd_price, period_h)  # fmt: skip
     _advance_state(P, S, R, e, committed, fwd_price, imb, niv_mwh)
 
@@ -269,7 +269,7 @@ def _level(P, S, R, e, i, target, committed, tripped, meter_h):
 
 
 @kernel
-def _settle(P, S, O, R, e, broker, instructed, activated_abs, delivered, bal_cash, imb,
+def _settle(P, S, Q, R, e, broker, instructed, activated_abs, delivered, bal_cash, imb,
             fwd_price, period_h):  # fmt: skip
     """Stage 5-6: every ledger component of every row (MWh, price, amount)."""
     n_rows = P.kind.shape[1]
@@ -313,7 +313,7 @@ def _settle(P, S, O, R, e, broker, instructed, activated_abs, delivered, bal_cas
         avail_cash = 0.0
         held = 0.0
         for d in range(2):
-            avail_cash += O.res_avail[e, i, d] * R.reserved_mw[e, i, d] * period_h
+            avail_cash += Q.res_avail[e, i, d] * R.reserved_mw[e, i, d] * period_h
             held += R.reserved_mw[e, i, d] * period_h
         R.ledger_mwh[e, i, L.AVAILABILITY] = held
         R.ledger_amount[e, i, L.AVAILABILITY] = avail_cash
@@ -401,9 +401,9 @@ def _advance_state(P, S, R, e, committed, fwd_price, imb, niv_mwh):
     S.t[e] += 1
 
 
-def _step_markets(P, S, O, D, R):
+def _step_markets(P, S, Q, D, R):
     for e in prange(P.kind.shape[0]):
-        _step_market(P, S, O, D, R, e)
+        _step_market(P, S, Q, D, R, e)
 
 
 step_markets = parallel_kernel(_step_markets)

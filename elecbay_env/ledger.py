@@ -1,0 +1,208 @@
+"""The settlement ledger: one statement per agent and period, and its export.
+
+Each statement line is one component (:mod:`elecbay_env.kernels.ledger_codes`) with
+its MWh, price and amount (cash received positive). Exported amounts are decimals
+with ``places`` digits (default 6); within each market and period the broker's cash
+lines are written as minus the sum of everyone else's exported lines, so the exported
+cash sums to exactly zero and every agent's lines add up to its reward to the cent.
+
+Formats: CSV, JSON (records; decimals as strings) and Parquet (decimal128 columns)
+through pyarrow. Meter reads export the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .kernels.ledger_codes import N_CASH
+from .kernels.ledger_codes import NAMES as COMPONENTS
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from .params import MarketParams
+    from .period import PeriodOutcome
+
+STATEMENT_COLUMNS = ("market", "period", "agent", "component", "mwh", "price", "amount")
+METER_COLUMNS = ("market", "period", "interval", "agent", "mwh")
+
+
+class Ledger:
+    """Statements and meter reads of every recorded period of E markets."""
+
+    def __init__(self, agents: list[str], params: MarketParams) -> None:
+        self.agents = list(agents)
+        self.broker_row = self.agents.index("broker_0")
+        self.n_meters = params.n_meters
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every recorded period."""
+        self._period: list[np.ndarray] = []
+        self._mwh: list[np.ndarray] = []
+        self._price: list[np.ndarray] = []
+        self._amount: list[np.ndarray] = []
+        self._meter: list[np.ndarray] = []
+        self._reward: list[np.ndarray] = []
+
+    def record(self, period: np.ndarray, out: PeriodOutcome) -> None:
+        """Keep copies of one period's statements and meter reads for all E markets."""
+        self._period.append(np.array(period, copy=True))
+        self._mwh.append(out.ledger_mwh.copy())
+        self._price.append(out.ledger_price.copy())
+        self._amount.append(out.ledger_amount.copy())
+        self._meter.append(out.meter_mwh.copy())
+        self._reward.append(out.reward.copy())
+
+    def __len__(self) -> int:
+        return len(self._period)
+
+    @property
+    def amounts(self) -> np.ndarray:
+        """(P, E, N, C) every recorded amount (P recorded periods)."""
+        return np.stack(self._amount) if self._amount else np.zeros((0, 0, 0, 0))
+
+    @property
+    def rewards(self) -> np.ndarray:
+        """(P, E, N) every recorded reward."""
+        return np.stack(self._reward) if self._reward else np.zeros((0, 0, 0))
+
+    def decimal_amounts(self, places: int = 6) -> list[list[list[list[Decimal]]]]:
+        """Amounts as decimals, [period][market][row][component], cash balanced.
+
+        Every non-broker amount is rounded half-even to ``places`` digits; the broker's
+        cash lines are minus the sum of the others', so each period's exported cash
+        sums to exactly zero.
+        """
+        q = Decimal(1).scaleb(-places)
+        result = []
+        for amount in self._amount:
+            per_market = []
+            for e in range(amount.shape[0]):
+                rows = [
+                    [Decimal(repr(float(x))).quantize(q, ROUND_HALF_EVEN) for x in amount[e, i]]
+                    for i in range(amount.shape[1])
+                ]
+                b = self.broker_row
+                for c in range(N_CASH):
+                    rows[b][c] = -sum((rows[i][c] for i in range(len(rows)) if i != b), Decimal(0))
+                per_market.append(rows)
+            result.append(per_market)
+        return result
+
+    def statements(self, places: int = 6) -> list[dict[str, object]]:
+        """Every statement line as a record (amount a :class:`~decimal.Decimal`)."""
+        records = []
+        dec = self.decimal_amounts(places)
+        for p, period in enumerate(self._period):
+            mwh, price = self._mwh[p], self._price[p]
+            for e in range(mwh.shape[0]):
+                for i, agent in enumerate(self.agents):
+                    for c, component in enumerate(COMPONENTS):
+                        amount = dec[p][e][i][c]
+                        if amount == 0 and mwh[e, i, c] == 0.0:
+                            continue
+                        pr = price[e, i, c]
+                        records.append(
+                            {
+                                "market": e,
+                                "period": int(period[e]),
+                                "agent": agent,
+                                "component": component,
+                                "mwh": float(mwh[e, i, c]),
+                                "price": None if np.isnan(pr) else float(pr),
+                                "amount": amount,
+                            }
+                        )
+        return records
+
+    def meter_reads(self) -> list[dict[str, object]]:
+        """Every meter read as a record (MWh of net injection per interval)."""
+        records = []
+        for p, period in enumerate(self._period):
+            meter = self._meter[p]
+            for e in range(meter.shape[0]):
+                for i, agent in enumerate(self.agents):
+                    for m in range(meter.shape[2]):
+                        records.append(
+                            {
+                                "market": e,
+                                "period": int(period[e]),
+                                "interval": m,
+                                "agent": agent,
+                                "mwh": float(meter[e, i, m]),
+                            }
+                        )
+        return records
+
+    def to_table(self, places: int = 6) -> pa.Table:
+        """The statements as a pyarrow Table (``amount`` as decimal128(24, places))."""
+        import pyarrow as pa
+
+        records = self.statements(places)
+        schema = pa.schema(
+            [
+                ("market", pa.int64()),
+                ("period", pa.int64()),
+                ("agent", pa.string()),
+                ("component", pa.string()),
+                ("mwh", pa.float64()),
+                ("price", pa.float64()),
+                ("amount", pa.decimal128(24, places)),
+            ]
+        )
+        return pa.Table.from_pylist(records, schema=schema)
+
+    def meter_table(self) -> pa.Table:
+        """The meter reads as a pyarrow Table."""
+        import pyarrow as pa
+
+        return pa.Table.from_pylist(
+            self.meter_reads(),
+            schema=pa.schema(
+                [
+                    ("market", pa.int64()),
+                    ("period", pa.int64()),
+                    ("interval", pa.int64()),
+                    ("agent", pa.string()),
+                    ("mwh", pa.float64()),
+                ]
+            ),
+        )
+
+    def export(self, path: str | Path, what: str = "statements", places: int = 6) -> Path:
+        """Write statements (or ``what="meters"``) to ``path``; the suffix picks the
+        format: ``.csv``, ``.json`` or ``.parquet``.
+
+        Raises:
+            ValueError: an unknown suffix or ``what``.
+        """
+        path = Path(path)
+        if what not in ("statements", "meters"):
+            raise ValueError(f"what={what!r}: allowed values are 'statements', 'meters'")
+        suffix = path.suffix.lower()
+        if suffix not in (".csv", ".json", ".parquet"):
+            raise ValueError(f"path={str(path)!r}: allowed suffixes are .csv, .json, .parquet")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == ".json":
+            records = self.statements(places) if what == "statements" else self.meter_reads()
+            for r in records:
+                if "amount" in r:
+                    r["amount"] = str(r["amount"])
+            path.write_text(json.dumps(records, indent=1))
+            return path
+        table = self.to_table(places) if what == "statements" else self.meter_table()
+        if suffix == ".csv":
+            import pyarrow.csv as pacsv
+
+            pacsv.write_csv(table, path)
+        else:
+            import pyarrow.parquet as pq
+
+            pq.write_table(table, path)
+        return path

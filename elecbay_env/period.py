@@ -1,0 +1,109 @@
+"""One settlement period: the one place that runs the stages in order.
+
+:func:`step_period` takes params, state, orders and draws, runs the fused kernel
+(:mod:`elecbay_env.kernels.step`: forward clearing, reserve procurement, delivery with
+meter reads, activation and the imbalance price, settlement, rewards) and returns the
+:class:`PeriodOutcome`. The state moves on one period.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .draws import PeriodDraws
+from .kernels.ledger_codes import N_COMPONENTS
+from .kernels.step import step_markets, step_markets_serial
+from .orders import Orders
+from .params import MarketParams
+from .state import MarketState
+
+_PARALLEL_MIN_MARKETS = 16
+
+
+class PeriodOutcome(NamedTuple):
+    """Everything one period produced. Units in names; shapes in comments."""
+
+    price: np.ndarray  # (E,) forward clearing price, NaN if no trade
+    volume_mw: np.ndarray  # (E,) traded volume
+    forward_ref_price: np.ndarray  # (E,) clearing price, or the last one if no trade
+    imbalance_price: np.ndarray  # (E,) currency per MWh
+    niv_mwh: np.ndarray  # (E,) net imbalance volume, + short
+    unserved_mwh: np.ndarray  # (E,)
+    curtailed_mwh: np.ndarray  # (E,)
+    activated_up_mwh: np.ndarray  # (E,)
+    activated_down_mwh: np.ndarray  # (E,)
+    contract_mw: np.ndarray  # (E, N) net forward position, + sold
+    step_fill_mw: np.ndarray  # (E, N, B) filled MW per step, + sold, - bought
+    step_paid: np.ndarray  # (E, N, B) price per step's fill, NaN if unfilled
+    available_mw: np.ndarray  # (E, N) realised renewable availability / consumer load
+    started: np.ndarray  # (E, N) int64 thermal start-up this period
+    tripped: np.ndarray  # (E, N) int64 forced outage this period
+    reserved_mw: np.ndarray  # (E, N, 2) reserve procured [up, down]
+    instructed_mwh: np.ndarray  # (E, N) balancing energy instructed (signed)
+    metered_mwh: np.ndarray  # (E, N) net injection metered over the period
+    meter_mwh: np.ndarray  # (E, N, M) meter reads, net injection per interval
+    unserved_meter_mwh: np.ndarray  # (E, M)
+    curtailed_meter_mwh: np.ndarray  # (E, M)
+    imbalance_mwh: np.ndarray  # (E, N) metered - contracted - instructed
+    perf_mult: np.ndarray  # (E, N) performance multiplier of availability payments
+    ledger_mwh: np.ndarray  # (E, N, C) quantity of each ledger component
+    ledger_price: np.ndarray  # (E, N, C) its price (NaN where none applies)
+    ledger_amount: np.ndarray  # (E, N, C) its amount, + received
+    reward: np.ndarray  # (E, N) sum of the row's ledger amounts
+
+
+def allocate_outcome(params: MarketParams) -> PeriodOutcome:
+    """Output arrays for E markets (reused period after period)."""
+    e, n = params.kind.shape
+    m = params.n_meters
+    b = params.bid_steps
+    c = N_COMPONENTS
+    shapes = {
+        "step_fill_mw": (e, n, b),
+        "step_paid": (e, n, b),
+        "reserved_mw": (e, n, 2),
+        "meter_mwh": (e, n, m),
+        "unserved_meter_mwh": (e, m),
+        "curtailed_meter_mwh": (e, m),
+        "ledger_mwh": (e, n, c),
+        "ledger_price": (e, n, c),
+        "ledger_amount": (e, n, c),
+    }
+    market_fields = {
+        "price", "volume_mw", "forward_ref_price", "imbalance_price", "niv_mwh",
+        "unserved_mwh", "curtailed_mwh", "activated_up_mwh", "activated_down_mwh",
+    }  # fmt: skip
+    fields = {}
+    for name in PeriodOutcome._fields:
+        shape = shapes.get(name, (e,) if name in market_fields else (e, n))
+        dtype = np.int64 if name in ("started", "tripped") else np.float64
+        fields[name] = np.zeros(shape, dtype)
+    return PeriodOutcome(**fields)
+
+
+def step_period(
+    params: MarketParams,
+    state: MarketState,
+    orders: Orders,
+    draws: PeriodDraws,
+    out: PeriodOutcome | None = None,
+) -> PeriodOutcome:
+    """Run one period of E markets. Orders must be valid (:func:`validate_orders`).
+
+    Args:
+        params: the markets' parameters.
+        state: updated in place: it moves on one period.
+        orders: the period's decoded orders.
+        draws: the period's random draws.
+        out: arrays to write into (allocated when None).
+
+    Returns:
+        The period's outcome (``out`` when given).
+    """
+    if out is None:
+        out = allocate_outcome(params)
+    run = step_markets if params.n_markets >= _PARALLEL_MIN_MARKETS else step_markets_serial
+    run(params, state, orders, draws, out)
+    return out
