@@ -1,11 +1,29 @@
 """elecbay: a multi-agent reinforcement-learning environment of an electricity market.
 
-Public names (stable): :func:`clear`, :func:`clear_batch`.
+Public names (stable): :func:`parallel_env`, :func:`env`, :func:`clear`,
+:func:`clear_batch`, :func:`load_scenario`, :class:`Engine`.
 """
 
 from __future__ import annotations
 
 from .clearing import BatchClearingResult, ClearingResult, clear, clear_batch
+from .config import Scenario, ScenarioError, load_scenario
+from .engine import Engine
+from .envs.aec import env, raw_env
+from .envs.parallel import ElecbayParallelEnv, parallel_env
 
-__all__ = ["BatchClearingResult", "ClearingResult", "clear", "clear_batch"]
+__all__ = [
+    "BatchClearingResult",
+    "ClearingResult",
+    "ElecbayParallelEnv",
+    "Engine",
+    "Scenario",
+    "ScenarioError",
+    "clear",
+    "clear_batch",
+    "env",
+    "load_scenario",
+    "parallel_env",
+    "raw_env",
+]
 __version__ = "0.1.0"

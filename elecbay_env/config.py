@@ -6,7 +6,7 @@ becomes one line of a :class:`ScenarioError` naming the field's path, the bad va
 what is allowed::
 
     invalid scenario 'my.yaml' (2 problems):
-      producers[2].min_stable_mw = 300.0: must be <= capacity_mw (200)
+      producers[2].min_stable_mw = 300: must be <= capacity_mw (200)
       market.k = 1.5: must be in [0, 1]
 
 Models forbid unknown fields (a typo fails instead of being ignored), are frozen
@@ -52,11 +52,13 @@ from pydantic_core import PydanticCustomError
 from .profiles import CsvScale, ProfileError, ShapeName, profile_series
 
 __all__ = [
+    "MISSING",
     "Broker",
     "Consumer",
     "CsvProfile",
     "ForecastError",
     "Market",
+    "Participant",
     "Problem",
     "Producer",
     "Profile",
@@ -75,7 +77,15 @@ MINUTES_PER_DAY = 1440
 MAX_EPISODE_PERIODS = 1_000_000
 """Most settlement periods in an episode (days x periods per day), to fail early on typos."""
 _CONFIG_PACKAGE = "elecbay_configs"
-_NO_VALUE = object()
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+"""The :attr:`Problem.value` of a field that is absent (a required field, a missing tag)."""
 
 
 # --------------------------------------------------------------------------- errors
@@ -83,7 +93,13 @@ _NO_VALUE = object()
 
 @dataclass(frozen=True)
 class Problem:
-    """One invalid field: its path (``producers[2].min_stable_mw``), value and the rule."""
+    """One invalid field: its path (``producers[2].min_stable_mw``), value and the rule.
+
+    Attributes:
+        path: the field's path in the scenario, list indices in brackets.
+        value: the bad value as given, or :data:`MISSING` when the field is absent.
+        message: what is wrong and what is allowed (a range or a list of values).
+    """
 
     path: str
     value: Any
@@ -91,7 +107,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.path or "<scenario>"
-        if self.value is _NO_VALUE:
+        if self.value is MISSING:
             return f"{where}: {self.message}"
         return f"{where} = {_show(self.value)}: {self.message}"
 
@@ -111,6 +127,8 @@ class ScenarioError(ValueError):
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)  # 5000.0 and 5000 read the same, as the user wrote either
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -659,12 +677,12 @@ def _problems(err: ValidationError) -> tuple[Problem, ...]:
         loc = tuple(e["loc"])
         kind = e["type"]
         ctx = e.get("ctx") or {}
-        value = e.get("input", _NO_VALUE)
+        value = e.get("input", MISSING)
         path, _ = _walk(loc)
         if kind == "elecbay_checks":
             out.extend(Problem(_join(path, f), v, m) for f, v, m in ctx["problems"])
         elif kind == "missing":
-            out.append(Problem(path, _NO_VALUE, "required field is missing"))
+            out.append(Problem(path, MISSING, "required field is missing"))
         elif kind == "extra_forbidden":
             _, parent = _walk(loc[:-1])
             parent = _strip(parent)
@@ -677,7 +695,7 @@ def _problems(err: ValidationError) -> tuple[Problem, ...]:
                 message += f"; allowed: {', '.join(fields)}"
             out.append(Problem(path, value, message))
         elif kind in ("union_tag_invalid", "union_tag_not_found"):
-            tag = ctx.get("tag", _NO_VALUE)
+            tag = ctx.get("tag", MISSING)
             allowed = ", ".join(PRODUCER_TYPES)
             msg = (
                 "unknown asset type" if kind == "union_tag_invalid" else "required field is missing"

@@ -28,6 +28,12 @@ class MarketState(NamedTuple):
     last_price: np.ndarray  # (E,) last period's clearing price (NaN if no trade)
     last_imbalance_price: np.ndarray  # (E,)
     last_niv_mwh: np.ndarray  # (E,) last period's net imbalance volume (+ short)
+    last_unserved_mwh: np.ndarray  # (E,)
+    last_curtailed_mwh: np.ndarray  # (E,)
+    last_activated_up_mwh: np.ndarray  # (E,)
+    last_activated_down_mwh: np.ndarray  # (E,)
+    last_contract_mw: np.ndarray  # (E, N) last period's net forward position
+    last_imbalance_mwh: np.ndarray  # (E, N) last period's own imbalance
 
 
 def allocate(params: MarketParams) -> MarketState:
@@ -46,6 +52,12 @@ def allocate(params: MarketParams) -> MarketState:
         last_price=np.zeros(e),
         last_imbalance_price=np.zeros(e),
         last_niv_mwh=np.zeros(e),
+        last_unserved_mwh=np.zeros(e),
+        last_curtailed_mwh=np.zeros(e),
+        last_activated_up_mwh=np.zeros(e),
+        last_activated_down_mwh=np.zeros(e),
+        last_contract_mw=np.zeros((e, n)),
+        last_imbalance_mwh=np.zeros((e, n)),
     )
     reset_rows(params, state, np.ones(e, bool))
     return state
@@ -66,3 +78,9 @@ def reset_rows(params: MarketParams, state: MarketState, mask: np.ndarray) -> No
     state.last_price[m] = np.nan
     state.last_imbalance_price[m] = params.initial_price[m]
     state.last_niv_mwh[m] = 0.0
+    state.last_unserved_mwh[m] = 0.0
+    state.last_curtailed_mwh[m] = 0.0
+    state.last_activated_up_mwh[m] = 0.0
+    state.last_activated_down_mwh[m] = 0.0
+    state.last_contract_mw[m] = 0.0
+    state.last_imbalance_mwh[m] = 0.0

@@ -398,6 +398,13 @@ def _advance_state(P, S, R, e, committed, fwd_price, imb, niv_mwh):
     S.last_price[e] = R.price[e]
     S.last_imbalance_price[e] = imb
     S.last_niv_mwh[e] = niv_mwh
+    S.last_unserved_mwh[e] = R.unserved_mwh[e]
+    S.last_curtailed_mwh[e] = R.curtailed_mwh[e]
+    S.last_activated_up_mwh[e] = R.activated_up_mwh[e]
+    S.last_activated_down_mwh[e] = R.activated_down_mwh[e]
+    for i in range(P.kind.shape[1]):
+        S.last_contract_mw[e, i] = R.contract_mw[e, i]
+        S.last_imbalance_mwh[e, i] = R.imbalance_mwh[e, i]
     S.t[e] += 1
 
 

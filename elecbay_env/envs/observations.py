@@ -1,0 +1,216 @@
+"""Observations: what each agent may know before gate closure, as float32 rows.
+
+:func:`observe` turns the engine's state into an (E, N, F) array: row ``i`` is agent
+``i``'s observation, padded to the widest role. Traders (producers and consumers)
+see public market information and their own private asset data; the broker sees
+public information and system aggregates. No agent sees another's costs, values,
+state of charge or position. Every value is clipped into its documented bounds
+(:func:`feature_bounds`), so observations always lie in the space.
+
+Trader features (``TRADER_FEATURES``, in order; bounds computed from the scenario):
+
+| Index | Name | Meaning | Unit |
+| --- | --- | --- | --- |
+| 0 | time_sin | sin(2 pi x time of day) of the period about to be traded | - |
+| 1 | time_cos | cos(2 pi x time of day) | - |
+| 2 | progress | periods elapsed / periods in the episode | - |
+| 3 | last_price | last clearing price that traded (the reference) | currency/MWh |
+| 4 | last_imbalance_price | last period's imbalance price | currency/MWh |
+| 5 | last_niv | last period's net imbalance volume, + short | MWh |
+| 6 | demand_forecast | public forecast of total load this period | MW |
+| 7 | renewable_forecast | public forecast of wind + solar this period | MW |
+| 8 | own_forecast | own available MW (renewable, thermal not in outage) or expected load | MW |
+| 9 | own_capacity | capacity / power rating / peak load | MW |
+| 10 | own_cost_or_value | marginal (or degradation) cost; a consumer's value | currency/MWh |
+| 11 | own_min_stable | thermal minimum stable output | MW |
+| 12 | own_level | own net injection in the last meter interval | MW |
+| 13 | own_headroom | MW it could still add above its level now | MW |
+| 14 | own_soc | storage state of charge / energy capacity | fraction |
+| 15 | own_hours_run | thermal hours on in a row | h |
+| 16 | own_outage_left | periods of forced outage still to run | periods |
+| 17 | own_on | thermal unit running | 0/1 |
+| 18 | own_last_contract | last period's net forward position, + sold | MW |
+| 19 | own_last_imbalance | last period's own imbalance, metered - contracted - instructed | MWh |
+| 20 | own_last_error | last realised relative forecast error (clipped to [-3, 3]) | fraction |
+| 21 | own_kind | asset kind code (0 thermal, 1 wind, 2 solar, 3 storage, 4 consumer) | - |
+| 22 | own_startup_cost | cost of one start | currency |
+
+Broker features (``BROKER_FEATURES``): 0-7 as above, then
+
+| Index | Name | Meaning | Unit |
+| --- | --- | --- | --- |
+| 8 | forecast_error_std | sqrt(sum (std_frac x forecast)^2) over renewables and loads | MW |
+| 9 | thermal_available | capacity of thermal units not in outage | MW |
+| 10 | last_unserved | energy unserved last period | MWh |
+| 11 | last_curtailed | surplus curtailed last period | MWh |
+| 12 | last_activated_up | up reserve activated last period | MWh |
+| 13 | last_activated_down | down reserve activated last period | MWh |
+| 14 | value_of_lost_load | cost of unserved energy | currency/MWh |
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..kernels import kinds
+from ..params import MarketParams
+from ..state import MarketState
+
+TRADER_FEATURES = (
+    "time_sin", "time_cos", "progress", "last_price", "last_imbalance_price", "last_niv",
+    "demand_forecast", "renewable_forecast", "own_forecast", "own_capacity",
+    "own_cost_or_value", "own_min_stable", "own_level", "own_headroom", "own_soc",
+    "own_hours_run", "own_outage_left", "own_on", "own_last_contract", "own_last_imbalance",
+    "own_last_error", "own_kind", "own_startup_cost",
+)  # fmt: skip
+BROKER_FEATURES = (
+    "time_sin", "time_cos", "progress", "last_price", "last_imbalance_price", "last_niv",
+    "demand_forecast", "renewable_forecast", "forecast_error_std", "thermal_available",
+    "last_unserved", "last_curtailed", "last_activated_up", "last_activated_down",
+    "value_of_lost_load",
+)  # fmt: skip
+N_FEATURES = max(len(TRADER_FEATURES), len(BROKER_FEATURES))
+_ERR_CLIP = 3.0
+
+
+def _scales(params: MarketParams) -> dict[str, float]:
+    """Scenario-wide magnitudes the bounds are built from."""
+    kind = params.kind[0]
+    cap = params.cap_mw[0]
+    consumer = kind == kinds.CONSUMER
+    renewable = (kind == kinds.WIND) | (kind == kinds.SOLAR)
+    peak_load = float(params.forecast_mw[consumer].sum(axis=0).max(initial=0.0))
+    system_mw = float(cap.sum()) + peak_load
+    return {
+        "floor": float(params.price_floor.min()),
+        "cap": float(params.price_cap.max()),
+        "system_mwh": 2.0 * system_mw * params.period_h,
+        "demand_mw": max(peak_load, 1.0),
+        "renewable_mw": max(float(cap[renewable].sum()), 1.0),
+        "row_mw": max(float(cap.max()), float(params.forecast_mw.max(initial=0.0)), 1.0),
+        "value": max(float(params.value_per_mwh.max()), float(params.cost_per_mwh.max()), 1.0),
+        "cost_lo": min(float(params.cost_per_mwh.min()), 0.0),
+        "hours": params.n_periods * params.period_h,
+        "outage": float(max(params.outage_periods.max(), 1)),
+        "startup": max(float(params.startup_cost.max()), 1.0),
+        "voll": max(float(params.voll_per_mwh.max()), 1.0),
+        "thermal_mw": max(float(cap[kind == kinds.THERMAL].sum()), 1.0),
+    }
+
+
+def feature_bounds(params: MarketParams, role: str) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) float32 bounds of one role's features (``"trader"`` or ``"broker"``)."""
+    s = _scales(params)
+    # the forecast error of a load can push it above its expected value
+    load_mw = s["row_mw"] * (1.0 + _ERR_CLIP)
+    common = [
+        (-1.0, 1.0), (-1.0, 1.0), (0.0, 1.0), (s["floor"], s["cap"]), (s["floor"], s["cap"]),
+        (-s["system_mwh"], s["system_mwh"]), (0.0, s["demand_mw"]), (0.0, s["renewable_mw"]),
+    ]  # fmt: skip
+    if role == "trader":
+        own = [
+            (0.0, load_mw), (0.0, s["row_mw"]), (min(s["cost_lo"], s["floor"]), s["value"]),
+            (0.0, s["row_mw"]), (-load_mw, s["row_mw"]), (0.0, s["row_mw"]), (0.0, 1.0),
+            (0.0, s["hours"]), (0.0, s["outage"]), (0.0, 1.0), (-load_mw, s["row_mw"]),
+            (-load_mw * params.period_h * 2, load_mw * params.period_h * 2),
+            (-_ERR_CLIP, _ERR_CLIP), (0.0, float(kinds.CONSUMER)), (0.0, s["startup"]),
+        ]  # fmt: skip
+    elif role == "broker":
+        mwh = s["system_mwh"]
+        own = [
+            (0.0, s["demand_mw"] + s["renewable_mw"]), (0.0, s["thermal_mw"]), (0.0, mwh),
+            (0.0, mwh), (0.0, mwh), (0.0, mwh), (0.0, s["voll"]),
+        ]  # fmt: skip
+    else:
+        raise ValueError(f"role={role!r}: allowed values are 'trader', 'broker'")
+    bounds = np.array(common + own, dtype=np.float64)
+    return bounds[:, 0].astype(np.float32), bounds[:, 1].astype(np.float32)
+
+
+def row_bounds(params: MarketParams) -> tuple[np.ndarray, np.ndarray]:
+    """(N, F) float32 low and high bounds of every row's (padded) features."""
+    broker = params.kind[0] == kinds.BROKER
+    lo = np.zeros((params.n_rows, N_FEATURES), np.float32)
+    hi = np.zeros((params.n_rows, N_FEATURES), np.float32)
+    for role, rows in (("trader", ~broker), ("broker", broker)):
+        low, high = feature_bounds(params, role)
+        lo[rows, : len(low)] = low
+        hi[rows, : len(high)] = high
+    return lo, hi
+
+
+def observe(
+    params: MarketParams,
+    state: MarketState,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """(E, N, F) float32 observations of every agent for the coming period.
+
+    Row ``i`` holds agent ``i``'s features (traders :data:`TRADER_FEATURES`, the
+    broker :data:`BROKER_FEATURES`), zero-padded to F = :data:`N_FEATURES`.
+
+    Args:
+        params, state: the markets.
+        bounds: :func:`row_bounds` of ``params`` (computed when None; pass them to
+            save the work every period).
+    """
+    e_n, n = params.kind.shape
+    kind = params.kind
+    t = state.t % params.n_periods
+    periods_per_day = 1440 // params.period_min
+    tod = (t % periods_per_day) / periods_per_day
+    fc = params.forecast_mw[:, t].T  # (E, N) this period's forecasts
+    consumer = kind == kinds.CONSUMER
+    renewable = (kind == kinds.WIND) | (kind == kinds.SOLAR)
+    thermal = kind == kinds.THERMAL
+    storage = kind == kinds.STORAGE
+    in_outage = state.outage_left > 0
+
+    x = np.zeros((e_n, n, N_FEATURES))
+    x[:, :, 0] = np.sin(2 * np.pi * tod)[:, None]
+    x[:, :, 1] = np.cos(2 * np.pi * tod)[:, None]
+    x[:, :, 2] = (state.t / params.n_periods)[:, None]
+    x[:, :, 3] = state.ref_price[:, None]
+    x[:, :, 4] = state.last_imbalance_price[:, None]
+    x[:, :, 5] = state.last_niv_mwh[:, None]
+    x[:, :, 6] = np.where(consumer, fc, 0.0).sum(axis=1)[:, None]
+    x[:, :, 7] = np.where(renewable, fc, 0.0).sum(axis=1)[:, None]
+
+    own_fc = np.where(thermal, np.where(in_outage, 0.0, params.cap_mw), fc)
+    x[:, :, 8] = np.where(storage, 0.0, own_fc)
+    x[:, :, 9] = params.cap_mw
+    x[:, :, 10] = np.where(consumer, params.value_per_mwh, params.cost_per_mwh)
+    x[:, :, 11] = params.min_stable_mw
+    x[:, :, 12] = state.level_mw
+    head = np.where(thermal & ~in_outage, params.cap_mw - np.maximum(state.level_mw, 0.0), 0.0)
+    head = np.where(renewable, np.maximum(fc - state.level_mw, 0.0), head)
+    head = np.where(storage, params.cap_mw - state.level_mw, head)
+    x[:, :, 13] = np.maximum(head, 0.0)
+    energy = np.where(storage, params.soc_max_mwh - params.soc_min_mwh, 1.0)
+    soc = np.where(storage, (state.soc_mwh - params.soc_min_mwh) / np.maximum(energy, 1e-12), 0.0)
+    x[:, :, 14] = soc
+    x[:, :, 15] = np.where(thermal, state.run_periods * params.period_h, 0.0)
+    x[:, :, 16] = state.outage_left
+    x[:, :, 17] = np.where(thermal, state.on, 0)
+    x[:, :, 18] = state.last_contract_mw
+    x[:, :, 19] = state.last_imbalance_mwh
+    x[:, :, 20] = np.clip(state.err, -_ERR_CLIP, _ERR_CLIP)
+    x[:, :, 21] = kind
+    x[:, :, 22] = params.startup_cost
+
+    broker = kind == kinds.BROKER
+    err_std = np.sqrt(np.where(renewable | consumer, (params.err_std * fc) ** 2, 0.0).sum(axis=1))
+    brow = np.zeros((e_n, N_FEATURES))
+    brow[:, :8] = x[:, 0, :8]
+    brow[:, 8] = err_std
+    brow[:, 9] = np.where(thermal & ~in_outage, params.cap_mw, 0.0).sum(axis=1)
+    brow[:, 10] = state.last_unserved_mwh
+    brow[:, 11] = state.last_curtailed_mwh
+    brow[:, 12] = state.last_activated_up_mwh
+    brow[:, 13] = state.last_activated_down_mwh
+    brow[:, 14] = params.voll_per_mwh
+    x = np.where(broker[:, :, None], brow[:, None, :], x)
+
+    lo, hi = row_bounds(params) if bounds is None else bounds
+    np.clip(x, lo, hi, out=x)
+    return x.astype(np.float32)

@@ -1,0 +1,232 @@
+"""ElecbayParallelEnv: the PettingZoo parallel API over the engine as a batch of one.
+
+Agents: ``producer_<i>``, ``consumer_<i>``, ``broker_0``. One step is one settlement
+period; an episode lasts ``days x periods_per_day`` periods and ends by truncation
+(never termination). Observations, actions and rewards are documented in
+:mod:`elecbay_env.envs.observations`, :mod:`elecbay_env.envs.codecs` and
+``docs/environment.md``.
+
+Rewards (per period, currency): producer = cash - production cost - start-up cost;
+consumer = value of energy consumed + cash; broker = cash - cost of unserved energy
+and curtailment. Cash sums to zero, so the rewards sum to the period's welfare.
+
+``infos[agent]["statement"]`` holds the agent's settlement statement of the period:
+``{component: {"mwh": ..., "price": ..., "amount": ...}}``.
+
+Bad actions: a missing or unknown agent, a wrong shape, or a NaN/inf value raises
+``ValueError`` naming the agent, before the market is touched. Finite values outside
+[-1, 1] are clipped (documented; stable-baselines3 clips Box actions the same way).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+from pettingzoo import ParallelEnv
+
+from ..config import Scenario
+from ..engine import Engine
+from ..kernels.ledger_codes import NAMES as COMPONENTS
+from ..roles import role_of
+from .codecs import AgentCodec, Codec
+from .observations import observe, row_bounds
+from .spaces import Spaces, space_role
+
+ENV_NAME = "elecbay_v0"
+
+
+class ElecbayParallelEnv(ParallelEnv):
+    """The electricity market as a PettingZoo ``ParallelEnv``.
+
+    Args:
+        config: a :class:`~elecbay_env.config.Scenario`, a shipped name (``"default"``,
+            ``"small"``), a YAML path, a dict, or None for the embedded default.
+        render_mode: ``"ansi"`` (text summary), ``"rgb_array"`` (supply and demand
+            curves with the clearing point, and the price history), ``"human"``
+            (prints the ansi text) or None.
+        price_range: decoded price range of actions; default the price floor and cap.
+        avail_hi: highest availability price an action can state (per MW per hour).
+        **overrides: dotted scenario overrides, e.g. ``**{"market.days": 1}``.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {
+        "name": ENV_NAME,
+        "render_modes": ["ansi", "rgb_array", "human"],
+        "render_fps": 4,
+        "is_parallelizable": True,
+    }
+
+    def __init__(
+        self,
+        config: Scenario | str | dict[str, Any] | None = None,
+        render_mode: str | None = None,
+        price_range: tuple[float, float] | None = None,
+        avail_hi: float = 200.0,
+        **overrides: Any,
+    ) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"render_mode={render_mode!r}: allowed values are "
+                f"{self.metadata['render_modes']} or None"
+            )
+        self.render_mode = render_mode
+        self.engine = Engine(config, n_markets=1, keep_ledger=True, **overrides)
+        self.scenario = self.engine.scenario
+        self.possible_agents = list(self.engine.agents)
+        self.agents: list[str] = []
+        self._row = {a: i for i, a in enumerate(self.possible_agents)}
+        self.spaces = Spaces(self.engine.params, self.possible_agents)
+        agents = self.possible_agents
+        self.observation_spaces = {a: self.spaces.observation_space(a) for a in agents}
+        self.action_spaces = {a: self.spaces.action_space(a) for a in self.possible_agents}
+        self.state_space = self.spaces.state
+        self.codec = Codec(self.engine.params, price_range=price_range, avail_hi=avail_hi)
+        self._codecs = {
+            a: AgentCodec(self.codec, i, role_of(a)) for i, a in enumerate(self.possible_agents)
+        }
+        self._bounds = row_bounds(self.engine.params)
+        self._obs = np.zeros((1, len(self.possible_agents), 0), np.float32)
+        self._actions = np.zeros((1, len(self.possible_agents), self.codec.width))
+        self.last_outcome = None
+        self.last_orders = None
+        self.history: dict[str, list[float]] = {}
+
+    # -- PettingZoo API -------------------------------------------------------------
+    def observation_space(self, agent: str):
+        return self.observation_spaces[agent]
+
+    def action_space(self, agent: str):
+        return self.action_spaces[agent]
+
+    def codec_for(self, agent: str) -> AgentCodec:
+        """The agent's codec: decode its actions to MW and prices, encode bids."""
+        return self._codecs[agent]
+
+    @property
+    def num_periods(self) -> int:
+        """Periods in an episode."""
+        return self.engine.n_periods
+
+    def reset(
+        self, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, Any]]]:
+        """Start an episode. ``seed`` seeds the market's one ``numpy.random.Generator``."""
+        self.engine.reset(seed=seed)
+        self.agents = list(self.possible_agents)
+        self.last_outcome = None
+        self.last_orders = None
+        self.history = {"price": [], "volume_mw": [], "imbalance_price": [], "niv_mwh": []}
+        self._obs = observe(self.engine.params, self.engine.state, self._bounds)
+        return self._agent_obs(), {a: {} for a in self.agents}
+
+    def step(self, actions: dict[str, np.ndarray]) -> tuple[
+        dict[str, np.ndarray],
+        dict[str, float],
+        dict[str, bool],
+        dict[str, bool],
+        dict[str, dict[str, Any]],
+    ]:  # fmt: skip
+        """Run one settlement period with every agent's action."""
+        if not self.agents:
+            raise RuntimeError("the episode is over (or reset() was not called): call reset()")
+        self._load_actions(actions)
+        orders = self.codec.decode(self._actions)
+        out = self.engine.step(orders)
+        self.last_orders = orders
+        self.last_outcome = out
+        for key in self.history:
+            self.history[key].append(float(getattr(out, key)[0]))
+        self._obs = observe(self.engine.params, self.engine.state, self._bounds)
+        rewards = {a: float(out.reward[0, self._row[a]]) for a in self.agents}
+        done = bool(self.engine.t[0] >= self.engine.n_periods)
+        infos = {a: self._info(a, out) for a in self.agents}
+        obs = self._agent_obs()
+        terminations = dict.fromkeys(self.agents, False)
+        truncations = dict.fromkeys(self.agents, done)
+        if done:
+            self.agents = []
+        if self.render_mode == "human":
+            self.render()
+        return obs, rewards, terminations, truncations, infos
+
+    def state(self) -> np.ndarray:
+        """Every agent's observation, concatenated in agent-id order (float32)."""
+        parts = [self._obs[0, i, : self.observation_spaces[a].shape[0]]
+                 for i, a in enumerate(self.possible_agents)]  # fmt: skip
+        return np.concatenate(parts).astype(np.float32)
+
+    def render(self) -> str | np.ndarray | None:
+        """Text (``ansi``/``human``) or an RGB image (``rgb_array``) of the last period."""
+        if self.render_mode is None:
+            return None
+        from .render import render_ansi, render_rgb
+
+        if self.render_mode == "rgb_array":
+            return render_rgb(self)
+        text = render_ansi(self)
+        if self.render_mode == "human":
+            print(text)
+            return None
+        return text
+
+    def close(self) -> None:
+        """Release rendering resources."""
+        from .render import close_figures
+
+        close_figures(self)
+
+    # -- helpers --------------------------------------------------------------------
+    def _agent_obs(self) -> dict[str, np.ndarray]:
+        return {
+            a: self._obs[0, self._row[a], : self.observation_spaces[a].shape[0]].copy()
+            for a in self.agents
+        }
+
+    def _load_actions(self, actions: dict[str, np.ndarray]) -> None:
+        if not isinstance(actions, dict):
+            raise ValueError(f"actions: expected a dict of agent -> action, got {type(actions)}")
+        unknown = set(actions) - set(self.agents)
+        if unknown:
+            raise ValueError(f"actions: unknown or finished agents {sorted(unknown)}")
+        missing = [a for a in self.agents if a not in actions]
+        if missing:
+            raise ValueError(f"actions: missing an action for {missing}")
+        buf = np.zeros_like(self._actions)
+        for agent, action in actions.items():
+            a = np.asarray(action, dtype=np.float64)
+            width = self.action_spaces[agent].shape[0]
+            if a.shape != (width,):
+                raise ValueError(f"actions[{agent!r}]: expected shape ({width},), got {a.shape}")
+            if not np.all(np.isfinite(a)):
+                raise ValueError(
+                    f"actions[{agent!r}]: every value must be finite, in [-1, 1]; got {a}"
+                )
+            buf[0, self._row[agent], :width] = a
+        self._actions = buf
+
+    def _info(self, agent: str, out) -> dict[str, Any]:
+        i = self._row[agent]
+        statement = {}
+        for c, name in enumerate(COMPONENTS):
+            amount = float(out.ledger_amount[0, i, c])
+            mwh = float(out.ledger_mwh[0, i, c])
+            if amount == 0.0 and mwh == 0.0:
+                continue
+            price = float(out.ledger_price[0, i, c])
+            statement[name] = {"mwh": mwh, "price": None if np.isnan(price) else price,
+                               "amount": amount}  # fmt: skip
+        info: dict[str, Any] = {"statement": statement, "period": int(self.engine.t[0]) - 1}
+        if space_role(agent) == "trader":
+            info["contract_mw"] = float(out.contract_mw[0, i])
+            info["imbalance_mwh"] = float(out.imbalance_mwh[0, i])
+        info["clearing_price"] = float(out.price[0])
+        info["imbalance_price"] = float(out.imbalance_price[0])
+        return info
+
+
+def parallel_env(
+    config: Scenario | str | dict[str, Any] | None = None, **kwargs: Any
+) -> ElecbayParallelEnv:
+    """The parallel environment (see :class:`ElecbayParallelEnv` for arguments)."""
+    return ElecbayParallelEnv(config, **kwargs)
