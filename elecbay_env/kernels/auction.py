@@ -41,6 +41,10 @@ TRADE_STATUS = 1
 def _levels(price, qty, order, n, lvl_price, lvl_cum):
     """Aggregate one side's sorted orders into price levels.
 
+    A level's total is summed with an error-free transformation (TwoSum) and rounded
+    once, so it is the correctly rounded sum of its quantities whatever the order of
+    the tied orders: permuting the book, or padding it, changes no fill.
+
     Args:
         price, qty: (n_max,) the side's orders; ``qty == 0`` orders are skipped.
         order: (n_max,) indices, best price first (bids descending, offers
@@ -54,6 +58,8 @@ def _levels(price, qty, order, n, lvl_price, lvl_cum):
     """
     m = 0
     cum = 0.0
+    s = 0.0
+    c = 0.0
     for t in range(n):
         i = order[t]
         q = qty[i]
@@ -61,13 +67,21 @@ def _levels(price, qty, order, n, lvl_price, lvl_cum):
             continue
         p = price[i]
         if m > 0 and p == lvl_price[m - 1]:
-            cum += q
-            lvl_cum[m - 1] = cum
+            total = s + q
+            bb = total - s
+            c += (s - (total - bb)) + (q - bb)
+            s = total
         else:
-            cum += q
+            if m > 0:
+                cum += s + c
+                lvl_cum[m - 1] = cum
             lvl_price[m] = p
-            lvl_cum[m] = cum
+            s = q
+            c = 0.0
             m += 1
+    if m > 0:
+        cum += s + c
+        lvl_cum[m - 1] = cum
     return m
 
 
@@ -192,7 +206,8 @@ def clear_row(
     hi = b_m if b_m < a_r else a_r
     if lo > hi:  # only reachable through rounding at a tie; both ends are then equal
         lo = hi
-    price = lo + k * (hi - lo)
+    # lo + k (hi - lo) can round past hi; the ends are exact and the price stays inside
+    price = hi if k == 1.0 else min(max(lo + k * (hi - lo), lo), hi)
     price = min(max(price, price_floor), price_cap)
 
     _reset_outputs(bid_fill, bid_paid, ask_fill, ask_paid)
