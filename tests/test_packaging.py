@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OUR_TOP_LEVEL = {"elecbay_env", "elecbay_agents", "elecbay_train", "elecbay_evaluate", "elecbay_configs"}
+OUR_TOP_LEVEL = {
+    "elecbay_env",
+    "elecbay_agents",
+    "elecbay_train",
+    "elecbay_evaluate",
+    "elecbay_configs",
+}
 
 
 @pytest.fixture(scope="module")
