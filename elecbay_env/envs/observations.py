@@ -214,3 +214,27 @@ def observe(
     lo, hi = row_bounds(params) if bounds is None else bounds
     np.clip(x, lo, hi, out=x)
     return x.astype(np.float32)
+
+
+FEATURE_UNITS = {
+    "time_sin": "-", "time_cos": "-", "progress": "fraction", "last_price": "currency/MWh",
+    "last_imbalance_price": "currency/MWh", "last_niv": "MWh", "demand_forecast": "MW",
+    "renewable_forecast": "MW", "own_forecast": "MW", "own_capacity": "MW",
+    "own_cost_or_value": "currency/MWh", "own_min_stable": "MW", "own_level": "MW",
+    "own_headroom": "MW", "own_soc": "fraction", "own_hours_run": "h",
+    "own_outage_left": "periods", "own_on": "0/1", "own_last_contract": "MW",
+    "own_last_imbalance": "MWh", "own_last_error": "fraction", "own_kind": "code",
+    "own_startup_cost": "currency", "forecast_error_std": "MW", "thermal_available": "MW",
+    "last_unserved": "MWh", "last_curtailed": "MWh", "last_activated_up": "MWh",
+    "last_activated_down": "MWh", "value_of_lost_load": "currency/MWh",
+}  # fmt: skip
+
+
+def observation_table(params: MarketParams, role: str) -> str:
+    """A Markdown table (Index, Name, Min, Max, Unit) of one role's observation."""
+    names = TRADER_FEATURES if role == "trader" else BROKER_FEATURES
+    lo, hi = feature_bounds(params, role)
+    lines = ["| Index | Name | Min | Max | Unit |", "| --- | --- | --- | --- | --- |"]
+    for i, name in enumerate(names):
+        lines.append(f"| {i} | {name} | {lo[i]:.6g} | {hi[i]:.6g} | {FEATURE_UNITS[name]} |")
+    return "\n".join(lines)
