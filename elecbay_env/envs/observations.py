@@ -90,7 +90,8 @@ def _scales(params: MarketParams) -> dict[str, float]:
         "row_mw": max(float(cap.max()), float(params.forecast_mw.max(initial=0.0)), 1.0),
         "value": max(float(params.value_per_mwh.max()), float(params.cost_per_mwh.max()), 1.0),
         "cost_lo": min(float(params.cost_per_mwh.min()), 0.0),
-        "hours": params.n_periods * params.period_h,
+        # a unit on at the start counts its minimum run time as already done
+        "hours": (params.n_periods + float(params.min_run.max(initial=0))) * params.period_h,
         "outage": float(max(params.outage_periods.max(), 1)),
         "startup": max(float(params.startup_cost.max()), 1.0),
         "voll": max(float(params.voll_per_mwh.max()), 1.0),

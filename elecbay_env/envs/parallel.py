@@ -194,16 +194,24 @@ class ElecbayParallelEnv(ParallelEnv):
             raise ValueError(f"actions: missing an action for {missing}")
         buf = np.zeros_like(self._actions)
         for agent, action in actions.items():
-            a = np.asarray(action, dtype=np.float64)
-            width = self.action_spaces[agent].shape[0]
-            if a.shape != (width,):
-                raise ValueError(f"actions[{agent!r}]: expected shape ({width},), got {a.shape}")
-            if not np.all(np.isfinite(a)):
-                raise ValueError(
-                    f"actions[{agent!r}]: every value must be finite, in [-1, 1]; got {a}"
-                )
-            buf[0, self._row[agent], :width] = a
+            a = self.check_action(agent, action)
+            buf[0, self._row[agent], : a.shape[0]] = a
         self._actions = buf
+
+    def check_action(self, agent: str, action: Any) -> np.ndarray:
+        """The agent's action as float64, or ``ValueError`` naming the agent."""
+        try:
+            a = np.asarray(action, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"actions[{agent!r}]: expected an array of numbers, got {type(action).__name__}"
+            ) from None
+        width = self.action_spaces[agent].shape[0]
+        if a.shape != (width,):
+            raise ValueError(f"actions[{agent!r}]: expected shape ({width},), got {a.shape}")
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"actions[{agent!r}]: every value must be finite, in [-1, 1]; got {a}")
+        return a
 
     def _info(self, agent: str, out) -> dict[str, Any]:
         i = self._row[agent]
