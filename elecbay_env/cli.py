@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -166,14 +167,17 @@ def build_env(config: str | None = "default", days: int = DEFAULT_DAYS) -> Any:
     return parallel_env(config, **{"market.days": days})
 
 
-def simulate(env: Any, seed: int = DEFAULT_SEED, progress: bool = True) -> Episode:
-    """Play one episode of ``env`` with the baseline policies
-    (:func:`elecbay_agents.base.make_policies` with no spec).
+def simulate(
+    env: Any, seed: int = DEFAULT_SEED, progress: bool = True, spec: Any = None
+) -> Episode:
+    """Play one episode of ``env``; by default with the baseline policies.
 
     Args:
         env: an :class:`~elecbay_env.envs.parallel.ElecbayParallelEnv` (:func:`build_env`).
         seed: seed of the market's random generator (>= 0).
         progress: show a tqdm progress bar over periods on stderr.
+        spec: policies, as :func:`elecbay_agents.base.make_policies` takes them (None:
+            truthful merit order for producers and consumers, the rule-based broker).
     """
     from elecbay_agents.base import make_policies
     from tqdm import tqdm
@@ -181,7 +185,7 @@ def simulate(env: Any, seed: int = DEFAULT_SEED, progress: bool = True) -> Episo
     from .kernels.ledger_codes import IMBALANCE
 
     start = time.perf_counter()
-    policies = make_policies(env)
+    policies = make_policies(env, spec)
     obs, _ = env.reset(seed=seed)
     states: dict[str, Any] = dict.fromkeys(env.possible_agents)
     n, t_max = len(env.possible_agents), env.num_periods
@@ -411,6 +415,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--seed {args.seed}: must be at least 0")
     if args.plot_period is not None and args.plot_period < 0:
         raise UsageError(f"--plot-period {args.plot_period}: must be at least 0")
+    if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise UsageError(f"--out {args.out}: exists and is not a folder")
     try:
         env = build_env(args.config, args.days)
     except ScenarioError as exc:
@@ -419,7 +425,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--plot-period {args.plot_period}: the run has periods 0 to "
                          f"{env.num_periods - 1}")  # fmt: skip
     m = env.scenario.market
-    print(f"elecbay run: scenario {env.scenario.name!r}, {m.days} days x "
+    print(f"elecbay run: scenario {env.scenario.name!r}, {m.days} day{'s' * (m.days != 1)} x "
           f"{env.num_periods // m.days} periods of {m.period_min} min, seed {args.seed}, "
           f"{len(env.possible_agents)} agents", flush=True)  # fmt: skip
     ep = simulate(env, args.seed, progress=not args.no_progress)
@@ -531,6 +537,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"elecbay {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `elecbay run | head`: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

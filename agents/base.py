@@ -1,0 +1,215 @@
+"""The policy interface every elecbay policy answers, learned or rule-based.
+
+A policy maps observations to actions the way a stable-baselines3 model does::
+
+    action, state = policy.predict(obs, state=None, episode_start=None, deterministic=True)
+
+Batch first: an observation of shape ``(F,)`` gives an action of shape ``(A,)``; a batch
+of shape ``(K, F)`` (K copies of the same agent, e.g. K vectorised markets) gives
+``(K, A)``. Actions are float32 in ``[-1, 1]``, the agent's ``Box`` action space.
+``state`` is whatever the policy carries from one call to the next (``None`` for
+memoryless policies); pass back what the last call returned. ``episode_start`` (a bool,
+or ``(K,)`` bools) tells the policy that a row starts a new episode, so it forgets that
+row's state.
+
+Rule-based policies reason in physical units (MW, currency per MWh) read from the
+observation (:data:`elecbay_env.envs.observations.TRADER_FEATURES` /
+``BROKER_FEATURES``) and turn their bids into actions with the agent's
+:class:`~elecbay_env.envs.codecs.AgentCodec`. They are built from the codec
+(``MeritOrderPolicy(codec)``) or from the environment and an agent id
+(``MeritOrderPolicy(env, "producer_0")``). Stochastic policies take a seeded
+``numpy.random.Generator`` (``rng=``) so that runs are reproducible.
+
+:func:`make_policies` builds one policy per agent of an environment from a short spec.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from elecbay_env.envs.codecs import AgentCodec
+from elecbay_env.roles import role_of
+
+if TYPE_CHECKING:
+    from elecbay_env.envs.parallel import ElecbayParallelEnv
+
+
+@runtime_checkable
+class SupportsPredict(Protocol):
+    """Anything with a stable-baselines3-style ``predict`` (SB3 models included)."""
+
+    def predict(
+        self,
+        observation: np.ndarray,
+        state: Any = None,
+        episode_start: np.ndarray | None = None,
+        deterministic: bool = True,
+    ) -> tuple[np.ndarray, Any]: ...
+
+
+def resolve_codec(source: AgentCodec | ElecbayParallelEnv, agent: str | None) -> AgentCodec:
+    """The agent's codec from an :class:`AgentCodec` or from an env and an agent id.
+
+    Raises:
+        ValueError: an env without an agent id, or an agent the env does not have.
+    """
+    if isinstance(source, AgentCodec):
+        return source
+    codec_for = getattr(source, "codec_for", None)
+    if codec_for is None:
+        raise ValueError(
+            f"expected an AgentCodec or an elecbay environment, got {type(source).__name__}"
+        )
+    if agent is None:
+        raise ValueError("built from an environment, a policy needs the agent id too")
+    if agent not in source.possible_agents:
+        raise ValueError(f"agent {agent!r}: the environment has {source.possible_agents}")
+    return codec_for(agent)
+
+
+class Policy(ABC):
+    """Base of elecbay policies: batch handling around :meth:`_predict_batch`.
+
+    Subclasses implement :meth:`_predict_batch` on a ``(K, F)`` float64 array and return
+    ``(K, A)`` actions and the new state; :meth:`predict` adds the unbatched case, the
+    float32 cast and the checks.
+
+    Args:
+        source: the agent's :class:`AgentCodec`, or the environment (then ``agent``).
+        agent: the agent id when ``source`` is an environment.
+    """
+
+    def __init__(self, source: AgentCodec | ElecbayParallelEnv, agent: str | None = None) -> None:
+        self.codec = resolve_codec(source, agent)
+        self.agent = agent
+        self.action_width = self.codec.width
+
+    def predict(
+        self,
+        observation: np.ndarray,
+        state: Any = None,
+        episode_start: np.ndarray | bool | None = None,
+        deterministic: bool = True,
+    ) -> tuple[np.ndarray, Any]:
+        """Actions for one observation ``(F,)`` -> ``(A,)`` or a batch ``(K, F)`` -> ``(K, A)``.
+
+        Args:
+            observation: the agent's observation(s) (float, units per feature as in
+                :mod:`elecbay_env.envs.observations`).
+            state: what the previous call returned (None at the start).
+            episode_start: True where a row starts a new episode (bool or ``(K,)``).
+            deterministic: rule-based policies ignore it; stochastic ones sample when False.
+
+        Returns:
+            ``(action, state)``: float32 actions in [-1, 1] and the state to pass back.
+
+        Raises:
+            ValueError: an observation that is not 1-D or 2-D, or not finite.
+        """
+        x = np.asarray(observation, dtype=np.float64)
+        single = x.ndim == 1
+        if single:
+            x = x[None, :]
+        if x.ndim != 2:
+            raise ValueError(f"observation: expected shape (F,) or (K, F), got {x.shape}")
+        if not np.all(np.isfinite(x)):
+            raise ValueError("observation: every value must be finite")
+        k = x.shape[0]
+        if episode_start is None:
+            starts = np.zeros(k, bool)
+        else:
+            starts = np.broadcast_to(np.asarray(episode_start, bool).reshape(-1), (k,)).copy()
+        actions, state = self._predict_batch(x, state, starts, deterministic)
+        actions = np.asarray(actions, dtype=np.float32)
+        if actions.shape != (k, self.action_width):
+            raise AssertionError(f"{type(self).__name__}: action shape {actions.shape}")
+        return (actions[0] if single else actions), state
+
+    @abstractmethod
+    def _predict_batch(
+        self, obs: np.ndarray, state: Any, episode_start: np.ndarray, deterministic: bool
+    ) -> tuple[np.ndarray, Any]:
+        """``(K, F)`` observations -> ``(K, A)`` actions and the new state."""
+
+    def __repr__(self) -> str:
+        who = f"agent={self.agent!r}" if self.agent else f"row={self.codec.row}"
+        return f"{type(self).__name__}({who})"
+
+
+PolicyFactory = Callable[["ElecbayParallelEnv", str], SupportsPredict]
+"""Builds a policy for one agent of an environment: ``factory(env, agent)``."""
+
+
+def _registry() -> dict[str, PolicyFactory]:
+    from .merit_order import MeritOrderPolicy
+    from .rule_based_broker import RuleBasedBroker
+
+    return {
+        "merit_order": lambda env, agent: MeritOrderPolicy(env, agent),
+        "rule_based_broker": lambda env, agent: RuleBasedBroker(env, agent),
+    }
+
+
+BASELINE_SPEC: dict[str, str] = {
+    "producer": "merit_order",
+    "consumer": "merit_order",
+    "broker": "rule_based_broker",
+}
+"""The baseline: truthful merit order for traders, the rule-based broker."""
+
+
+def policy_names() -> list[str]:
+    """Names :func:`make_policies` understands."""
+    return sorted(_registry())
+
+
+def make_policies(
+    env: ElecbayParallelEnv,
+    spec: Mapping[str, str | PolicyFactory | SupportsPredict] | None = None,
+) -> dict[str, SupportsPredict]:
+    """One policy per agent of ``env``.
+
+    Args:
+        env: the environment (its codecs and scenario configure the policies).
+        spec: maps an agent id (``"producer_3"``), a role (``"producer"``, ``"consumer"``,
+            ``"broker"``) or ``"*"`` to a policy name (:func:`policy_names`), a factory
+            ``f(env, agent)`` or a ready policy. An agent id wins over its role, a role
+            over ``"*"``; agents nothing matches get the baseline
+            (:data:`BASELINE_SPEC`). None: the baseline for everyone.
+
+    Returns:
+        ``{agent: policy}`` for every possible agent, in agent order.
+
+    Raises:
+        ValueError: an unknown policy name or a spec key that names no agent or role.
+    """
+    spec = dict(spec or {})
+    roles = {"producer", "consumer", "broker", "*"}
+    for key in spec:
+        if key not in roles and key not in env.possible_agents:
+            raise ValueError(
+                f"policy spec key {key!r}: expected an agent id, a role "
+                f"(producer, consumer, broker) or '*'"
+            )
+    registry = _registry()
+    policies: dict[str, SupportsPredict] = {}
+    for agent in env.possible_agents:
+        role = role_of(agent)
+        entry = spec.get(agent, spec.get(role, spec.get("*", BASELINE_SPEC[role])))
+        if isinstance(entry, str):
+            if entry not in registry:
+                raise ValueError(
+                    f"policy {entry!r} for {agent}: allowed names are {sorted(registry)}"
+                )
+            policies[agent] = registry[entry](env, agent)
+        elif isinstance(entry, SupportsPredict) and not isinstance(entry, type):
+            policies[agent] = entry
+        elif callable(entry):
+            policies[agent] = entry(env, agent)
+        else:
+            raise ValueError(f"policy for {agent}: expected a name, a factory or a policy")
+    return policies

@@ -1,0 +1,249 @@
+"""Truthful merit order: offer at marginal cost, bid at value (DESIGN section 7).
+
+:class:`MeritOrderPolicy` serves any producer or consumer. It reads the asset kind and
+every number it needs from the agent's observation (indices of
+:data:`~elecbay_env.envs.observations.TRADER_FEATURES`), decides physical bids in MW and
+currency per MWh, and encodes them with the agent's codec. The forward step curve has
+B steps (the scenario's ``market.bid_steps``); a quantity is always split in B equal
+steps at the same price, so the curve is one flat block.
+
+Rules, by asset kind (``own_kind``, index 21):
+
+* **Thermal** (0): offer the available capacity ``own_forecast`` (index 8: the capacity,
+  or 0 during a forced outage) at exactly the marginal cost ``own_cost_or_value``
+  (index 10). Nothing is done about minimum stable output, start-up cost, minimum run
+  time or ramping: the bids are truthful about the marginal cost only, so a unit may be
+  dispatched below its minimum stable output (and then be long, or not start and be
+  short) -- the market sees that imbalance.
+  Reserve (when ``offer_reserve``): up ``own_forecast`` MW at utilisation price
+  ``cost + up_markup``; down ``own_forecast - own_min_stable`` MW at utilisation price
+  ``cost`` (the provider pays its utilisation price for energy it no longer produces,
+  and saves its marginal cost: break-even). Both at availability price
+  ``availability_price`` (currency per MW per hour). The offered MW are an upper bound:
+  the market caps each at what the unit can physically still do after its forward
+  position (``capacity - schedule`` up, ``schedule - min stable`` down, within one
+  period's ramp; zero when the unit does not run), so in effect the unit offers its
+  headroom and footroom.
+* **Wind, solar** (1, 2): offer the forecast ``own_forecast`` at the marginal cost (about
+  zero). Reserve: down only (they can curtail), ``own_forecast`` MW at utilisation price
+  = marginal cost; the market caps it at the forward position.
+* **Storage** (3): a price-threshold arbitrageur. With ``p = last_price`` (index 3):
+  ``p < low``: bid to buy (charge) at price ``low``; ``p > high``: offer to sell
+  (discharge) at price ``high``; otherwise no forward steps. Quantities (MW) are limited
+  by the power rating (``own_capacity``) and by the energy the battery holds or can
+  take within its state-of-charge bounds over one period, from ``own_soc`` (index 14,
+  the fraction of the usable energy) and the asset's energy bounds and one-way
+  efficiency (read once from the codec's parameters: the observation does not carry
+  them), so a filled order never runs the battery empty or full:
+  ``discharge <= soc_frac x energy x eff / period_h``,
+  ``charge <= (1 - soc_frac) x energy / (eff x period_h)``.
+  Thresholds: fixed when ``storage_low`` and ``storage_high`` are given; otherwise
+  ``low = m - storage_band x |m|`` and ``high = m + storage_band x |m|`` around a running
+  mean ``m`` of ``last_price``, an exponential moving average with weight
+  ``storage_ema`` kept in the policy state (``(K,)`` float64, currency per MWh; the
+  decision uses the mean before this period's update). With no state (``state=None``)
+  or at an episode start the mean starts at ``reference_price`` (default: the
+  scenario's initial reference price), so calling without passing the state back
+  trades around fixed thresholds. Reserve: up ``own_capacity`` MW at utilisation
+  price ``high``, down ``own_capacity`` MW at ``low`` (the market caps both by the
+  state of charge and the forward position).
+* **Consumer** (4): bid the expected load ``own_forecast`` at the value of energy
+  ``own_cost_or_value``. Reserve: up only (curtail load), ``flexible_frac x
+  own_forecast`` MW at utilisation price = value (paid the value of the energy it does
+  without: break-even); ``flexible_frac`` is read from the codec's parameters. No down
+  reserve: the truthful price of extra consumption would be the value itself, which
+  would make the broker activate consumers first in a long system and set the
+  imbalance price at their value.
+
+Every reserve offer uses ``availability_price`` (default 3 currency per MW per hour, an
+assumption of the size of GB short-term operating reserve fees). The state is the
+running mean of ``last_price``; every kind carries it (only storage uses it).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from elecbay_env.envs.codecs import AgentCodec, TraderBids
+from elecbay_env.envs.observations import TRADER_FEATURES
+from elecbay_env.kernels import kinds
+
+from .base import Policy
+
+if TYPE_CHECKING:
+    from elecbay_env.envs.parallel import ElecbayParallelEnv
+
+LAST_PRICE = TRADER_FEATURES.index("last_price")
+OWN_FORECAST = TRADER_FEATURES.index("own_forecast")
+OWN_CAPACITY = TRADER_FEATURES.index("own_capacity")
+OWN_COST_OR_VALUE = TRADER_FEATURES.index("own_cost_or_value")
+OWN_MIN_STABLE = TRADER_FEATURES.index("own_min_stable")
+OWN_SOC = TRADER_FEATURES.index("own_soc")
+OWN_KIND = TRADER_FEATURES.index("own_kind")
+
+DEFAULT_AVAILABILITY_PRICE = 3.0
+"""Availability price of every reserve offer (currency per MW per hour)."""
+DEFAULT_UP_MARKUP = 5.0
+"""Thermal up-reserve utilisation price above marginal cost (currency per MWh)."""
+DEFAULT_STORAGE_BAND = 0.2
+"""Storage thresholds: the running mean price -/+ this fraction of its magnitude."""
+DEFAULT_STORAGE_EMA = 0.1
+"""Weight of the newest ``last_price`` in the storage running mean."""
+
+
+class MeritOrderPolicy(Policy):
+    """Truthful merit-order bids for a producer or a consumer (rules in the module doc).
+
+    Args:
+        source: the agent's :class:`AgentCodec`, or the environment (then ``agent``).
+        agent: the agent id when ``source`` is an environment.
+        availability_price: availability price of every reserve offer (currency per MW
+            per hour), >= 0.
+        up_markup: thermal up-reserve utilisation price above marginal cost (currency
+            per MWh).
+        offer_reserve: offer balancing reserve at all.
+        storage_low, storage_high: fixed storage thresholds (currency per MWh); give
+            both or neither (then they follow the running mean).
+        storage_band: half-width of the adaptive thresholds, a fraction of ``|mean|``.
+        storage_ema: weight of the newest price in the running mean, in (0, 1].
+        reference_price: the running mean's starting value (currency per MWh); default
+            the scenario's initial reference price.
+
+    Raises:
+        ValueError: a broker codec, or a bad parameter.
+    """
+
+    def __init__(
+        self,
+        source: AgentCodec | ElecbayParallelEnv,
+        agent: str | None = None,
+        *,
+        availability_price: float = DEFAULT_AVAILABILITY_PRICE,
+        up_markup: float = DEFAULT_UP_MARKUP,
+        offer_reserve: bool = True,
+        storage_low: float | None = None,
+        storage_high: float | None = None,
+        storage_band: float = DEFAULT_STORAGE_BAND,
+        storage_ema: float = DEFAULT_STORAGE_EMA,
+        reference_price: float | None = None,
+    ) -> None:
+        super().__init__(source, agent)
+        if self.codec.role == "broker":
+            raise ValueError("MeritOrderPolicy is for producers and consumers, not the broker")
+        if (storage_low is None) != (storage_high is None):
+            raise ValueError("storage_low and storage_high: give both or neither")
+        if storage_low is not None and not storage_low <= storage_high:
+            raise ValueError(f"storage thresholds: need low <= high, got {storage_low}, "
+                             f"{storage_high}")  # fmt: skip
+        if not availability_price >= 0:
+            raise ValueError(f"availability_price={availability_price}: allowed range [0, inf)")
+        if not 0.0 < storage_ema <= 1.0:
+            raise ValueError(f"storage_ema={storage_ema}: allowed range (0, 1]")
+        if not storage_band >= 0:
+            raise ValueError(f"storage_band={storage_band}: allowed range [0, inf)")
+        self.availability_price = float(availability_price)
+        self.up_markup = float(up_markup)
+        self.offer_reserve = bool(offer_reserve)
+        self.storage_low = storage_low
+        self.storage_high = storage_high
+        self.storage_band = float(storage_band)
+        self.storage_ema = float(storage_ema)
+        params = self.codec.codec.params
+        row = self.codec.row
+        self.bid_steps = self.codec.codec.bid_steps
+        self.period_h = params.period_h
+        self.reference_price = (
+            float(params.initial_price[0]) if reference_price is None else float(reference_price)
+        )
+        # the agent's own constants the observation does not carry
+        self.energy_mwh = float(params.soc_max_mwh[0, row] - params.soc_min_mwh[0, row])
+        self.eff = float(params.eff[0, row])
+        self.flexible_frac = float(params.flexible_frac[0, row])
+
+    # -- thresholds -----------------------------------------------------------------
+    def thresholds(self, mean_price: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Storage (low, high) thresholds for running means ``mean_price`` (currency/MWh)."""
+        m = np.asarray(mean_price, dtype=np.float64)
+        if self.storage_low is not None:
+            return np.full_like(m, self.storage_low), np.full_like(m, self.storage_high)
+        half = self.storage_band * np.abs(m)
+        return m - half, m + half
+
+    def _means(self, state: Any, episode_start: np.ndarray) -> np.ndarray:
+        k = episode_start.shape[0]
+        if state is None:
+            return np.full(k, self.reference_price)
+        m = np.asarray(state, dtype=np.float64).reshape(-1)
+        if m.shape != (k,):
+            raise ValueError(f"state: expected {k} running means (one per row), got {m.shape}")
+        return np.where(episode_start, self.reference_price, m)
+
+    # -- bids -----------------------------------------------------------------------
+    def bids(self, obs: np.ndarray, mean_price: np.ndarray | None = None) -> TraderBids:
+        """The physical bids for ``(K, F)`` observations (MW, currency per MWh).
+
+        Args:
+            obs: the agent's observations, batch first.
+            mean_price: ``(K,)`` running means of ``last_price`` for the storage
+                thresholds; default ``reference_price``.
+        """
+        obs = np.asarray(obs, dtype=np.float64)
+        k = obs.shape[0]
+        b = self.bid_steps
+        if mean_price is None:
+            mean_price = np.full(k, self.reference_price)
+        kind = np.rint(obs[:, OWN_KIND]).astype(np.int64)
+        fc = np.maximum(obs[:, OWN_FORECAST], 0.0)
+        cap = obs[:, OWN_CAPACITY]
+        cost = obs[:, OWN_COST_OR_VALUE]
+        last = obs[:, LAST_PRICE]
+        zeros = np.zeros(k)
+
+        thermal = kind == kinds.THERMAL
+        renewable = (kind == kinds.WIND) | (kind == kinds.SOLAR)
+        storage = kind == kinds.STORAGE
+        consumer = kind == kinds.CONSUMER
+
+        # forward: signed MW (+ sell) and the price of the whole block
+        low, high = self.thresholds(mean_price)
+        soc = np.clip(obs[:, OWN_SOC], 0.0, 1.0)
+        energy_h = self.energy_mwh / self.period_h  # MW that empties the battery in a period
+        max_dis = np.minimum(cap, soc * energy_h * self.eff)
+        max_chg = np.minimum(cap, (1.0 - soc) * energy_h / max(self.eff, 1e-12))
+        charge = storage & (last < low)
+        discharge = storage & (last > high)
+        qty = np.select(
+            [thermal | renewable, consumer, charge, discharge],
+            [fc, -fc, -max_chg, max_dis],
+            zeros,
+        )
+        price = np.select([charge, discharge], [low, high], cost)
+        step_qty = np.repeat((qty / b)[:, None], b, axis=1)
+        step_price = np.repeat(price[:, None], b, axis=1)
+
+        # reserve [up, down]: MW, availability price, utilisation price
+        res_qty = np.zeros((k, 2))
+        res_util = np.zeros((k, 2))
+        if self.offer_reserve:
+            min_stable = obs[:, OWN_MIN_STABLE]
+            res_qty[:, 0] = np.select(
+                [thermal, storage, consumer], [fc, cap, self.flexible_frac * fc], zeros
+            )
+            res_qty[:, 1] = np.select(
+                [thermal, renewable, storage], [np.maximum(fc - min_stable, 0.0), fc, cap], zeros
+            )
+            res_util[:, 0] = np.select([thermal, storage], [cost + self.up_markup, high], cost)
+            res_util[:, 1] = np.where(storage, low, cost)
+        res_avail = np.where(res_qty > 0.0, self.availability_price, 0.0)
+        res_util = np.where(res_qty > 0.0, res_util, 0.0)
+        return TraderBids(step_price, step_qty, res_qty, res_avail, res_util)
+
+    def _predict_batch(
+        self, obs: np.ndarray, state: Any, episode_start: np.ndarray, deterministic: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        means = self._means(state, episode_start)
+        bids = self.bids(obs, means)
+        new_means = means + self.storage_ema * (obs[:, LAST_PRICE] - means)
+        return self.codec.encode(bids), new_means
