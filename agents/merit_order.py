@@ -50,7 +50,7 @@ Rules, by asset kind (``own_kind``, index 21):
 * **Consumer** (4): bid the expected load ``own_forecast`` at the value of energy
   ``own_cost_or_value``. Reserve: up only (curtail load), ``flexible_frac x
   own_forecast`` MW at utilisation price = value (paid the value of the energy it does
-  without: break-even); ``flexible_frac`` is read from the codec's parameters. No down
+  without: break-even); ``flexible_frac`` is the observation's ``own_flexible``. No down
   reserve: the truthful price of extra consumption would be the value itself, which
   would make the broker activate consumers first in a long system and set the
   imbalance price at their value.
@@ -82,6 +82,9 @@ OWN_COST_OR_VALUE = TRADER_FEATURES.index("own_cost_or_value")
 OWN_MIN_STABLE = TRADER_FEATURES.index("own_min_stable")
 OWN_SOC = TRADER_FEATURES.index("own_soc")
 OWN_KIND = TRADER_FEATURES.index("own_kind")
+OWN_ENERGY = TRADER_FEATURES.index("own_energy")
+OWN_ROUND_TRIP = TRADER_FEATURES.index("own_round_trip")
+OWN_FLEXIBLE = TRADER_FEATURES.index("own_flexible")
 
 DEFAULT_AVAILABILITY_PRICE = 3.0
 """Availability price of every reserve offer (currency per MW per hour)."""
@@ -151,16 +154,11 @@ class MeritOrderPolicy(Policy):
         self.storage_band = float(storage_band)
         self.storage_ema = float(storage_ema)
         params = self.codec.codec.params
-        row = self.codec.row
         self.bid_steps = self.codec.codec.bid_steps
         self.period_h = params.period_h
         self.reference_price = (
             float(params.initial_price[0]) if reference_price is None else float(reference_price)
         )
-        # the agent's own constants the observation does not carry
-        self.energy_mwh = float(params.soc_max_mwh[0, row] - params.soc_min_mwh[0, row])
-        self.eff = float(params.eff[0, row])
-        self.flexible_frac = float(params.flexible_frac[0, row])
 
     # -- thresholds -----------------------------------------------------------------
     def thresholds(self, mean_price: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -209,9 +207,10 @@ class MeritOrderPolicy(Policy):
         # forward: signed MW (+ sell) and the price of the whole block
         low, high = self.thresholds(mean_price)
         soc = np.clip(obs[:, OWN_SOC], 0.0, 1.0)
-        energy_h = self.energy_mwh / self.period_h  # MW that empties the battery in a period
-        max_dis = np.minimum(cap, soc * energy_h * self.eff)
-        max_chg = np.minimum(cap, (1.0 - soc) * energy_h / max(self.eff, 1e-12))
+        energy_h = obs[:, OWN_ENERGY] / self.period_h  # MW that empties the battery in a period
+        eff = np.sqrt(np.clip(obs[:, OWN_ROUND_TRIP], 0.0, 1.0))
+        max_dis = np.minimum(cap, soc * energy_h * eff)
+        max_chg = np.minimum(cap, (1.0 - soc) * energy_h / np.maximum(eff, 1e-12))
         charge = storage & (last < low)
         discharge = storage & (last > high)
         qty = np.select(
@@ -229,7 +228,7 @@ class MeritOrderPolicy(Policy):
         if self.offer_reserve:
             min_stable = obs[:, OWN_MIN_STABLE]
             res_qty[:, 0] = np.select(
-                [thermal, storage, consumer], [fc, cap, self.flexible_frac * fc], zeros
+                [thermal, storage, consumer], [fc, cap, obs[:, OWN_FLEXIBLE] * fc], zeros
             )
             res_qty[:, 1] = np.select(
                 [thermal, renewable, storage], [np.maximum(fc - min_stable, 0.0), fc, cap], zeros

@@ -34,6 +34,9 @@ Trader features (``TRADER_FEATURES``, in order; bounds computed from the scenari
 | 20 | own_last_error | last realised relative forecast error (clipped to [-3, 3]) | fraction |
 | 21 | own_kind | asset kind code (0 thermal, 1 wind, 2 solar, 3 storage, 4 consumer) | - |
 | 22 | own_startup_cost | cost of one start | currency |
+| 23 | own_energy | storage energy it can hold between its bounds | MWh |
+| 24 | own_round_trip | storage round-trip efficiency | fraction |
+| 25 | own_flexible | consumer's flexible share of load | fraction |
 
 Broker features (``BROKER_FEATURES``): 0-7 as above, then
 
@@ -61,7 +64,8 @@ TRADER_FEATURES = (
     "demand_forecast", "renewable_forecast", "own_forecast", "own_capacity",
     "own_cost_or_value", "own_min_stable", "own_level", "own_headroom", "own_soc",
     "own_hours_run", "own_outage_left", "own_on", "own_last_contract", "own_last_imbalance",
-    "own_last_error", "own_kind", "own_startup_cost",
+    "own_last_error", "own_kind", "own_startup_cost", "own_energy", "own_round_trip",
+    "own_flexible",
 )  # fmt: skip
 BROKER_FEATURES = (
     "time_sin", "time_cos", "progress", "last_price", "last_imbalance_price", "last_niv",
@@ -96,6 +100,7 @@ def _scales(params: MarketParams) -> dict[str, float]:
         "startup": max(float(params.startup_cost.max()), 1.0),
         "voll": max(float(params.voll_per_mwh.max()), 1.0),
         "thermal_mw": max(float(cap[kind == kinds.THERMAL].sum()), 1.0),
+        "energy": max(float((params.soc_max_mwh - params.soc_min_mwh).max()), 1.0),
     }
 
 
@@ -115,6 +120,7 @@ def feature_bounds(params: MarketParams, role: str) -> tuple[np.ndarray, np.ndar
             (0.0, s["hours"]), (0.0, s["outage"]), (0.0, 1.0), (-load_mw, s["row_mw"]),
             (-load_mw * params.period_h * 2, load_mw * params.period_h * 2),
             (-_ERR_CLIP, _ERR_CLIP), (0.0, float(kinds.CONSUMER)), (0.0, s["startup"]),
+            (0.0, s["energy"]), (0.0, 1.0), (0.0, 1.0),
         ]  # fmt: skip
     elif role == "broker":
         mwh = s["system_mwh"]
@@ -198,6 +204,9 @@ def observe(
     x[:, :, 20] = np.clip(state.err, -_ERR_CLIP, _ERR_CLIP)
     x[:, :, 21] = kind
     x[:, :, 22] = params.startup_cost
+    x[:, :, 23] = np.where(storage, params.soc_max_mwh - params.soc_min_mwh, 0.0)
+    x[:, :, 24] = np.where(storage, params.eff**2, 0.0)
+    x[:, :, 25] = np.where(consumer, params.flexible_frac, 0.0)
 
     broker = kind == kinds.BROKER
     err_std = np.sqrt(np.where(renewable | consumer, (params.err_std * fc) ** 2, 0.0).sum(axis=1))
@@ -225,7 +234,8 @@ FEATURE_UNITS = {
     "own_headroom": "MW", "own_soc": "fraction", "own_hours_run": "h",
     "own_outage_left": "periods", "own_on": "0/1", "own_last_contract": "MW",
     "own_last_imbalance": "MWh", "own_last_error": "fraction", "own_kind": "code",
-    "own_startup_cost": "currency", "forecast_error_std": "MW", "thermal_available": "MW",
+    "own_startup_cost": "currency", "own_energy": "MWh", "own_round_trip": "fraction",
+    "own_flexible": "fraction", "forecast_error_std": "MW", "thermal_available": "MW",
     "last_unserved": "MWh", "last_curtailed": "MWh", "last_activated_up": "MWh",
     "last_activated_down": "MWh", "value_of_lost_load": "currency/MWh",
 }  # fmt: skip

@@ -49,7 +49,7 @@ def imbalance_price(
             p = forward_price
     elif niv_mwh < -tol:
         if curtailed_mwh > tol:
-            p = -curtailment_cost_per_mwh
+            p = 0.0 - curtailment_cost_per_mwh  # 0.0 - 0.0 is +0.0, never -0.0
         elif marginal_down_util < 1e300:
             p = marginal_down_util
         else:

@@ -3,8 +3,9 @@
 Levels are net injection in MW (generation and discharge positive, consumption and
 charging negative), held for one meter interval. Rules, in words:
 
-* **Thermal commitment** (decided at the start of the period): a unit runs when its
-  forward position is at least half its minimum stable output, and it may start only
+* **Thermal commitment** (decided at the start of the period): a unit runs when it
+  holds a positive forward position (then at least at minimum stable output, so a
+  position below it is delivered long, never short), and it may start only
   after ``min_off_periods`` off and stop only after ``min_run_periods`` on; a running
   unit that must stay on runs at least at minimum stable output. A unit in a forced
   outage is off. On start-up it synchronises at minimum stable output in the first
@@ -21,6 +22,7 @@ charging negative), held for one meter interval. Rules, in words:
 from __future__ import annotations
 
 from ._jit import kernel
+from .auction import ATOL
 
 
 @kernel
@@ -35,7 +37,7 @@ def commit_thermal(
     """
     if in_outage:
         return 0, 0, 0.0
-    want = position_mw > 0.0 and position_mw >= 0.5 * min_stable_mw
+    want = position_mw > ATOL
     if on:
         if not want and run_periods >= min_run:
             return 0, 0, 0.0

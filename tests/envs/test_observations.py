@@ -48,7 +48,8 @@ def test_documented_index_tables() -> None:
         "time_sin time_cos progress last_price last_imbalance_price last_niv demand_forecast "
         "renewable_forecast own_forecast own_capacity own_cost_or_value own_min_stable "
         "own_level own_headroom own_soc own_hours_run own_outage_left own_on "
-        "own_last_contract own_last_imbalance own_last_error own_kind own_startup_cost"
+        "own_last_contract own_last_imbalance own_last_error own_kind own_startup_cost "
+        "own_energy own_round_trip own_flexible"
     ).split()
     broker = (
         trader[:8]
