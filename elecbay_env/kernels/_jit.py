@@ -14,3 +14,5 @@ _OPTIONS = {"cache": True, "nogil": True, "fastmath": False, "error_model": "num
 kernel = numba.njit(**_OPTIONS)
 parallel_kernel = numba.njit(parallel=True, **_OPTIONS)
 prange = numba.prange
+inline_kernel = numba.njit(inline="always", **_OPTIONS)
+"""For small helpers called in inner loops: inlined at the Numba IR level."""

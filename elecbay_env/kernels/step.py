@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from . import ledger_codes as L
-from ._jit import kernel, parallel_kernel, prange
+from ._jit import inline_kernel, kernel, parallel_kernel, prange
 from .auction import clear_row, sort_row
 from .balancing import imbalance_price, party_price
 from .delivery import (
@@ -31,18 +31,20 @@ from .delivery import (
 from .kinds import BROKER, CONSUMER, SOLAR, STORAGE, THERMAL, WIND
 from .reserve import DOWN, UP, activate, headroom, procure
 
+CHUNK_MARKETS = 16
+"""Markets stepped one after another by one task of the parallel loop."""
 
-@kernel
-def _clear_forward(P, S, Q, R, e, period_h):
+
+@inline_kernel
+def _clear_forward(P, S, Q, R, e, period_h, wf, wi):
     """Stage 1: build the book from every row's step curve and clear it."""
     n_rows, n_steps = Q.step_price.shape[1], Q.step_price.shape[2]
-    width = n_rows * n_steps
-    bid_p = np.empty(width)
-    bid_q = np.empty(width)
-    bid_src = np.empty(width, np.int64)
-    ask_p = np.empty(width)
-    ask_q = np.empty(width)
-    ask_src = np.empty(width, np.int64)
+    bid_p = wf[0]
+    bid_q = wf[1]
+    bid_src = wi[0]
+    ask_p = wf[2]
+    ask_q = wf[3]
+    ask_src = wi[1]
     nb = 0
     na = 0
     for i in range(n_rows):
@@ -58,14 +60,14 @@ def _clear_forward(P, S, Q, R, e, period_h):
                 ask_q[na] = q
                 ask_src[na] = i * n_steps + b
                 na += 1
-    bid_order = np.empty(width, np.int64)
-    ask_order = np.empty(width, np.int64)
+    bid_order = wi[2]
+    ask_order = wi[3]
     sort_row(bid_p, nb, True, bid_order)
     sort_row(ask_p, na, False, ask_order)
-    bid_fill = np.empty(width)
-    ask_fill = np.empty(width)
-    bid_paid = np.empty(width)
-    ask_paid = np.empty(width)
+    bid_fill = wf[4]
+    ask_fill = wf[5]
+    bid_paid = wf[6]
+    ask_paid = wf[7]
     price, volume, _lo, _hi = clear_row(
         bid_p, bid_q, bid_order, nb, ask_p, ask_q, ask_order, na,
         P.k[e], P.pay_as_bid, P.price_floor[e], P.price_cap[e],
@@ -97,8 +99,8 @@ def _clear_forward(P, S, Q, R, e, period_h):
             R.ledger_amount[e, i, L.FORWARD] += ask_fill[t] * ask_paid[t] * period_h
 
 
-@kernel
-def _step_market(P, S, Q, D, R, e):
+@inline_kernel
+def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
     n_rows = P.kind.shape[1]
     n_meters = P.period_min // P.meter_min
     period_h = P.period_min / 60.0
@@ -106,15 +108,19 @@ def _step_market(P, S, Q, D, R, e):
     tt = S.t[e] % P.forecast_mw.shape[1]
 
     # 1 forward clearing
-    _clear_forward(P, S, Q, R, e, period_h)
+    _clear_forward(P, S, Q, R, e, period_h, wf, wi)
     traded = R.volume_mw[e] > 0.0
     fwd_price = R.price[e] if traded else S.ref_price[e]
 
     # forecast errors (AR(1)), realised availability and load, commitment, outages
-    committed = np.zeros(n_rows, np.int64)
-    schedule = np.zeros(n_rows)
-    expected = np.zeros(n_rows)
-    trip_at = np.full(n_rows, n_meters, np.int64)
+    committed = ni[0]
+    committed[:] = 0
+    schedule = nf[0]
+    schedule[:] = 0.0
+    expected = nf[1]
+    expected[:] = 0.0
+    trip_at = ni[1]
+    trip_at[:] = n_meters
     broker = n_rows - 1
     for i in range(n_rows):
         kind = P.kind[e, i]
@@ -154,7 +160,8 @@ def _step_market(P, S, Q, D, R, e):
             R.available_mw[e, i] = 0.0
 
     # 2 reserve procurement within physical headroom
-    room = np.zeros((n_rows, 2))
+    room = nr
+    room[:] = 0.0
     for i in range(n_rows):
         headroom(
             P.kind[e, i], schedule[i], committed[i], P.cap_mw[e, i], P.min_stable_mw[e, i],
@@ -164,22 +171,26 @@ def _step_market(P, S, Q, D, R, e):
         )  # fmt: skip
     room[broker, 0] = 0.0
     room[broker, 1] = 0.0
-    order = np.empty(n_rows, np.int64)
-    cost = np.empty(n_rows)
-    qty = np.empty(n_rows)
-    taken = np.empty(n_rows)
+    order = ni[2]
+    cost = nf[2]
+    qty = nf[3]
+    taken = nf[4]
     procure(
         Q.res_qty[e], Q.res_avail[e], Q.res_util[e], room, Q.req_mw[e], Q.max_avail[e],
         Q.max_util[e], n_rows, order, cost, qty, taken, R.reserved_mw[e],
     )  # fmt: skip
 
     # 3-4 delivery, meter reads and activation, interval by interval
-    baseline = np.empty(n_rows)
-    act = np.empty(n_rows)
-    instructed = np.zeros(n_rows)
-    activated_abs = np.zeros(n_rows)
-    delivered = np.zeros(n_rows)
-    bal_cash = np.zeros(n_rows)
+    baseline = nf[5]
+    act = nf[6]
+    instructed = nf[7]
+    instructed[:] = 0.0
+    activated_abs = nf[8]
+    activated_abs[:] = 0.0
+    delivered = nf[9]
+    delivered[:] = 0.0
+    bal_cash = nf[10]
+    bal_cash[:] = 0.0
     marginal_up = -np.inf
     marginal_down = np.inf
     niv_mwh = 0.0
@@ -190,7 +201,23 @@ def _step_market(P, S, Q, D, R, e):
     for m in range(n_meters):
         niv = 0.0
         for i in range(n_rows):
-            baseline[i] = _level(P, S, R, e, i, schedule[i], committed[i], m >= trip_at[i], meter_h)
+            baseline[i] = _level(
+                P.kind[e, i],
+                S.level_mw[e, i],
+                schedule[i],
+                committed[i],
+                m >= trip_at[i],
+                P.min_stable_mw[e, i],
+                P.cap_mw[e, i],
+                P.ramp_mw_per_min[e, i] * P.meter_min,
+                R.available_mw[e, i],
+                S.soc_mwh[e, i],
+                P.soc_min_mwh[e, i],
+                P.soc_max_mwh[e, i],
+                P.eff[e, i],
+                meter_h,
+                P.forecast_mw[i, tt],
+            )
             niv -= baseline[i]
         activate(niv, R.reserved_mw[e], Q.res_util[e], n_rows, order, cost, qty, taken, act)
         supplied = 0.0
@@ -198,8 +225,13 @@ def _step_market(P, S, Q, D, R, e):
             level = baseline[i]
             a = act[i]
             if a != 0.0:
-                level = _level(P, S, R, e, i, schedule[i] + a, committed[i], m >= trip_at[i],
-                               meter_h)  # fmt: skip
+                level = _level(
+                    P.kind[e, i], S.level_mw[e, i], schedule[i] + a, committed[i],
+                    m >= trip_at[i], P.min_stable_mw[e, i], P.cap_mw[e, i],
+                    P.ramp_mw_per_min[e, i] * P.meter_min, R.available_mw[e, i],
+                    S.soc_mwh[e, i], P.soc_min_mwh[e, i], P.soc_max_mwh[e, i], P.eff[e, i],
+                    meter_h, P.forecast_mw[i, tt],
+                )  # fmt: skip
                 response = level - baseline[i]
                 supplied += response
                 d = UP if a > 0.0 else DOWN
@@ -245,30 +277,41 @@ def _step_market(P, S, Q, D, R, e):
     _advance_state(P, S, R, e, committed, fwd_price, imb, niv_mwh)
 
 
-@kernel
-def _level(P, S, R, e, i, target, committed, tripped, meter_h):
-    """Net injection of row ``i`` in the next interval for a target (MW)."""
-    kind = P.kind[e, i]
+@inline_kernel
+def _level(
+    kind,
+    prev,
+    target,
+    committed,
+    tripped,
+    min_stable,
+    cap,
+    ramp_step,
+    avail,
+    soc,
+    soc_min,
+    soc_max,
+    eff,
+    meter_h,
+    fc,
+):
+    """Net injection of one row in the next interval for a target (MW), from scalars.
+
+    ``fc`` is the row's forecast: a consumer's schedule is minus its expected load, and
+    its realised load ``avail`` replaces it.
+    """
     if kind == THERMAL:
-        return thermal_level(
-            S.level_mw[e, i], target, committed, tripped, P.min_stable_mw[e, i],
-            P.cap_mw[e, i], P.ramp_mw_per_min[e, i] * P.meter_min,
-        )  # fmt: skip
+        return thermal_level(prev, target, committed, tripped, min_stable, cap, ramp_step)
     if kind == WIND or kind == SOLAR:
-        return renewable_level(target, R.available_mw[e, i])
+        return renewable_level(target, avail)
     if kind == STORAGE:
-        return storage_level(
-            target, P.cap_mw[e, i], S.soc_mwh[e, i], P.soc_min_mwh[e, i], P.soc_max_mwh[e, i],
-            P.eff[e, i], P.eff[e, i], meter_h,
-        )  # fmt: skip
+        return storage_level(target, cap, soc, soc_min, soc_max, eff, eff, meter_h)
     if kind == CONSUMER:
-        # a consumer's schedule is minus its expected load; the realised load replaces it
-        shift = target + P.forecast_mw[i, S.t[e] % P.forecast_mw.shape[1]]
-        return consumer_level(R.available_mw[e, i], shift)
+        return consumer_level(avail, target + fc)
     return 0.0
 
 
-@kernel
+@inline_kernel
 def _settle(P, S, Q, R, e, broker, instructed, activated_abs, delivered, bal_cash, imb,
             fwd_price, period_h):  # fmt: skip
     """Stage 5-6: every ledger component of every row (MWh, price, amount)."""
@@ -370,7 +413,7 @@ def _settle(P, S, Q, R, e, broker, instructed, activated_abs, delivered, bal_cas
         R.reward[e, i] = total
 
 
-@kernel
+@inline_kernel
 def _advance_state(P, S, R, e, committed, fwd_price, imb, niv_mwh):
     """Thermal counters, outages and the market's public history move on one period."""
     for i in range(P.kind.shape[1]):
@@ -409,8 +452,22 @@ def _advance_state(P, S, R, e, committed, fwd_price, imb, niv_mwh):
 
 
 def _step_markets(P, S, Q, D, R):
-    for e in prange(P.kind.shape[0]):
-        _step_market(P, S, Q, D, R, e)
+    n_markets = P.kind.shape[0]
+    n = P.kind.shape[1]
+    w = n * Q.step_price.shape[2]
+    n_chunks = (n_markets + CHUNK_MARKETS - 1) // CHUNK_MARKETS
+    # scratch is allocated once per chunk of markets, not per market: small allocations
+    # contend between threads; chunks are fixed in size, so results never depend on the
+    # thread count
+    for c in prange(n_chunks):
+        wf = np.empty((8, w))
+        wi = np.empty((4, w), np.int64)
+        nf = np.empty((11, n))
+        ni = np.empty((3, n), np.int64)
+        nr = np.empty((n, 2))
+        stop = min((c + 1) * CHUNK_MARKETS, n_markets)
+        for e in range(c * CHUNK_MARKETS, stop):
+            _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr)
 
 
 step_markets = parallel_kernel(_step_markets)

@@ -1,0 +1,47 @@
+"""Smoke test of evaluate/bench_engine.py: ``--quick`` runs and prints its tables.
+
+No timing is asserted (machines are noisy): only that the quick run exits with status
+0, prints the throughput table, the time split and the memory table, and writes JSON
+with one row per (E, validation) setting.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "evaluate" / "bench_engine.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_engine", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_run_exits_zero_and_prints_tables(bench, capsys, tmp_path):
+    out_json = tmp_path / "bench.json"
+    status = bench.main(["--quick", "--json", str(out_json)])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert bench.TABLE_HEADER in out
+    assert "mkt-periods/s" in out
+    assert "Where the time goes" in out
+    assert "Memory per market" in out
+    assert "numba" in out and "threads" in out
+    assert "targets:" in out
+    data = json.loads(out_json.read_text())
+    rows = data["throughput"]
+    assert [(r["markets"], r["validate"]) for r in rows] == [
+        (e, v) for v in (True, False) for e in bench.MARKETS
+    ]
+    assert all(r["market_periods_per_s"] > 0.0 for r in rows)
+    assert [s["markets"] for s in data["split"]] == list(bench.MARKETS)
+    assert [m["markets"] for m in data["memory"]["rows"]] == list(bench.MARKETS)
+    assert all(m["per_market"] > 0 for m in data["memory"]["rows"])
