@@ -112,7 +112,7 @@ def validate_orders(params: MarketParams, orders: Orders, agents: list[str] | No
     bad = (kind == kinds.BROKER) & active
     if bad.any():
         raise ValueError(f"step_qty{_where(bad, agents)}: the broker submits no forward steps")
-    for name in ("res_qty", "req_mw", "max_avail"):
+    for name in ("res_qty", "res_avail", "req_mw", "max_avail"):
         arr = getattr(orders, name)
         bad = arr < 0.0
         if bad.any():

@@ -17,6 +17,8 @@ charging negative), held for one meter interval. Rules, in words:
   charge (one-way efficiencies ``sqrt(round trip)``).
 * **Consumers** draw their realised load; an instruction shifts it by at most the
   procured flexible reserve.
+* **Instructions** are deviations from the uninstructed level: an activated row aims at
+  ``uninstructed + activation`` within its limits, and its response is the difference.
 """
 
 from __future__ import annotations
@@ -54,8 +56,9 @@ def thermal_level(prev_mw, target_mw, committed, tripped, min_stable_mw, cap_mw,
         return 0.0
     if not committed:
         return max(prev_mw - ramp_step_mw, 0.0)
-    base = prev_mw if prev_mw >= min_stable_mw else min_stable_mw
-    level = min(max(target_mw, base - ramp_step_mw), base + ramp_step_mw)
+    if prev_mw < min_stable_mw:  # synchronising: the one step exempt from the ramp limit
+        return min_stable_mw
+    level = min(max(target_mw, prev_mw - ramp_step_mw), prev_mw + ramp_step_mw)
     return min(max(level, min_stable_mw), cap_mw)
 
 
@@ -82,6 +85,7 @@ def storage_soc_after(level_mw, soc_mwh, eff_c, eff_d, meter_h):
 
 
 @kernel
-def consumer_level(load_mw, instruction_mw):
-    """Consumer net injection: minus its load, shifted by an instruction (<= 0)."""
-    return min(-load_mw + instruction_mw, 0.0)
+def consumer_level(target_mw):
+    """Consumer net injection: its target (minus its realised load, shifted by an
+    instruction within its procured flexible reserve), never positive."""
+    return min(target_mw, 0.0)

@@ -139,7 +139,7 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
             schedule[i] = min(max(pos, 0.0), P.cap_mw[e, i])
         elif kind == CONSUMER:
             R.available_mw[e, i] = max(fc * (1.0 + err), 0.0)
-            schedule[i] = -fc
+            schedule[i] = -R.available_mw[e, i]
         elif kind == STORAGE:
             R.available_mw[e, i] = P.cap_mw[e, i]
             schedule[i] = min(max(pos, -P.cap_mw[e, i]), P.cap_mw[e, i])
@@ -180,7 +180,10 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
         Q.max_util[e], n_rows, order, cost, qty, taken, R.reserved_mw[e],
     )  # fmt: skip
 
-    # 3-4 delivery, meter reads and activation, interval by interval
+    # 3-4 delivery, meter reads and activation, interval by interval. Each row also
+    # follows a reference path: where it would be had it never been instructed this
+    # period. The interval's NIV and every response are measured against it, so an
+    # instruction stands until the imbalance it covers is gone.
     baseline = nf[5]
     act = nf[6]
     instructed = nf[7]
@@ -191,6 +194,11 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
     delivered[:] = 0.0
     bal_cash = nf[10]
     bal_cash[:] = 0.0
+    ref_level = nf[11]
+    ref_soc = nf[12]
+    for i in range(n_rows):
+        ref_level[i] = S.level_mw[e, i]
+        ref_soc[i] = S.soc_mwh[e, i]
     marginal_up = -np.inf
     marginal_down = np.inf
     niv_mwh = 0.0
@@ -202,38 +210,26 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
         niv = 0.0
         for i in range(n_rows):
             baseline[i] = _level(
-                P.kind[e, i],
-                S.level_mw[e, i],
-                schedule[i],
-                committed[i],
-                m >= trip_at[i],
-                P.min_stable_mw[e, i],
-                P.cap_mw[e, i],
-                P.ramp_mw_per_min[e, i] * P.meter_min,
-                R.available_mw[e, i],
-                S.soc_mwh[e, i],
-                P.soc_min_mwh[e, i],
-                P.soc_max_mwh[e, i],
-                P.eff[e, i],
-                meter_h,
-                P.forecast_mw[i, tt],
-            )
+                P.kind[e, i], ref_level[i], schedule[i], committed[i], m >= trip_at[i],
+                P.min_stable_mw[e, i], P.cap_mw[e, i], P.ramp_mw_per_min[e, i] * P.meter_min,
+                R.available_mw[e, i], ref_soc[i], P.soc_min_mwh[e, i], P.soc_max_mwh[e, i],
+                P.eff[e, i], meter_h,
+            )  # fmt: skip
             niv -= baseline[i]
         activate(niv, R.reserved_mw[e], Q.res_util[e], n_rows, order, cost, qty, taken, act)
         supplied = 0.0
         for i in range(n_rows):
-            level = baseline[i]
             a = act[i]
+            level = _level(
+                P.kind[e, i], S.level_mw[e, i], baseline[i] + a, committed[i],
+                m >= trip_at[i], P.min_stable_mw[e, i], P.cap_mw[e, i],
+                P.ramp_mw_per_min[e, i] * P.meter_min, R.available_mw[e, i],
+                S.soc_mwh[e, i], P.soc_min_mwh[e, i], P.soc_max_mwh[e, i], P.eff[e, i],
+                meter_h,
+            )  # fmt: skip
+            response = level - baseline[i]
+            supplied += response
             if a != 0.0:
-                level = _level(
-                    P.kind[e, i], S.level_mw[e, i], schedule[i] + a, committed[i],
-                    m >= trip_at[i], P.min_stable_mw[e, i], P.cap_mw[e, i],
-                    P.ramp_mw_per_min[e, i] * P.meter_min, R.available_mw[e, i],
-                    S.soc_mwh[e, i], P.soc_min_mwh[e, i], P.soc_max_mwh[e, i], P.eff[e, i],
-                    meter_h, P.forecast_mw[i, tt],
-                )  # fmt: skip
-                response = level - baseline[i]
-                supplied += response
                 d = UP if a > 0.0 else DOWN
                 util = Q.res_util[e, i, d]
                 instructed[i] += a * meter_h
@@ -249,6 +245,9 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
             if P.kind[e, i] == STORAGE:
                 S.soc_mwh[e, i] = storage_soc_after(level, S.soc_mwh[e, i], P.eff[e, i],
                                                     P.eff[e, i], meter_h)  # fmt: skip
+                ref_soc[i] = storage_soc_after(baseline[i], ref_soc[i], P.eff[e, i],
+                                               P.eff[e, i], meter_h)  # fmt: skip
+            ref_level[i] = baseline[i]
             S.level_mw[e, i] = level
             R.meter_mwh[e, i, m] = level * meter_h
         residual = niv - supplied
@@ -293,13 +292,8 @@ def _level(
     soc_max,
     eff,
     meter_h,
-    fc,
 ):
-    """Net injection of one row in the next interval for a target (MW), from scalars.
-
-    ``fc`` is the row's forecast: a consumer's schedule is minus its expected load, and
-    its realised load ``avail`` replaces it.
-    """
+    """Net injection of one row in the next interval for a target (MW), from scalars."""
     if kind == THERMAL:
         return thermal_level(prev, target, committed, tripped, min_stable, cap, ramp_step)
     if kind == WIND or kind == SOLAR:
@@ -307,7 +301,7 @@ def _level(
     if kind == STORAGE:
         return storage_level(target, cap, soc, soc_min, soc_max, eff, eff, meter_h)
     if kind == CONSUMER:
-        return consumer_level(avail, target + fc)
+        return consumer_level(target)
     return 0.0
 
 
@@ -462,7 +456,7 @@ def _step_markets(P, S, Q, D, R):
     for c in prange(n_chunks):
         wf = np.empty((8, w))
         wi = np.empty((4, w), np.int64)
-        nf = np.empty((11, n))
+        nf = np.empty((13, n))
         ni = np.empty((3, n), np.int64)
         nr = np.empty((n, 2))
         stop = min((c + 1) * CHUNK_MARKETS, n_markets)
