@@ -69,6 +69,7 @@ class Codec:
         reserve_hi: float | None = None,
     ) -> None:
         self.params = params
+        self.avail_hi = float(avail_hi)
         b = params.bid_steps
         self.bid_steps = b
         self.width = trader_action_width(b)
@@ -80,6 +81,7 @@ class Codec:
         )
         if not (np.isfinite(plo) and np.isfinite(phi) and plo < phi):
             raise ValueError(f"price_range={price_range!r}: need finite lo < hi")
+        self.price_range = (plo, phi)
         if not (np.isfinite(avail_hi) and avail_hi > 0):
             raise ValueError(f"avail_hi={avail_hi!r}: allowed range is (0, inf)")
         consumer = kind == kinds.CONSUMER

@@ -1,0 +1,213 @@
+"""``elecbay train``: train a stable-baselines3 learner on the vectorised core.
+
+The learner sits in one seat (``--agent producer_2``) or shares one network across
+every agent of a role (``--role producer``: parameter sharing per role); everyone
+else follows fixed policies (``--opponents``). Training runs on :class:`RoleVecEnv`
+(E markets at once, no subprocesses).
+
+Normalisation (documented choices): observations are scaled affinely from their
+documented bounds to [-1, 1] (exact and stateless, so the saved model needs no
+running statistics), and rewards are normalised by stable-baselines3's
+``VecNormalize`` (a running estimate of the return's scale; it only shapes training,
+not the saved policy). Prices of the learner's actions span ``--price-range`` (default
+0 to 500 per MWh) so a fresh policy bids where prices form.
+
+Outputs in ``--out``: ``model.zip`` and ``elecbay.json`` (load it in the evaluator as
+``sb3:DIR``), ``progress.csv`` (episode reward and market metrics against steps),
+``checkpoints/``, ``train_config.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from .transforms import ALGORITHMS, DEFAULT_PRICE_RANGE, LearnerSpec, algorithm_class
+
+
+def parse_opponents(text: str | None) -> dict[str, str]:
+    """Opponent specs from ``"producer=markup:0.2;broker=rule_based_broker"`` or YAML."""
+    if not text:
+        return {}
+    path = Path(text)
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        data = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"--opponents {text}: expected a mapping of agent/role -> policy")
+        return {str(k): str(v) for k, v in data.items()}
+    out = {}
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition("=")
+        if not sep:
+            raise ValueError(f"--opponents: {part!r} is not KEY=POLICY (e.g. producer=markup:0.2)")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _market_callback():
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    class MarketMetrics(BaseCallback):
+        """Logs the markets' mean clearing price and imbalance volume per rollout."""
+
+        def _on_rollout_start(self) -> None:
+            self._prices: list[float] = []
+            self._niv: list[float] = []
+
+        def _on_step(self) -> bool:
+            core = self.training_env.get_attr("core")[0]
+            out = core.last_outcome
+            if out is not None:
+                self._prices.append(float(np.nanmean(out.price)))
+                self._niv.append(float(np.mean(np.abs(out.niv_mwh))))
+            return True
+
+        def _on_rollout_end(self) -> None:
+            if self._prices:
+                self.logger.record("market/clearing_price_mean", float(np.nanmean(self._prices)))
+                self.logger.record("market/abs_niv_mwh_mean", float(np.mean(self._niv)))
+
+    return MarketMetrics()
+
+
+def train(
+    config: str | None = None,
+    seats: str | Sequence[str] = "producer_0",
+    opponents: dict[str, str] | None = None,
+    algo: str = "ppo",
+    timesteps: int = 100_000,
+    seed: int = 0,
+    n_markets: int = 16,
+    out: str | Path = "runs/train",
+    price_range: tuple[float, float] = DEFAULT_PRICE_RANGE,
+    scale_obs: bool = True,
+    norm_reward: bool = True,
+    checkpoint_every: int = 0,
+    algo_kwargs: dict[str, Any] | None = None,
+    overrides: dict[str, Any] | None = None,
+    verbose: int = 0,
+) -> Path:
+    """Train and save a model; returns the output folder.
+
+    Args:
+        config: scenario name or path (None: the embedded default).
+        seats: the learner's agent id(s) or role.
+        opponents: policy specs for the other agents.
+        algo: ``ppo``, ``a2c``, ``sac`` or ``td3``.
+        timesteps: environment steps to collect (summed over sub-environments).
+        seed: seeds the markets and the algorithm.
+        n_markets: E, markets stepped at once.
+        out: output folder.
+        price_range: the learner's price range (currency per MWh).
+        scale_obs: scale observations to [-1, 1].
+        norm_reward: normalise rewards with ``VecNormalize`` while training.
+        checkpoint_every: save a checkpoint every so many steps (0: never).
+        algo_kwargs: extra keyword arguments of the algorithm.
+        overrides: dotted scenario overrides.
+        verbose: stable-baselines3's verbosity.
+    """
+    from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
+    from stable_baselines3.common.logger import configure
+    from stable_baselines3.common.vec_env import VecNormalize
+
+    from .core import resolve_seats
+    from .vec_env import RoleVecEnv
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    overrides = dict(overrides or {})
+    probe = RoleVecEnv(config, seats, 1, opponents, seed, **overrides)
+    seat_ids = resolve_seats(probe.core.agents, seats)
+    role = "broker" if seat_ids[0].startswith("broker") else seat_ids[0].rsplit("_", 1)[0]
+    spec = LearnerSpec(
+        price_range=(float(price_range[0]), float(price_range[1])),
+        scale_obs=scale_obs,
+        role=role,
+        agents=tuple(seat_ids),
+        config=config,
+        algo=algo.lower(),
+        extra={"overrides": overrides},
+    )
+    venv = RoleVecEnv(config, seat_ids, n_markets, opponents, seed, spec, **overrides)
+    venv.seed(seed)
+    env = VecNormalize(venv, norm_obs=False, norm_reward=True) if norm_reward else venv
+    cls = algorithm_class(algo)
+    kwargs = dict(algo_kwargs or {})
+    if cls.__name__ in ("PPO", "A2C"):
+        kwargs.setdefault("n_steps", max(8, 2048 // venv.num_envs))
+    model = cls("MlpPolicy", env, seed=seed, device="cpu", verbose=verbose, **kwargs)
+    model.set_logger(configure(str(out), ["csv"] + (["stdout"] if verbose else [])))
+    callbacks = [_market_callback()]
+    if checkpoint_every > 0:
+        every = max(checkpoint_every // venv.num_envs, 1)
+        callbacks.append(CheckpointCallback(every, str(out / "checkpoints"), name_prefix="model"))
+    started = time.perf_counter()
+    model.learn(total_timesteps=int(timesteps), callback=CallbackList(callbacks))
+    seconds = time.perf_counter() - started
+    model.save(str(out / "model.zip"))
+    spec.save(out)
+    record = {
+        "config": config, "seats": seat_ids, "opponents": opponents or {}, "algo": algo,
+        "timesteps": int(timesteps), "seed": seed, "n_markets": n_markets,
+        "price_range": list(price_range), "scale_obs": scale_obs, "norm_reward": norm_reward,
+        "algo_kwargs": kwargs, "overrides": overrides, "seconds": seconds,
+    }  # fmt: skip
+    (out / "train_config.json").write_text(json.dumps(record, indent=1, default=str))
+    return out
+
+
+def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    """Arguments of ``elecbay train``."""
+    p = parser or argparse.ArgumentParser(prog="elecbay train", description=__doc__)
+    p.add_argument("--config", default=None, help="scenario name or YAML path (default: default)")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--agent", action="append", help="learner seat(s), e.g. producer_2")
+    who.add_argument("--role", choices=["producer", "consumer", "broker"],
+                     help="share one network across every agent of a role")  # fmt: skip
+    p.add_argument("--opponents", default=None,
+                   help="policies of the others: 'producer=markup:0.2;broker=rule_based_broker'"
+                        " or a YAML file (default: the baseline)")  # fmt: skip
+    p.add_argument("--algo", default="ppo", choices=ALGORITHMS)
+    p.add_argument("--timesteps", type=int, default=100_000, help="environment steps")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-markets", type=int, default=16, help="markets stepped at once (E)")
+    p.add_argument("--out", default=None, help="output folder (default runs/train-<time>)")
+    p.add_argument("--price-range", type=float, nargs=2, default=DEFAULT_PRICE_RANGE,
+                   metavar=("LO", "HI"), help="learner's price range, per MWh")  # fmt: skip
+    p.add_argument("--no-scale-obs", action="store_true", help="feed raw observations")
+    p.add_argument("--no-norm-reward", action="store_true", help="raw rewards")
+    p.add_argument("--checkpoint-every", type=int, default=0, help="steps between checkpoints")
+    p.add_argument("--days", type=int, default=None, help="override market.days")
+    p.add_argument("-v", "--verbose", action="count", default=0)
+    return p
+
+
+def main(argv: Sequence[str] | None = None, args: argparse.Namespace | None = None) -> int:
+    """Entry point (``elecbay train``)."""
+    if args is None:
+        args = build_parser().parse_args(argv)
+    seats = args.role or args.agent or ["producer_0"]
+    if args.timesteps < 1 or args.n_markets < 1:
+        raise SystemExit("elecbay train: --timesteps and --n-markets must be >= 1")
+    out = args.out or f"runs/train-{time.strftime('%Y%m%d-%H%M%S')}"
+    overrides = {"market.days": args.days} if args.days else {}
+    try:
+        opponents = parse_opponents(args.opponents)
+        folder = train(
+            args.config, seats, opponents, args.algo, args.timesteps, args.seed,
+            args.n_markets, out, tuple(args.price_range), not args.no_scale_obs,
+            not args.no_norm_reward, args.checkpoint_every, None, overrides, args.verbose,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise SystemExit(f"elecbay train: {exc}") from None
+    print(f"saved {folder / 'model.zip'} (load it as sb3:{folder})")
+    return 0
