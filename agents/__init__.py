@@ -1,1 +1,6 @@
-"""Baseline bidding policies for elecbay (installed as ``elecbay_agents``)."""
+"""Baseline bidding policies for elecbay (installed as ``elecbay_agents``).
+
+The policy interface is :mod:`elecbay_agents.base`; :mod:`elecbay_agents.registry`
+builds any policy from a spec string (``"markup:0.2"``, ``"zi_c"``, ``"ppo:model.zip"``);
+``docs/policies.md`` lists them all.
+"""

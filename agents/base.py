@@ -18,9 +18,11 @@ observation (:data:`elecbay_env.envs.observations.TRADER_FEATURES` /
 :class:`~elecbay_env.envs.codecs.AgentCodec`. They are built from the codec
 (``MeritOrderPolicy(codec)``) or from the environment and an agent id
 (``MeritOrderPolicy(env, "producer_0")``). Stochastic policies take a seeded
-``numpy.random.Generator`` (``rng=``) so that runs are reproducible.
+``numpy.random.Generator`` (``seed=`` or ``rng=``) so that runs are reproducible.
 
-:func:`make_policies` builds one policy per agent of an environment from a short spec.
+:func:`make_policies` builds one policy per agent of an environment from short specs
+(``"merit_order"``, ``"markup:0.2"``, ``"sb3:model.zip"``...); the names live in
+:mod:`elecbay_agents.registry`.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 from elecbay_env.envs.codecs import AgentCodec
-from elecbay_env.roles import role_of
 
 if TYPE_CHECKING:
     from elecbay_env.envs.parallel import ElecbayParallelEnv
@@ -102,7 +103,9 @@ class Policy(ABC):
                 :mod:`elecbay_env.envs.observations`).
             state: what the previous call returned (None at the start).
             episode_start: True where a row starts a new episode (bool or ``(K,)``).
-            deterministic: rule-based policies ignore it; stochastic ones sample when False.
+            deterministic: rule-based policies ignore it; so do the zero-intelligence
+                and random policies, which draw from their seeded generator either way;
+                SB3 models take their mode when True and sample when False.
 
         Returns:
             ``(action, state)``: float32 actions in [-1, 1] and the state to pass back.
@@ -144,16 +147,6 @@ PolicyFactory = Callable[["ElecbayParallelEnv", str], SupportsPredict]
 """Builds a policy for one agent of an environment: ``factory(env, agent)``."""
 
 
-def _registry() -> dict[str, PolicyFactory]:
-    from .merit_order import MeritOrderPolicy
-    from .rule_based_broker import RuleBasedBroker
-
-    return {
-        "merit_order": lambda env, agent: MeritOrderPolicy(env, agent),
-        "rule_based_broker": lambda env, agent: RuleBasedBroker(env, agent),
-    }
-
-
 BASELINE_SPEC: dict[str, str] = {
     "producer": "merit_order",
     "consumer": "merit_order",
@@ -163,53 +156,35 @@ BASELINE_SPEC: dict[str, str] = {
 
 
 def policy_names() -> list[str]:
-    """Names :func:`make_policies` understands."""
-    return sorted(_registry())
+    """Names :func:`make_policies` understands (:func:`elecbay_agents.registry.policy_names`)."""
+    from .registry import policy_names as names
+
+    return names()
 
 
 def make_policies(
     env: ElecbayParallelEnv,
     spec: Mapping[str, str | PolicyFactory | SupportsPredict] | None = None,
+    seed: int | None = None,
 ) -> dict[str, SupportsPredict]:
-    """One policy per agent of ``env``.
+    """One policy per agent of ``env``: :func:`elecbay_agents.registry.make_policies`.
 
     Args:
         env: the environment (its codecs and scenario configure the policies).
         spec: maps an agent id (``"producer_3"``), a role (``"producer"``, ``"consumer"``,
-            ``"broker"``) or ``"*"`` to a policy name (:func:`policy_names`), a factory
-            ``f(env, agent)`` or a ready policy. An agent id wins over its role, a role
-            over ``"*"``; agents nothing matches get the baseline
-            (:data:`BASELINE_SPEC`). None: the baseline for everyone.
+            ``"broker"``) or ``"*"`` to a policy spec (``"markup:0.2"``, see
+            :func:`policy_names`), a factory ``f(env, agent)`` or a ready policy. An agent
+            id wins over its role, a role over ``"*"``; agents nothing matches get the
+            baseline (:data:`BASELINE_SPEC`). None: the baseline for everyone.
+        seed: seeds the stochastic policies (with each agent id); None: fresh entropy.
 
     Returns:
         ``{agent: policy}`` for every possible agent, in agent order.
 
     Raises:
-        ValueError: an unknown policy name or a spec key that names no agent or role.
+        ValueError: a bad spec, a spec key that names no agent or role, or a policy that
+            does not fit its agent.
     """
-    spec = dict(spec or {})
-    roles = {"producer", "consumer", "broker", "*"}
-    for key in spec:
-        if key not in roles and key not in env.possible_agents:
-            raise ValueError(
-                f"policy spec key {key!r}: expected an agent id, a role "
-                f"(producer, consumer, broker) or '*'"
-            )
-    registry = _registry()
-    policies: dict[str, SupportsPredict] = {}
-    for agent in env.possible_agents:
-        role = role_of(agent)
-        entry = spec.get(agent, spec.get(role, spec.get("*", BASELINE_SPEC[role])))
-        if isinstance(entry, str):
-            if entry not in registry:
-                raise ValueError(
-                    f"policy {entry!r} for {agent}: allowed names are {sorted(registry)}"
-                )
-            policies[agent] = registry[entry](env, agent)
-        elif isinstance(entry, SupportsPredict) and not isinstance(entry, type):
-            policies[agent] = entry
-        elif callable(entry):
-            policies[agent] = entry(env, agent)
-        else:
-            raise ValueError(f"policy for {agent}: expected a name, a factory or a policy")
-    return policies
+    from .registry import make_policies as build
+
+    return build(env, spec, seed)

@@ -32,9 +32,9 @@ Rules, by asset kind (``own_kind``, index 21):
   (discharge) at price ``high``; otherwise no forward steps. Quantities (MW) are limited
   by the power rating (``own_capacity``) and by the energy the battery holds or can
   take within its state-of-charge bounds over one period, from ``own_soc`` (index 14,
-  the fraction of the usable energy) and the asset's energy bounds and one-way
-  efficiency (read once from the codec's parameters: the observation does not carry
-  them), so a filled order never runs the battery empty or full:
+  the fraction of the usable energy), ``own_energy`` (index 23, MWh) and the one-way
+  efficiency ``sqrt(own_round_trip)`` (index 24), so a filled order never runs the
+  battery empty or full:
   ``discharge <= soc_frac x energy x eff / period_h``,
   ``charge <= (1 - soc_frac) x energy / (eff x period_h)``.
   Thresholds: fixed when ``storage_low`` and ``storage_high`` are given; otherwise
@@ -46,7 +46,9 @@ Rules, by asset kind (``own_kind``, index 21):
   scenario's initial reference price), so calling without passing the state back
   trades around fixed thresholds. Reserve: up ``own_capacity`` MW at utilisation
   price ``high``, down ``own_capacity`` MW at ``low`` (the market caps both by the
-  state of charge and the forward position).
+  state of charge and the forward position). The rule is the shared
+  :class:`~elecbay_agents._storage.ThresholdRule`, also behind
+  :class:`~elecbay_agents.storage_threshold.StorageThresholdPolicy`.
 * **Consumer** (4): bid the expected load ``own_forecast`` at the value of energy
   ``own_cost_or_value``. Reserve: up only (curtail load), ``flexible_frac x
   own_forecast`` MW at utilisation price = value (paid the value of the energy it does
@@ -70,6 +72,7 @@ from elecbay_env.envs.codecs import AgentCodec, TraderBids
 from elecbay_env.envs.observations import TRADER_FEATURES
 from elecbay_env.kernels import kinds
 
+from ._storage import DEFAULT_STORAGE_BAND, DEFAULT_STORAGE_EMA, ThresholdRule
 from .base import Policy
 
 if TYPE_CHECKING:
@@ -82,6 +85,7 @@ OWN_COST_OR_VALUE = TRADER_FEATURES.index("own_cost_or_value")
 OWN_MIN_STABLE = TRADER_FEATURES.index("own_min_stable")
 OWN_SOC = TRADER_FEATURES.index("own_soc")
 OWN_KIND = TRADER_FEATURES.index("own_kind")
+OWN_LAST_ERROR = TRADER_FEATURES.index("own_last_error")
 OWN_ENERGY = TRADER_FEATURES.index("own_energy")
 OWN_ROUND_TRIP = TRADER_FEATURES.index("own_round_trip")
 OWN_FLEXIBLE = TRADER_FEATURES.index("own_flexible")
@@ -90,10 +94,6 @@ DEFAULT_AVAILABILITY_PRICE = 3.0
 """Availability price of every reserve offer (currency per MW per hour)."""
 DEFAULT_UP_MARKUP = 5.0
 """Thermal up-reserve utilisation price above marginal cost (currency per MWh)."""
-DEFAULT_STORAGE_BAND = 0.2
-"""Storage thresholds: the running mean price -/+ this fraction of its magnitude."""
-DEFAULT_STORAGE_EMA = 0.1
-"""Weight of the newest ``last_price`` in the storage running mean."""
 
 
 class MeritOrderPolicy(Policy):
@@ -135,48 +135,49 @@ class MeritOrderPolicy(Policy):
         super().__init__(source, agent)
         if self.codec.role == "broker":
             raise ValueError("MeritOrderPolicy is for producers and consumers, not the broker")
-        if (storage_low is None) != (storage_high is None):
-            raise ValueError("storage_low and storage_high: give both or neither")
-        if storage_low is not None and not storage_low <= storage_high:
-            raise ValueError(f"storage thresholds: need low <= high, got {storage_low}, "
-                             f"{storage_high}")  # fmt: skip
         if not availability_price >= 0:
             raise ValueError(f"availability_price={availability_price}: allowed range [0, inf)")
-        if not 0.0 < storage_ema <= 1.0:
-            raise ValueError(f"storage_ema={storage_ema}: allowed range (0, 1]")
-        if not storage_band >= 0:
-            raise ValueError(f"storage_band={storage_band}: allowed range [0, inf)")
-        self.availability_price = float(availability_price)
-        self.up_markup = float(up_markup)
-        self.offer_reserve = bool(offer_reserve)
-        self.storage_low = storage_low
-        self.storage_high = storage_high
-        self.storage_band = float(storage_band)
-        self.storage_ema = float(storage_ema)
         params = self.codec.codec.params
         self.bid_steps = self.codec.codec.bid_steps
         self.period_h = params.period_h
-        self.reference_price = (
-            float(params.initial_price[0]) if reference_price is None else float(reference_price)
-        )
+        self.asset_kind = int(params.kind[0, self.codec.row])
+        self.storage_rule = ThresholdRule(
+            storage_low, storage_high, storage_band, storage_ema,
+            float(params.initial_price[0]) if reference_price is None else reference_price,
+            names=("storage_low", "storage_high", "storage_band", "storage_ema"),
+        )  # fmt: skip
+        self.availability_price = float(availability_price)
+        self.up_markup = float(up_markup)
+        self.offer_reserve = bool(offer_reserve)
 
-    # -- thresholds -----------------------------------------------------------------
+    @property
+    def storage_low(self) -> float | None:
+        """Fixed low storage threshold (currency per MWh), or None (adaptive)."""
+        return self.storage_rule.low
+
+    @property
+    def storage_high(self) -> float | None:
+        """Fixed high storage threshold (currency per MWh), or None (adaptive)."""
+        return self.storage_rule.high
+
+    @property
+    def reference_price(self) -> float:
+        """The running mean's starting value (currency per MWh)."""
+        return self.storage_rule.reference_price
+
+    @property
+    def storage_band(self) -> float:
+        """Half-width of the adaptive storage thresholds, a fraction of ``|mean|``."""
+        return self.storage_rule.band
+
+    @property
+    def storage_ema(self) -> float:
+        """Weight of the newest ``last_price`` in the running mean."""
+        return self.storage_rule.ema
+
     def thresholds(self, mean_price: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Storage (low, high) thresholds for running means ``mean_price`` (currency/MWh)."""
-        m = np.asarray(mean_price, dtype=np.float64)
-        if self.storage_low is not None:
-            return np.full_like(m, self.storage_low), np.full_like(m, self.storage_high)
-        half = self.storage_band * np.abs(m)
-        return m - half, m + half
-
-    def _means(self, state: Any, episode_start: np.ndarray) -> np.ndarray:
-        k = episode_start.shape[0]
-        if state is None:
-            return np.full(k, self.reference_price)
-        m = np.asarray(state, dtype=np.float64).reshape(-1)
-        if m.shape != (k,):
-            raise ValueError(f"state: expected {k} running means (one per row), got {m.shape}")
-        return np.where(episode_start, self.reference_price, m)
+        return self.storage_rule.thresholds(mean_price)
 
     # -- bids -----------------------------------------------------------------------
     def bids(self, obs: np.ndarray, mean_price: np.ndarray | None = None) -> TraderBids:
@@ -194,9 +195,7 @@ class MeritOrderPolicy(Policy):
             mean_price = np.full(k, self.reference_price)
         kind = np.rint(obs[:, OWN_KIND]).astype(np.int64)
         fc = np.maximum(obs[:, OWN_FORECAST], 0.0)
-        cap = obs[:, OWN_CAPACITY]
         cost = obs[:, OWN_COST_OR_VALUE]
-        last = obs[:, LAST_PRICE]
         zeros = np.zeros(k)
 
         thermal = kind == kinds.THERMAL
@@ -205,44 +204,36 @@ class MeritOrderPolicy(Policy):
         consumer = kind == kinds.CONSUMER
 
         # forward: signed MW (+ sell) and the price of the whole block
-        low, high = self.thresholds(mean_price)
-        soc = np.clip(obs[:, OWN_SOC], 0.0, 1.0)
-        energy_h = obs[:, OWN_ENERGY] / self.period_h  # MW that empties the battery in a period
-        eff = np.sqrt(np.clip(obs[:, OWN_ROUND_TRIP], 0.0, 1.0))
-        max_dis = np.minimum(cap, soc * energy_h * eff)
-        max_chg = np.minimum(cap, (1.0 - soc) * energy_h / np.maximum(eff, 1e-12))
-        charge = storage & (last < low)
-        discharge = storage & (last > high)
-        qty = np.select(
-            [thermal | renewable, consumer, charge, discharge],
-            [fc, -fc, -max_chg, max_dis],
-            zeros,
-        )
-        price = np.select([charge, discharge], [low, high], cost)
+        qty = np.select([thermal | renewable, consumer], [fc, -fc], zeros)
         step_qty = np.repeat((qty / b)[:, None], b, axis=1)
-        step_price = np.repeat(price[:, None], b, axis=1)
+        step_price = np.repeat(cost[:, None], b, axis=1)
 
         # reserve [up, down]: MW, availability price, utilisation price
         res_qty = np.zeros((k, 2))
         res_util = np.zeros((k, 2))
         if self.offer_reserve:
             min_stable = obs[:, OWN_MIN_STABLE]
-            res_qty[:, 0] = np.select(
-                [thermal, storage, consumer], [fc, cap, obs[:, OWN_FLEXIBLE] * fc], zeros
-            )
-            res_qty[:, 1] = np.select(
-                [thermal, renewable, storage], [np.maximum(fc - min_stable, 0.0), fc, cap], zeros
-            )
-            res_util[:, 0] = np.select([thermal, storage], [cost + self.up_markup, high], cost)
-            res_util[:, 1] = np.where(storage, low, cost)
+            res_qty[:, 0] = np.select([thermal, consumer], [fc, obs[:, OWN_FLEXIBLE] * fc], zeros)
+            res_qty[:, 1] = np.select([thermal, renewable], [np.maximum(fc - min_stable, 0.0), fc],
+                                      zeros)  # fmt: skip
+            res_util[:, 0] = np.where(thermal, cost + self.up_markup, cost)
+            res_util[:, 1] = cost
         res_avail = np.where(res_qty > 0.0, self.availability_price, 0.0)
         res_util = np.where(res_qty > 0.0, res_util, 0.0)
-        return TraderBids(step_price, step_qty, res_qty, res_avail, res_util)
+        bids = TraderBids(step_price, step_qty, res_qty, res_avail, res_util)
+        if not storage.any():
+            return bids
+        # storage rows: the shared threshold rule (agents/_storage.py)
+        sb = self.storage_rule.bids(
+            obs, np.asarray(mean_price, dtype=np.float64), bid_steps=b, period_h=self.period_h,
+            availability_price=self.availability_price, offer_reserve=self.offer_reserve,
+        )  # fmt: skip
+        merged = (np.where(storage[:, None], s, m) for s, m in zip(sb, bids, strict=True))
+        return TraderBids(*merged)
 
     def _predict_batch(
         self, obs: np.ndarray, state: Any, episode_start: np.ndarray, deterministic: bool
     ) -> tuple[np.ndarray, np.ndarray]:
-        means = self._means(state, episode_start)
+        means = self.storage_rule.means(state, episode_start)
         bids = self.bids(obs, means)
-        new_means = means + self.storage_ema * (obs[:, LAST_PRICE] - means)
-        return self.codec.encode(bids), new_means
+        return self.codec.encode(bids), self.storage_rule.update(means, obs)

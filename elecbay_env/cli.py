@@ -10,6 +10,12 @@ reads, a summary and a plot into an output folder (``docs/main_command.md``).
 ``elecbay clear [BOOK]`` clears one order book given as YAML (default: the embedded
 demonstration book ``configs/demo_book.yaml``) and prints every order's fill.
 
+``elecbay classroom zi|withholding|reserve`` runs one of the classroom experiments of
+:mod:`elecbay_evaluate.classroom` (``docs/classroom.md``).
+
+``elecbay evaluate SPEC.yaml`` plays a tournament of policy line-ups over scenarios and
+seeds (:mod:`elecbay_evaluate.tournament`, ``docs/evaluator.md``).
+
 Bad options print one line ``elecbay <command>: error: ...`` and exit with code 2.
 """
 
@@ -477,7 +483,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="elecbay", description="elecbay: a multi-agent electricity-market environment."
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,clear}")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="{run,clear,classroom,evaluate}"
+    )
     run = sub.add_parser(
         "run", help="the main job: play a scenario with the baseline policies",
         description=RUN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -519,6 +527,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pricing", choices=["uniform", "pay_as_bid"], default=None,
                    help="uniform (pay as clear, the default) or pay_as_bid")  # fmt: skip
     p.set_defaults(func=_cmd_clear)
+    from elecbay_evaluate import classroom  # the classroom experiments (docs/classroom.md)
+
+    c = sub.add_parser(
+        "classroom", help="classroom experiments: zi, withholding, reserve",
+        description=classroom.CLASSROOM_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    classroom.add_arguments(c)
+    c.set_defaults(func=classroom.run_command)
+    from elecbay_evaluate import tournament  # the tournament evaluator (docs/evaluator.md)
+
+    ev = sub.add_parser(
+        "evaluate", help="play a tournament of policies over seeds and report metrics",
+        description=tournament.EVALUATE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    tournament.add_arguments(ev)
+    ev.set_defaults(func=tournament.main)
     return parser
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from elecbay_env.config import Scenario
 from elecbay_env.engine import Engine
+from elecbay_env.envs.codecs import Codec
 from elecbay_env.envs.observations import observe, row_bounds
 from elecbay_env.envs.parallel import ElecbayParallelEnv
 from elecbay_env.roles import ROLES, role_of
@@ -86,7 +87,8 @@ class TrainingCore:
         self.action_space = self.template.action_space(self.seats[0])
         self.obs_width = self.observation_space.shape[0]
         self.act_width = self.action_space.shape[0]
-        self.codec = self.template.codec
+        tc = self.template.codec
+        self.codec = Codec(self.engine.params, price_range=tc.price_range, avail_hi=tc.avail_hi)
         self.bridge = ActionBridge(self.engine.params, self.codec, self.spec.price_range)
         self._bounds = row_bounds(self.engine.params)
         self.seed = int(seed)

@@ -266,7 +266,7 @@ def test_make_policies_baseline_and_overrides(env) -> None:
     assert isinstance(policies["broker_0"], RuleBasedBroker)
     assert all(isinstance(p, SupportsPredict) and isinstance(p, Policy)
                for p in policies.values())  # fmt: skip
-    assert policy_names() == ["merit_order", "rule_based_broker"]
+    assert {"merit_order", "rule_based_broker"} <= set(policy_names())
 
     custom = MeritOrderPolicy(env, "producer_1", up_markup=50.0)
     policies = make_policies(
@@ -277,7 +277,7 @@ def test_make_policies_baseline_and_overrides(env) -> None:
     assert policies["producer_1"] is custom
     assert policies["producer_0"].offer_reserve is False
     assert policies["consumer_0"].offer_reserve is True
-    with pytest.raises(ValueError, match="allowed names"):
+    with pytest.raises(ValueError, match="known names"):
         make_policies(env, {"consumer": "no_such_policy"})
     with pytest.raises(ValueError, match="spec key"):
         make_policies(env, {"trader": "merit_order"})

@@ -1,0 +1,487 @@
+"""Name policies in YAML or on the command line: ``"markup:0.2"``, ``"sb3:runs/ppo.zip"``.
+
+A **spec** is ``NAME`` or ``NAME:ARGS``: numeric arguments separated by commas
+(``markup:0.2,0.3``), or, for saved models, one path (``ppo:models/p0.zip``; the
+whole text after the first colon, commas included). :func:`policy_names` lists the
+names and :func:`policy_table` documents them (the table of ``docs/policies.md``).
+
+* :func:`parse_spec` checks a spec's syntax without an environment;
+* :func:`make_policy` builds one agent's policy;
+* :func:`make_policies` builds every agent's, from a mapping of agent ids, roles
+  (``producer``, ``consumer``, ``broker``) or ``"*"`` to specs.
+
+Each name fits some roles (and, for ``storage_threshold``, one asset kind): a spec
+that does not fit its agent is a ``ValueError``. Stochastic policies (``zi_u``,
+``zi_c``, ``random``) get a generator seeded from ``seed`` and the agent id
+(:func:`agent_rng`), so one ``seed`` makes a whole run reproducible while agents draw
+independent streams.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from elecbay_env.kernels import kinds
+from elecbay_env.roles import role_of
+
+from .base import BASELINE_SPEC, PolicyFactory, SupportsPredict
+
+if TYPE_CHECKING:
+    from elecbay_env.envs.parallel import ElecbayParallelEnv
+
+__all__ = [
+    "BASELINE_SPEC", "REGISTRY", "PolicyInfo", "agent_rng", "asset_kind", "make_policies",
+    "make_policy", "parse_spec", "policy_info", "policy_names", "policy_table",
+]  # fmt: skip
+
+Args = tuple[Any, ...]
+Builder = Callable[["ElecbayParallelEnv", str, Args, np.random.Generator], SupportsPredict]
+
+TRADERS = ("producer", "consumer")
+ALL_ROLES = ("producer", "consumer", "broker")
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """One registry entry.
+
+    Attributes:
+        name: the spec's name.
+        roles: roles it serves.
+        kinds: asset kinds (:mod:`elecbay_env.kernels.kinds`) it serves among traders;
+            None for every kind of its roles.
+        n_args: numbers of arguments allowed.
+        path: True when the argument is a file path (not numbers).
+        usage: the spec's form, e.g. ``markup[:MARKUP[,WITHHOLD]]``.
+        summary: what it does (Markdown).
+        params: its parameters and defaults (Markdown).
+        build: ``build(env, agent, args, rng)``.
+    """
+
+    name: str
+    roles: tuple[str, ...]
+    kinds: tuple[int, ...] | None
+    n_args: tuple[int, ...]
+    path: bool
+    usage: str
+    summary: str
+    params: str
+    build: Builder
+
+    def fits(self, env: ElecbayParallelEnv, agent: str) -> bool:
+        """Whether this policy serves ``agent`` of ``env`` (role and asset kind)."""
+        if role_of(agent) not in self.roles:
+            return False
+        return self.kinds is None or asset_kind(env, agent) in self.kinds
+
+    def serves(self) -> str:
+        """Roles (and kinds) in words, e.g. ``"producers, consumers"``."""
+        if self.kinds is not None:
+            return ", ".join(f"{r}s ({', '.join(kinds.NAMES[k] for k in self.kinds)} only)"
+                             for r in self.roles)  # fmt: skip
+        return ", ".join(f"{r}s" if r != "broker" else "the broker" for r in self.roles)
+
+
+def asset_kind(env: ElecbayParallelEnv, agent: str) -> int:
+    """The asset kind code of an agent (:mod:`elecbay_env.kernels.kinds`)."""
+    codec = env.codec_for(agent)
+    return int(codec.codec.params.kind[0, codec.row])
+
+
+# -- builders -------------------------------------------------------------------------------
+
+
+def _merit_order(env, agent, args, rng):
+    from .merit_order import MeritOrderPolicy
+
+    return MeritOrderPolicy(env, agent)
+
+
+def _markup(env, agent, args, rng):
+    from .markup import DEFAULT_MARKUP, MarkupPolicy
+
+    markup = args[0] if args else DEFAULT_MARKUP
+    withhold = args[1] if len(args) > 1 else 0.0
+    return MarkupPolicy(env, agent, markup=markup, withhold=withhold)
+
+
+def _withhold(env, agent, args, rng):
+    from .markup import DEFAULT_WITHHOLD, MarkupPolicy
+
+    return MarkupPolicy(env, agent, markup=0.0, withhold=args[0] if args else DEFAULT_WITHHOLD)
+
+
+def _zi(constrained: bool) -> Builder:
+    def build(env, agent, args, rng):
+        from .zero_intelligence import ZICPolicy, ZIUPolicy
+
+        return (ZICPolicy if constrained else ZIUPolicy)(env, agent, rng=rng)
+
+    return build
+
+
+def _storage_threshold(env, agent, args, rng):
+    from .storage_threshold import StorageThresholdPolicy
+
+    low, high = args if args else (None, None)
+    return StorageThresholdPolicy(env, agent, low=low, high=high)
+
+
+def _retailer(env, agent, args, rng):
+    from .retailer import RetailerPolicy
+
+    return RetailerPolicy(env, agent, persistence=args[0] if args else None)
+
+
+def _rule_based_broker(env, agent, args, rng):
+    from .rule_based_broker import RuleBasedBroker
+
+    keys = ("z", "max_avail", "max_util")
+    return RuleBasedBroker(env, agent, **dict(zip(keys, args, strict=False)))
+
+
+def _random(env, agent, args, rng):
+    from .zero_intelligence import RandomPolicy
+
+    return RandomPolicy(env, agent, rng=rng)
+
+
+def _sb3(algorithm: str | None) -> Builder:
+    def build(env, agent, args, rng):
+        from .sb3 import SB3Policy, load_sb3
+
+        (path,) = args
+        return SB3Policy(load_sb3(path, algorithm), env, agent, path=path)
+
+    return build
+
+
+_SB3_PARAMS = (
+    "PATH: the zip `model.save` wrote; the model's spaces must have the agent's shapes. "
+    "Needs `stable-baselines3` (optional)."
+)
+_ENTRIES: tuple[PolicyInfo, ...] = (
+    PolicyInfo(
+        "merit_order", TRADERS, None, (0,), False, "merit_order",
+        "Truthful: offer available capacity / forecast at marginal cost, bid expected load "
+        "at value; storage trades around price thresholds; reserve at cost "
+        "(`elecbay_agents.merit_order`). The baseline for producers and consumers.",
+        "none (thresholds: running mean of the last price +/- 20 %)", _merit_order,
+    ),
+    PolicyInfo(
+        "markup", TRADERS, None, (0, 1, 2), False, "markup[:MARKUP[,WITHHOLD]]",
+        "Merit order with selling prices x (1 + MARKUP) (offers at cost x (1 + m)) and "
+        "buying prices x (1 - MARKUP) (bids at value x (1 - m)), offering only "
+        "(1 - WITHHOLD) of every quantity (`elecbay_agents.markup`).",
+        "MARKUP >= 0, fraction, default 0.2; WITHHOLD in [0, 1], default 0", _markup,
+    ),
+    PolicyInfo(
+        "withhold", TRADERS, None, (0, 1), False, "withhold[:WITHHOLD]",
+        "Capacity withholding: merit-order prices, only (1 - WITHHOLD) of every forward "
+        "and reserve quantity offered (`markup:0,WITHHOLD`).",
+        "WITHHOLD in [0, 1], default 0.2", _withhold,
+    ),
+    PolicyInfo(
+        "zi_u", ALL_ROLES, None, (0,), False, "zi_u",
+        "Zero intelligence, unconstrained (Gode & Sunder 1993): merit-order quantities, "
+        "every price uniform over the codec's price range, each step, each call; the "
+        "broker draws each action uniformly (`elecbay_agents.zero_intelligence`).",
+        "none; seeded from the run's seed and the agent id", _zi(False),
+    ),
+    PolicyInfo(
+        "zi_c", ALL_ROLES, None, (0,), False, "zi_c",
+        "Zero intelligence, budget-constrained: sells uniformly in [cost, price cap], buys "
+        "uniformly in [price floor, value], never at a loss (storage: buys at or below its "
+        "low threshold, sells at or above its high one); the broker draws its requirement "
+        "in [0, 2 z sigma] and caps up to the rule-based broker's.",
+        "none; seeded from the run's seed and the agent id", _zi(True),
+    ),
+    PolicyInfo(
+        "storage_threshold", ("producer",), (kinds.STORAGE,), (0, 2), False,
+        "storage_threshold[:LOW,HIGH]",
+        "Threshold arbitrage: charge (bid at LOW) when the last price is below LOW, "
+        "discharge (offer at HIGH) above HIGH, as much as power and state of charge allow "
+        "(`elecbay_agents.storage_threshold`).",
+        "LOW <= HIGH in currency/MWh; default adaptive: running mean of the last price "
+        "(EMA weight 0.1, starting at the initial price) -/+ 20 % of its magnitude",
+        _storage_threshold,
+    ),
+    PolicyInfo(
+        "retailer", ("consumer",), None, (0, 1), False, "retailer[:PERSISTENCE]",
+        "Forecast-following: bids forecast x (1 + PERSISTENCE x last relative error), the "
+        "expected load under the AR(1) forecast error, at value "
+        "(`elecbay_agents.retailer`); merit order bids the bare forecast.",
+        "PERSISTENCE in [-1, 1], default the scenario's AR(1) coefficient of the load",
+        _retailer,
+    ),
+    PolicyInfo(
+        "rule_based_broker", ("broker",), None, (0, 1, 2, 3), False,
+        "rule_based_broker[:Z[,MAX_AVAIL[,MAX_UTIL]]]",
+        "Reserve up = down = Z x the forecast-error standard deviation, with fixed price "
+        "caps (`elecbay_agents.rule_based_broker`). The baseline for the broker.",
+        "Z >= 0, default the scenario's `broker.reserve_z` (2.0); MAX_AVAIL per MW per h, "
+        "MAX_UTIL per MWh: default the scenario's caps",
+        _rule_based_broker,
+    ),
+    PolicyInfo(
+        "random", ALL_ROLES, None, (0,), False, "random",
+        "Every action entry uniform on [-1, 1] (`elecbay_agents.zero_intelligence`).",
+        "none; seeded from the run's seed and the agent id", _random,
+    ),
+    PolicyInfo(
+        "sb3", ALL_ROLES, None, (1,), True, "sb3:PATH",
+        "A saved stable-baselines3 model; the algorithm (PPO, SAC, TD3, A2C) is read from "
+        "the zip's data file (`elecbay_agents.sb3`).",
+        _SB3_PARAMS, _sb3(None),
+    ),
+    *(
+        PolicyInfo(
+            algo, ALL_ROLES, None, (1,), True, f"{algo}:PATH",
+            f"A saved stable-baselines3 {algo.upper()} model.", _SB3_PARAMS, _sb3(algo),
+        )
+        for algo in ("ppo", "sac", "td3", "a2c")
+    ),
+)  # fmt: skip
+REGISTRY: dict[str, PolicyInfo] = {e.name: e for e in _ENTRIES}
+"""Every named policy, by name."""
+
+
+# -- public API -------------------------------------------------------------------------------
+
+
+def policy_names() -> list[str]:
+    """Every policy name a spec may use, sorted."""
+    return sorted(REGISTRY)
+
+
+def policy_info(name: str) -> PolicyInfo:
+    """The registry entry of a name (or of a whole spec: the part before ``:``).
+
+    Raises:
+        ValueError: an unknown name.
+    """
+    key = str(name).partition(":")[0].strip().lower()
+    if key not in REGISTRY:
+        raise _unknown(str(name), key)
+    return REGISTRY[key]
+
+
+def _unknown(spec: str, name: str) -> ValueError:
+    return ValueError(
+        f"policy spec {spec!r}: unknown policy {name!r}; known names: {', '.join(policy_names())}"
+    )
+
+
+def parse_spec(spec: str) -> tuple[str, Args]:
+    """Split and check a spec: ``"markup:0.2,0.3"`` -> ``("markup", (0.2, 0.3))``.
+
+    Numeric arguments come back as floats; a model's path as one string
+    (``"sb3:a,b.zip"`` -> ``("sb3", ("a,b.zip",))``). Names are case-insensitive and
+    spaces around the parts are ignored.
+
+    Raises:
+        ValueError: not a string, an unknown name, the wrong number of arguments, or an
+            argument that is not a finite number. The message names the spec and lists
+            the known names.
+    """
+    if not isinstance(spec, str):
+        raise ValueError(
+            f"policy spec {spec!r}: expected a string NAME[:ARGS]; known names: "
+            f"{', '.join(policy_names())}"
+        )
+    name, colon, rest = spec.strip().partition(":")
+    name = name.strip().lower()
+    info = REGISTRY.get(name)
+    if info is None:
+        raise _unknown(spec, name)
+    if info.path:
+        path = rest.strip()
+        args: Args = (path,) if path else ()
+    elif colon and not rest.strip():
+        raise ValueError(f"policy spec {spec!r}: nothing after ':'; usage: {info.usage}")
+    else:
+        values = []
+        for part in rest.split(",") if colon else []:
+            try:
+                value = float(part)
+            except ValueError:
+                value = float("nan")
+            if not np.isfinite(value):
+                raise ValueError(
+                    f"policy spec {spec!r}: argument {part.strip()!r} is not a finite "
+                    f"number; usage: {info.usage}"
+                )
+            values.append(value)
+        args = tuple(values)
+    if len(args) not in info.n_args:
+        counts = [str(n) for n in info.n_args]
+        allowed = counts[0] if len(counts) == 1 else f"{', '.join(counts[:-1])} or {counts[-1]}"
+        raise ValueError(
+            f"policy spec {spec!r}: {name} takes {allowed} arguments, got {len(args)}; "
+            f"usage: {info.usage}"
+        )
+    return name, args
+
+
+def agent_rng(seed: int | None, agent: str) -> np.random.Generator:
+    """The generator of one agent: ``SeedSequence([seed, crc32(agent id)])``.
+
+    The same ``seed`` and agent id always give the same stream (in any process, whatever
+    the other agents), different agents independent ones; ``seed=None`` draws fresh OS
+    entropy.
+
+    Raises:
+        ValueError: a seed that is not a non-negative integer.
+    """
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed={seed!r}: expected a non-negative integer or None")
+    return np.random.default_rng(np.random.SeedSequence([int(seed), zlib.crc32(agent.encode())]))
+
+
+def _describe(env: ElecbayParallelEnv, agent: str) -> str:
+    role = role_of(agent)
+    if role != "producer":
+        return f"{agent} is {'the broker' if role == 'broker' else 'a consumer'}"
+    return f"{agent} is a producer ({kinds.NAMES[asset_kind(env, agent)]})"
+
+
+def make_policy(
+    spec: str, env: ElecbayParallelEnv, agent: str, seed: int | None = None
+) -> SupportsPredict:
+    """Build the policy ``spec`` names for ``agent`` of ``env``.
+
+    Args:
+        spec: ``NAME`` or ``NAME:ARGS`` (:func:`policy_names`, :func:`parse_spec`).
+        env: the environment (its codecs and scenario configure the policy).
+        agent: an agent id of ``env``.
+        seed: seeds a stochastic policy's generator together with the agent id
+            (:func:`agent_rng`); None: fresh entropy. Deterministic policies ignore it.
+
+    Returns:
+        The policy: anything with a stable-baselines3-style ``predict``.
+
+    Raises:
+        ValueError: a bad spec, an agent ``env`` does not have, a policy that does not
+            fit the agent's role or asset kind, or an argument out of range.
+        FileNotFoundError, ImportError: a saved model that is missing, or no SB3.
+    """
+    name, args = parse_spec(spec)
+    info = REGISTRY[name]
+    if agent not in env.possible_agents:
+        raise ValueError(f"agent {agent!r}: the environment has {env.possible_agents}")
+    if not info.fits(env, agent):
+        raise ValueError(
+            f"policy spec {spec!r} does not fit {agent}: {name} is for {info.serves()}, "
+            f"and {_describe(env, agent)}"
+        )
+    rng = agent_rng(seed, agent)
+    try:
+        return info.build(env, agent, args, rng)
+    except ValueError as exc:
+        raise ValueError(f"policy spec {spec!r} for {agent}: {exc}") from exc
+
+
+def _fits(spec: str, env: ElecbayParallelEnv, agent: str) -> bool:
+    return REGISTRY[parse_spec(spec)[0]].fits(env, agent)
+
+
+def make_policies(
+    env: ElecbayParallelEnv,
+    spec: Mapping[str, str | PolicyFactory | SupportsPredict] | None = None,
+    seed: int | None = None,
+) -> dict[str, SupportsPredict]:
+    """One policy per agent of ``env``.
+
+    Args:
+        env: the environment.
+        spec: maps an agent id (``"producer_3"``), a role (``"producer"``,
+            ``"consumer"``, ``"broker"``) or ``"*"`` to a spec string
+            (:func:`make_policy`), a factory ``f(env, agent)`` or a ready policy. The
+            most specific entry wins: agent id, then role, then ``"*"``, then the
+            baseline (:data:`~elecbay_agents.base.BASELINE_SPEC`: ``merit_order`` for
+            producers and consumers, ``rule_based_broker`` for the broker). An agent-id
+            entry must fit its agent; a role or ``"*"`` spec string applies to the
+            agents it fits and the others fall through to the next entry
+            (``{"*": "markup:0.2"}`` marks up every trader and leaves the broker
+            rule-based; ``{"producer": "storage_threshold"}`` only moves the batteries),
+            but it must fit at least one of its agents. None: the baseline for all.
+        seed: the run's seed; each stochastic policy's generator is seeded from it and
+            its agent id (:func:`agent_rng`). None: fresh entropy.
+
+    Returns:
+        ``{agent: policy}`` for every possible agent, in agent order.
+
+    Raises:
+        ValueError: a bad spec (named in the message), a key that is no agent id, role
+            or ``"*"``, an agent-id spec that does not fit its agent, or a role / ``"*"``
+            spec that fits none of its agents.
+    """
+    spec = dict(spec or {})
+    roles = {*ALL_ROLES, "*"}
+    for key, entry in spec.items():
+        if key not in roles and key not in env.possible_agents:
+            raise ValueError(
+                f"policy spec key {key!r}: expected an agent id {env.possible_agents}, a "
+                f"role (producer, consumer, broker) or '*'"
+            )
+        if isinstance(entry, str):
+            try:
+                parse_spec(entry)  # every spec string is checked, used or not
+            except ValueError as exc:
+                raise ValueError(f"policy for {key!r}: {exc}") from None
+        elif not (callable(entry) or isinstance(entry, SupportsPredict)):
+            raise ValueError(
+                f"policy for {key!r}: expected a spec string, a factory f(env, agent) or a "
+                f"policy with predict(), got {type(entry).__name__}"
+            )
+    for key, entry in spec.items():
+        if key in roles and isinstance(entry, str):
+            covered = [a for a in env.possible_agents if key == "*" or role_of(a) == key]
+            if not any(_fits(entry, env, a) for a in covered):
+                info = policy_info(entry)
+                raise ValueError(
+                    f"policy spec {entry!r} for {key!r} fits none of its agents: "
+                    f"{info.name} is for {info.serves()}"
+                )
+
+    policies: dict[str, SupportsPredict] = {}
+    for agent in env.possible_agents:
+        role = role_of(agent)
+        entry: Any = spec.get(agent)
+        if entry is None:
+            for key in (role, "*"):
+                candidate = spec.get(key)
+                if candidate is None:
+                    continue
+                if isinstance(candidate, str) and not _fits(candidate, env, agent):
+                    continue
+                entry = candidate
+                break
+            else:
+                entry = BASELINE_SPEC[role]
+        if isinstance(entry, str):
+            policies[agent] = make_policy(entry, env, agent, seed)
+        elif isinstance(entry, SupportsPredict) and not isinstance(entry, type):
+            policies[agent] = entry
+        else:
+            policies[agent] = entry(env, agent)
+    return policies
+
+
+def policy_table() -> str:
+    """A Markdown table of every policy (registry order): spec, roles, what it does,
+    parameters. ``docs/policies.md`` holds it verbatim (tested)."""
+    lines = [
+        "| Spec | Roles | What it does | Parameters (defaults) |",
+        "| --- | --- | --- | --- |",
+    ]
+    for e in _ENTRIES:
+        lines.append(f"| `{e.usage}` | {e.serves()} | {e.summary} | {e.params} |")
+    return "\n".join(lines)

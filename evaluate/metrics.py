@@ -1,0 +1,298 @@
+"""Metrics of one evaluated episode, and confidence intervals across seeds.
+
+:class:`EpisodeMetrics` watches an episode period by period (:meth:`EpisodeMetrics.record`
+after every ``env.step``) and returns the episode's figures (:meth:`EpisodeMetrics.result`).
+The figures and their units are listed in :data:`MARKET_METRICS`; ``docs/evaluator.md``
+explains each one.
+
+**Allocative efficiency** of the forward market (:func:`realised_surplus`,
+:func:`max_surplus`). In period ``t``:
+
+* the *realised surplus* is ``sum over filled steps of (true value - true cost) x filled
+  MWh``: a consumer's true value is its ``value_per_mwh``, a producer's (thermal, wind,
+  solar) true cost its marginal cost ``cost_per_mwh``, whatever prices they bid. Storage
+  and the broker are left out: they have no intrinsic value or cost of energy (storage
+  moves it between periods);
+* the *maximum surplus* is the welfare of clearing the **truthful book** of the same
+  fundamentals: every thermal unit not in a forced outage offers its full capacity at
+  its marginal cost, wind and solar offer their forecast MW at their marginal cost,
+  every consumer bids its forecast load at its value. Cleared with
+  :func:`elecbay_env.clear`, its welfare is ``sum value x bid fills - sum cost x ask
+  fills`` (x the period's hours). Ties at equal true cost (or value) are shared pro rata,
+  which changes no surplus.
+
+The episode's efficiency is ``sum_t realised / sum_t maximum`` (NaN when the maximum is
+0). Truthful merit-order play scores 1 up to the resolution of the float32 action codec
+(each decoded quantity carries a relative error of about ``6e-8`` of its action range,
+so about ``1e-8`` on the shipped scenarios; exactly 1 where every truthful quantity is
+representable). Strategic bids that change who trades score below 1. Storage can push
+the figure above 1 (energy sold from storage displaces costs without a cost of its own
+in that period) or below (energy bought to charge).
+
+Signs: ``step_fill_mw`` is net injection (+ sold, - bought), so with ``w`` the true cost
+of a producer and the true value of a consumer, the realised surplus of a period is
+``-sum_rows w x sum_steps fill x period_h``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from elecbay_env.clearing import clear
+from elecbay_env.kernels import kinds
+from elecbay_env.kernels.ledger_codes import IMBALANCE
+from elecbay_env.orders import Orders
+from elecbay_env.params import MarketParams
+from elecbay_env.period import PeriodOutcome
+
+MARKET_METRICS: dict[str, tuple[str, str]] = {
+    "efficiency": ("allocative efficiency: realised / maximum surplus", "fraction"),
+    "realised_surplus": ("sum of (true value - true cost) x filled MWh", "currency"),
+    "max_surplus": ("welfare of the truthful book on the same fundamentals", "currency"),
+    "welfare": ("sum of every agent's rewards (broker included)", "currency"),
+    "price_mean": ("mean clearing price over periods that traded", "currency/MWh"),
+    "price_std": ("standard deviation of those prices (volatility)", "currency/MWh"),
+    "price_min": ("lowest clearing price", "currency/MWh"),
+    "price_max": ("highest clearing price", "currency/MWh"),
+    "periods_traded": ("periods with a trade", "periods"),
+    "traded_volume_mwh": ("energy traded forward", "MWh"),
+    "imbalance_volume_mwh": ("sum over periods of |net imbalance volume|", "MWh"),
+    "imbalance_cost": ("imbalance cash paid by producers and consumers", "currency"),
+    "unserved_mwh": ("energy the system could not serve", "MWh"),
+    "curtailed_mwh": ("surplus energy curtailed", "MWh"),
+    "offer_acceptance": ("share of offered MWh that cleared", "fraction"),
+    "bid_acceptance": ("share of bid MWh that cleared", "fraction"),
+    "offered_mwh": ("MWh offered to sell (steps with quantity > 0)", "MWh"),
+    "bid_mwh": ("MWh bid to buy (steps with quantity < 0)", "MWh"),
+}
+"""Per-episode market figures: name -> (meaning, unit), in the order of ``results.csv``."""
+
+
+def true_weights(params: MarketParams, e: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of market ``e``: the true value or cost, and whether the row counts.
+
+    Returns:
+        ``(w, counted)``, both (N,): ``w`` is ``value_per_mwh`` for consumers and
+        ``cost_per_mwh`` for thermal, wind and solar producers (currency per MWh);
+        ``counted`` is False for storage and the broker.
+    """
+    kind = params.kind[e]
+    consumer = kind == kinds.CONSUMER
+    counted = consumer | (kind == kinds.THERMAL) | (kind == kinds.WIND) | (kind == kinds.SOLAR)
+    w = np.where(consumer, params.value_per_mwh[e], params.cost_per_mwh[e])
+    return np.where(counted, w, 0.0), counted
+
+
+def realised_surplus(params: MarketParams, step_fill_mw: np.ndarray, e: int = 0) -> float:
+    """Surplus of one period's forward fills at true values and costs (currency).
+
+    Args:
+        params: the markets' parameters.
+        step_fill_mw: ``(E, N, B)`` or ``(N, B)`` filled MW per step (+ sold, - bought).
+        e: the market when ``step_fill_mw`` has a leading E axis.
+    """
+    fill = np.asarray(step_fill_mw, dtype=np.float64)
+    if fill.ndim == 3:
+        fill = fill[e]
+    w, _ = true_weights(params, e)
+    return float(-(w * fill.sum(axis=1)).sum() * params.period_h)
+
+
+def truthful_book(
+    params: MarketParams, t: int, in_outage: np.ndarray, e: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The truthful book of period ``t`` in market ``e``.
+
+    Args:
+        params: the markets' parameters.
+        t: the period within the episode.
+        in_outage: (N,) True where a thermal unit is in a forced outage before the period.
+        e: the market.
+
+    Returns:
+        ``(bid_value, bid_mw, ask_cost, ask_mw)``: one bid per consumer (its value, its
+        forecast load) and one offer per thermal unit (marginal cost, capacity or 0 in an
+        outage), wind and solar farm (marginal cost, forecast MW).
+    """
+    kind = params.kind[e]
+    fc = params.forecast_mw[:, t]
+    thermal = kind == kinds.THERMAL
+    renewable = (kind == kinds.WIND) | (kind == kinds.SOLAR)
+    consumer = kind == kinds.CONSUMER
+    seller = thermal | renewable
+    ask_mw = np.where(thermal, np.where(in_outage, 0.0, params.cap_mw[e]), fc)
+    return (
+        params.value_per_mwh[e][consumer].astype(np.float64),
+        np.maximum(fc[consumer], 0.0),
+        params.cost_per_mwh[e][seller].astype(np.float64),
+        np.maximum(ask_mw[seller], 0.0),
+    )
+
+
+def max_surplus(params: MarketParams, t: int, in_outage: np.ndarray, e: int = 0) -> float:
+    """Welfare of clearing the :func:`truthful_book` of period ``t`` (currency).
+
+    The book is cleared with :func:`elecbay_env.clear` between bounds just outside its
+    own prices (a value above the market's price cap is not clipped: clipping could tie
+    consumers that differ).
+    """
+    bid_value, bid_mw, ask_cost, ask_mw = truthful_book(params, t, in_outage, e)
+    if bid_value.size == 0 or ask_cost.size == 0:
+        return 0.0
+    prices = np.concatenate([bid_value, ask_cost])
+    lo, hi = float(prices.min()) - 1.0, float(prices.max()) + 1.0
+    r = clear(bid_value, bid_mw, ask_cost, ask_mw, price_floor=lo, price_cap=hi)
+    return float((bid_value @ r.bid_fill - ask_cost @ r.ask_fill) * params.period_h)
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den > 0 else math.nan
+
+
+class EpisodeMetrics:
+    """Accumulates one episode of market ``e`` and computes its figures.
+
+    Call :meth:`record` after each ``env.step`` (or ``Engine.step``) with the period
+    index and the outage flags *before* the step, the decoded orders and the outcome.
+
+    Args:
+        params: the markets' parameters.
+        agents: agent ids in row order.
+        e: the market to watch.
+    """
+
+    def __init__(self, params: MarketParams, agents: Sequence[str], e: int = 0) -> None:
+        self.params = params
+        self.agents = list(agents)
+        self.e = e
+        self.parties = np.asarray(params.kind[e] != kinds.BROKER)
+        self.prices: list[float] = []
+        self.profit = np.zeros(len(self.agents))
+        self._sums = dict.fromkeys(
+            ("realised_surplus", "max_surplus", "welfare", "traded_volume_mwh",
+             "imbalance_volume_mwh", "imbalance_cost", "unserved_mwh", "curtailed_mwh",
+             "offered_mwh", "offer_filled_mwh", "bid_mwh", "bid_filled_mwh"),
+            0.0,
+        )  # fmt: skip
+
+    def record(self, t: int, in_outage: np.ndarray, orders: Orders, out: PeriodOutcome) -> None:
+        """Add one period: ``t`` and ``in_outage`` (N,) as they were before the step."""
+        e, h = self.e, self.params.period_h
+        s = self._sums
+        fill = out.step_fill_mw[e]
+        qty = orders.step_qty[e]
+        s["realised_surplus"] += realised_surplus(self.params, fill)
+        s["max_surplus"] += max_surplus(self.params, t, in_outage, e)
+        s["welfare"] += float(out.reward[e].sum())
+        s["traded_volume_mwh"] += float(out.volume_mw[e]) * h
+        s["imbalance_volume_mwh"] += abs(float(out.niv_mwh[e]))
+        s["imbalance_cost"] -= float(out.ledger_amount[e, self.parties, IMBALANCE].sum())
+        s["unserved_mwh"] += float(out.unserved_mwh[e])
+        s["curtailed_mwh"] += float(out.curtailed_mwh[e])
+        offer, bid = qty > 0.0, qty < 0.0
+        s["offered_mwh"] += float(qty[offer].sum()) * h
+        s["offer_filled_mwh"] += float(np.abs(fill[offer]).sum()) * h
+        s["bid_mwh"] += float(-qty[bid].sum()) * h
+        s["bid_filled_mwh"] += float(np.abs(fill[bid]).sum()) * h
+        self.prices.append(float(out.price[e]))
+        self.profit += out.reward[e]
+
+    def result(self) -> dict[str, Any]:
+        """The episode's figures: every :data:`MARKET_METRICS` name, plus ``profit``
+        (``{agent: sum of rewards}``) and ``prices`` (clearing price per period, NaN
+        where nothing traded)."""
+        s = self._sums
+        prices = np.asarray(self.prices)
+        traded = prices[np.isfinite(prices)]
+        has = traded.size > 0
+        figures = {
+            "efficiency": _ratio(s["realised_surplus"], s["max_surplus"]),
+            "realised_surplus": s["realised_surplus"],
+            "max_surplus": s["max_surplus"],
+            "welfare": s["welfare"],
+            "price_mean": float(traded.mean()) if has else math.nan,
+            "price_std": float(traded.std()) if has else math.nan,
+            "price_min": float(traded.min()) if has else math.nan,
+            "price_max": float(traded.max()) if has else math.nan,
+            "periods_traded": int(traded.size),
+            "traded_volume_mwh": s["traded_volume_mwh"],
+            "imbalance_volume_mwh": s["imbalance_volume_mwh"],
+            "imbalance_cost": s["imbalance_cost"],
+            "unserved_mwh": s["unserved_mwh"],
+            "curtailed_mwh": s["curtailed_mwh"],
+            "offer_acceptance": _ratio(s["offer_filled_mwh"], s["offered_mwh"]),
+            "bid_acceptance": _ratio(s["bid_filled_mwh"], s["bid_mwh"]),
+            "offered_mwh": s["offered_mwh"],
+            "bid_mwh": s["bid_mwh"],
+        }
+        assert list(figures) == list(MARKET_METRICS)
+        return {
+            **figures,
+            "profit": {a: float(p) for a, p in zip(self.agents, self.profit, strict=True)},
+            "prices": prices.tolist(),
+        }
+
+
+# ------------------------------------------------------------------ across seeds
+
+
+def bootstrap_ci(
+    values: Sequence[float] | np.ndarray,
+    confidence: float = 0.95,
+    n_resamples: int = 9999,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Bootstrap confidence interval of the mean of ``values`` (one per seed).
+
+    :func:`scipy.stats.bootstrap` (BCa, falling back to the percentile method where
+    BCa is undefined) with a generator seeded by ``seed``, so the interval is
+    reproducible. NaN values are dropped first.
+
+    Returns:
+        ``(low, high)``; ``(nan, nan)`` with fewer than 2 values (no spread to resample);
+        ``(v, v)`` when every value is ``v``.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    if x.size < 2:
+        return math.nan, math.nan
+    if np.all(x == x[0]):
+        return float(x[0]), float(x[0])
+    from scipy.stats import bootstrap
+
+    for method in ("BCa", "percentile"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = bootstrap(
+                (x,), np.mean, confidence_level=confidence, n_resamples=n_resamples,
+                method=method, rng=np.random.default_rng(seed), vectorized=True,
+            )  # fmt: skip
+        lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+        if math.isfinite(lo) and math.isfinite(hi):
+            return lo, hi
+    return math.nan, math.nan
+
+
+def describe(
+    values: Sequence[float] | np.ndarray,
+    confidence: float = 0.95,
+    n_resamples: int = 9999,
+    seed: int = 0,
+) -> dict[str, float | int]:
+    """``{n, mean, std, ci_low, ci_high}`` of per-seed values (NaN values dropped;
+    ``std`` with ``ddof=1``, NaN below 2 values; the interval from :func:`bootstrap_ci`)."""
+    x = np.asarray(values, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    lo, hi = bootstrap_ci(x, confidence, n_resamples, seed)
+    return {
+        "n": int(x.size),
+        "mean": float(x.mean()) if x.size else math.nan,
+        "std": float(x.std(ddof=1)) if x.size > 1 else math.nan,
+        "ci_low": lo,
+        "ci_high": hi,
+    }

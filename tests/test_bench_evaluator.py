@@ -1,0 +1,33 @@
+"""Smoke test of evaluate/bench_evaluator.py: ``--quick`` runs and prints its table.
+
+No timing is asserted (machines are noisy): only that the run completes with exit
+status 0, prints the comparison and finds identical results on 1 and 2 workers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "evaluate" / "bench_evaluator.py"
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("bench_evaluator", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_run_prints_throughput(capsys, tmp_path):
+    bench = _load()
+    out_json = tmp_path / "bench.json"
+    assert bench.main(["--quick", "--json", str(out_json)]) == 0
+    out = capsys.readouterr().out
+    assert bench.TABLE_HEADER in out and "episodes/min" in out
+    assert "identical results (1 vs 2 workers): yes" in out
+    data = json.loads(out_json.read_text())
+    assert [r["workers"] for r in data["rows"]] == [1, 2]
+    assert all(r["episodes_per_min"] > 0 for r in data["rows"]) and data["identical"]
