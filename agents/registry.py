@@ -22,6 +22,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -156,6 +157,15 @@ def _sb3(algorithm: str | None) -> Builder:
         from .sb3 import SB3Policy, load_sb3
 
         (path,) = args
+        folder = Path(path).expanduser()
+        folder = folder if folder.is_dir() else folder.parent
+        if (folder / "elecbay.json").is_file():
+            # trained by `elecbay train`: replay it with its observation scaling and
+            # price range (elecbay_train.transforms.TrainedPolicy)
+            from elecbay_train.transforms import load_trained_policy
+
+            model_path = Path(path).expanduser()
+            return load_trained_policy(model_path, env, agent)
         return SB3Policy(load_sb3(path, algorithm), env, agent, path=path)
 
     return build

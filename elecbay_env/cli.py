@@ -16,6 +16,9 @@ demonstration book ``configs/demo_book.yaml``) and prints every order's fill.
 ``elecbay evaluate SPEC.yaml`` plays a tournament of policy line-ups over scenarios and
 seeds (:mod:`elecbay_evaluate.tournament`, ``docs/evaluator.md``).
 
+``elecbay train`` trains a stable-baselines3 learner on the vectorised core
+(:mod:`elecbay_train.train`, ``docs/training.md``).
+
 Bad options print one line ``elecbay <command>: error: ...`` and exit with code 2.
 """
 
@@ -484,7 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="elecbay", description="elecbay: a multi-agent electricity-market environment."
     )
     sub = parser.add_subparsers(
-        dest="command", required=True, metavar="{run,clear,classroom,evaluate}"
+        dest="command", required=True, metavar="{run,clear,classroom,evaluate,train}"
     )
     run = sub.add_parser(
         "run", help="the main job: play a scenario with the baseline policies",
@@ -543,6 +546,14 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     tournament.add_arguments(ev)
     ev.set_defaults(func=tournament.main)
+    from elecbay_train import train as training  # stable-baselines3 (docs/training.md)
+
+    tr = sub.add_parser(
+        "train", help="train a stable-baselines3 learner on the vectorised core",
+        description=training.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    training.build_parser(tr)
+    tr.set_defaults(func=lambda a: training.main(args=a))
     return parser
 
 

@@ -45,7 +45,14 @@ import numpy as np
 
 from elecbay_env.clearing import clear
 from elecbay_env.kernels import kinds
-from elecbay_env.kernels.ledger_codes import IMBALANCE
+from elecbay_env.kernels.ledger_codes import (
+    AVAILABILITY,
+    BALANCING,
+    CURTAILMENT_COST,
+    IMBALANCE,
+    PERFORMANCE,
+    UNSERVED_COST,
+)
 from elecbay_env.orders import Orders
 from elecbay_env.params import MarketParams
 from elecbay_env.period import PeriodOutcome
@@ -69,6 +76,13 @@ MARKET_METRICS: dict[str, tuple[str, str]] = {
     "bid_acceptance": ("share of bid MWh that cleared", "fraction"),
     "offered_mwh": ("MWh offered to sell (steps with quantity > 0)", "MWh"),
     "bid_mwh": ("MWh bid to buy (steps with quantity < 0)", "MWh"),
+    "reserve_cost": ("availability the broker paid, net of performance adjustments", "currency"),
+    "balancing_energy_cost": ("utilisation the broker paid for activated reserve", "currency"),
+    "unserved_cost": ("value of lost load x unserved energy", "currency"),
+    "balancing_total_cost": (
+        "reserve + balancing energy + unserved + curtailment cost",
+        "currency",
+    ),
 }
 """Per-episode market figures: name -> (meaning, unit), in the order of ``results.csv``."""
 
@@ -176,7 +190,8 @@ class EpisodeMetrics:
         self._sums = dict.fromkeys(
             ("realised_surplus", "max_surplus", "welfare", "traded_volume_mwh",
              "imbalance_volume_mwh", "imbalance_cost", "unserved_mwh", "curtailed_mwh",
-             "offered_mwh", "offer_filled_mwh", "bid_mwh", "bid_filled_mwh"),
+             "offered_mwh", "offer_filled_mwh", "bid_mwh", "bid_filled_mwh", "reserve_cost",
+             "balancing_energy_cost", "unserved_cost", "curtailment_cost"),
             0.0,
         )  # fmt: skip
 
@@ -199,6 +214,12 @@ class EpisodeMetrics:
         s["offer_filled_mwh"] += float(np.abs(fill[offer]).sum()) * h
         s["bid_mwh"] += float(-qty[bid].sum()) * h
         s["bid_filled_mwh"] += float(np.abs(fill[bid]).sum()) * h
+        broker = ~self.parties
+        amount = out.ledger_amount[e, broker].sum(axis=0)  # the broker's components
+        s["reserve_cost"] -= float(amount[AVAILABILITY] + amount[PERFORMANCE])
+        s["balancing_energy_cost"] -= float(amount[BALANCING])
+        s["unserved_cost"] -= float(amount[UNSERVED_COST])
+        s["curtailment_cost"] -= float(amount[CURTAILMENT_COST])
         self.prices.append(float(out.price[e]))
         self.profit += out.reward[e]
 
@@ -229,6 +250,13 @@ class EpisodeMetrics:
             "bid_acceptance": _ratio(s["bid_filled_mwh"], s["bid_mwh"]),
             "offered_mwh": s["offered_mwh"],
             "bid_mwh": s["bid_mwh"],
+            "reserve_cost": s["reserve_cost"],
+            "balancing_energy_cost": s["balancing_energy_cost"],
+            "unserved_cost": s["unserved_cost"],
+            "balancing_total_cost": s["reserve_cost"]
+            + s["balancing_energy_cost"]
+            + s["unserved_cost"]
+            + s["curtailment_cost"],
         }
         assert list(figures) == list(MARKET_METRICS)
         return {

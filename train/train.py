@@ -95,6 +95,7 @@ def train(
     algo_kwargs: dict[str, Any] | None = None,
     overrides: dict[str, Any] | None = None,
     verbose: int = 0,
+    torch_threads: int = 1,
 ) -> Path:
     """Train and save a model; returns the output folder.
 
@@ -114,7 +115,11 @@ def train(
         algo_kwargs: extra keyword arguments of the algorithm.
         overrides: dotted scenario overrides.
         verbose: stable-baselines3's verbosity.
+        torch_threads: torch's CPU threads. One by default: the engine's Numba
+            threads use the other cores, and on a small machine two pools fighting
+            over two cores stall the updates.
     """
+    import torch
     from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
     from stable_baselines3.common.logger import configure
     from stable_baselines3.common.vec_env import VecNormalize
@@ -122,6 +127,7 @@ def train(
     from .core import resolve_seats
     from .vec_env import RoleVecEnv
 
+    torch.set_num_threads(max(int(torch_threads), 1))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     overrides = dict(overrides or {})
@@ -187,6 +193,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     p.add_argument("--no-norm-reward", action="store_true", help="raw rewards")
     p.add_argument("--checkpoint-every", type=int, default=0, help="steps between checkpoints")
     p.add_argument("--days", type=int, default=None, help="override market.days")
+    p.add_argument("--torch-threads", type=int, default=1, help="torch CPU threads")
     p.add_argument("-v", "--verbose", action="count", default=0)
     return p
 
@@ -206,6 +213,7 @@ def main(argv: Sequence[str] | None = None, args: argparse.Namespace | None = No
             args.config, seats, opponents, args.algo, args.timesteps, args.seed,
             args.n_markets, out, tuple(args.price_range), not args.no_scale_obs,
             not args.no_norm_reward, args.checkpoint_every, None, overrides, args.verbose,
+            args.torch_threads,
         )  # fmt: skip
     except ValueError as exc:
         raise SystemExit(f"elecbay train: {exc}") from None
