@@ -100,16 +100,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
 
     timings: dict[str, float] = {}
+    steps_done: dict[str, int] = {}
     folders: dict[str, Path] = {}
     for label, seat, steps, given in (
         ("producer", args.producer, args.producer_steps, args.producer_model),
         ("broker", "broker_0", args.broker_steps, args.broker_model),
     ):
         if given:
-            folders[label], timings[label] = Path(given), float("nan")
+            folders[label] = Path(given)
         else:
-            folders[label], timings[label] = _train(seat, steps, out / f"ppo_{label}",
-                                                    args.n_markets, seed=1)  # fmt: skip
+            folders[label], _ = _train(seat, steps, out / f"ppo_{label}", args.n_markets, seed=1)
+        record = json.loads((folders[label] / "train_config.json").read_text())
+        timings[label] = float(record["seconds"])
+        steps_done[label] = int(record["timesteps"])
     from elecbay_evaluate.tournament import run_tournament, write_outputs
 
     scenario: dict[str, Any] = {"name": "default"}
@@ -146,9 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines = [
         f"evaluation: default scenario, {args.seeds} seeds from {EVAL_SEED0} "
         f"(training used seeds below 10,000), {eval_s:.0f} s",
-        f"training: producer {args.producer_steps:,} steps in {timings['producer']:.0f} s, "
-        f"broker {args.broker_steps:,} steps in {timings['broker']:.0f} s "
-        f"(budget 20 min in all)",
+        f"training: producer {steps_done['producer']:,} steps in {timings['producer']:.0f} s, "
+        f"broker {steps_done['broker']:,} steps in {timings['broker']:.0f} s "
+        f"({(timings['producer'] + timings['broker']) / 60:.1f} min of the 20-minute budget)",
         "",
         "| comparison | baseline mean | PPO mean | PPO - baseline (mean) | 95% CI | excludes 0 |",
         "| --- | --- | --- | --- | --- | --- |",

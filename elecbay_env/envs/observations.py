@@ -56,6 +56,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..kernels import kinds
+from ..kernels.observe import ERR_CLIP, observe_markets, observe_markets_serial
 from ..params import MarketParams
 from ..state import MarketState
 
@@ -74,7 +75,7 @@ BROKER_FEATURES = (
     "value_of_lost_load",
 )  # fmt: skip
 N_FEATURES = max(len(TRADER_FEATURES), len(BROKER_FEATURES))
-_ERR_CLIP = 3.0
+_ERR_CLIP = ERR_CLIP
 
 
 def _scales(params: MarketParams) -> dict[str, float]:
@@ -161,69 +162,11 @@ def observe(
         bounds: :func:`row_bounds` of ``params`` (computed when None; pass them to
             save the work every period).
     """
-    e_n, n = params.kind.shape
-    kind = params.kind
-    t = state.t % params.n_periods
-    periods_per_day = 1440 // params.period_min
-    tod = (t % periods_per_day) / periods_per_day
-    fc = params.forecast_mw[:, t].T  # (E, N) this period's forecasts
-    consumer = kind == kinds.CONSUMER
-    renewable = (kind == kinds.WIND) | (kind == kinds.SOLAR)
-    thermal = kind == kinds.THERMAL
-    storage = kind == kinds.STORAGE
-    in_outage = state.outage_left > 0
-
-    x = np.zeros((e_n, n, N_FEATURES))
-    x[:, :, 0] = np.sin(2 * np.pi * tod)[:, None]
-    x[:, :, 1] = np.cos(2 * np.pi * tod)[:, None]
-    x[:, :, 2] = (state.t / params.n_periods)[:, None]
-    x[:, :, 3] = state.ref_price[:, None]
-    x[:, :, 4] = state.last_imbalance_price[:, None]
-    x[:, :, 5] = state.last_niv_mwh[:, None]
-    x[:, :, 6] = np.where(consumer, fc, 0.0).sum(axis=1)[:, None]
-    x[:, :, 7] = np.where(renewable, fc, 0.0).sum(axis=1)[:, None]
-
-    own_fc = np.where(thermal, np.where(in_outage, 0.0, params.cap_mw), fc)
-    x[:, :, 8] = np.where(storage, 0.0, own_fc)
-    x[:, :, 9] = params.cap_mw
-    x[:, :, 10] = np.where(consumer, params.value_per_mwh, params.cost_per_mwh)
-    x[:, :, 11] = params.min_stable_mw
-    x[:, :, 12] = state.level_mw
-    head = np.where(thermal & ~in_outage, params.cap_mw - np.maximum(state.level_mw, 0.0), 0.0)
-    head = np.where(renewable, np.maximum(fc - state.level_mw, 0.0), head)
-    head = np.where(storage, params.cap_mw - state.level_mw, head)
-    x[:, :, 13] = np.maximum(head, 0.0)
-    energy = np.where(storage, params.soc_max_mwh - params.soc_min_mwh, 1.0)
-    soc = np.where(storage, (state.soc_mwh - params.soc_min_mwh) / np.maximum(energy, 1e-12), 0.0)
-    x[:, :, 14] = soc
-    x[:, :, 15] = np.where(thermal, state.run_periods * params.period_h, 0.0)
-    x[:, :, 16] = state.outage_left
-    x[:, :, 17] = np.where(thermal, state.on, 0)
-    x[:, :, 18] = state.last_contract_mw
-    x[:, :, 19] = state.last_imbalance_mwh
-    x[:, :, 20] = np.clip(state.err, -_ERR_CLIP, _ERR_CLIP)
-    x[:, :, 21] = kind
-    x[:, :, 22] = params.startup_cost
-    x[:, :, 23] = np.where(storage, params.soc_max_mwh - params.soc_min_mwh, 0.0)
-    x[:, :, 24] = np.where(storage, params.eff**2, 0.0)
-    x[:, :, 25] = np.where(consumer, params.flexible_frac, 0.0)
-
-    broker = kind == kinds.BROKER
-    err_std = np.sqrt(np.where(renewable | consumer, (params.err_std * fc) ** 2, 0.0).sum(axis=1))
-    brow = np.zeros((e_n, N_FEATURES))
-    brow[:, :8] = x[:, 0, :8]
-    brow[:, 8] = err_std
-    brow[:, 9] = np.where(thermal & ~in_outage, params.cap_mw, 0.0).sum(axis=1)
-    brow[:, 10] = state.last_unserved_mwh
-    brow[:, 11] = state.last_curtailed_mwh
-    brow[:, 12] = state.last_activated_up_mwh
-    brow[:, 13] = state.last_activated_down_mwh
-    brow[:, 14] = params.voll_per_mwh
-    x = np.where(broker[:, :, None], brow[:, None, :], x)
-
     lo, hi = row_bounds(params) if bounds is None else bounds
-    np.clip(x, lo, hi, out=x)
-    return x.astype(np.float32)
+    out = np.empty((params.n_markets, params.n_rows, N_FEATURES), np.float32)
+    run = observe_markets if params.n_markets >= 64 else observe_markets_serial
+    run(params, state, lo, hi, out)
+    return out
 
 
 FEATURE_UNITS = {

@@ -76,10 +76,12 @@ class ElecbayParallelEnv(ParallelEnv):
         self.possible_agents = list(self.engine.agents)
         self.agents: list[str] = []
         self._row = {a: i for i, a in enumerate(self.possible_agents)}
+        self._trader = {a: space_role(a) == "trader" for a in self.possible_agents}
         self.spaces = Spaces(self.engine.params, self.possible_agents)
         agents = self.possible_agents
         self.observation_spaces = {a: self.spaces.observation_space(a) for a in agents}
         self.action_spaces = {a: self.spaces.action_space(a) for a in self.possible_agents}
+        self._width = {a: self.action_spaces[a].shape[0] for a in self.possible_agents}
         self.state_space = self.spaces.state
         self.codec = Codec(self.engine.params, price_range=price_range, avail_hi=avail_hi)
         self._codecs = {
@@ -140,7 +142,7 @@ class ElecbayParallelEnv(ParallelEnv):
         self._obs = observe(self.engine.params, self.engine.state, self._bounds)
         rewards = {a: float(out.reward[0, self._row[a]]) for a in self.agents}
         done = bool(self.engine.t[0] >= self.engine.n_periods)
-        infos = {a: self._info(a, out) for a in self.agents}
+        infos = self._infos(out)
         obs = self._agent_obs()
         terminations = dict.fromkeys(self.agents, False)
         truncations = dict.fromkeys(self.agents, done)
@@ -194,8 +196,17 @@ class ElecbayParallelEnv(ParallelEnv):
             raise ValueError(f"actions: missing an action for {missing}")
         buf = np.zeros_like(self._actions)
         for agent, action in actions.items():
-            a = self.check_action(agent, action)
-            buf[0, self._row[agent], : a.shape[0]] = a
+            width = self._width[agent]
+            try:
+                buf[0, self._row[agent], :width] = action
+            except (TypeError, ValueError):
+                self.check_action(agent, action)  # raises, naming the agent
+                raise
+            if np.shape(action) != (width,):
+                self.check_action(agent, action)
+        if not np.isfinite(buf).all():
+            for agent, action in actions.items():
+                self.check_action(agent, action)
         self._actions = buf
 
     def check_action(self, agent: str, action: Any) -> np.ndarray:
@@ -213,24 +224,32 @@ class ElecbayParallelEnv(ParallelEnv):
             raise ValueError(f"actions[{agent!r}]: every value must be finite, in [-1, 1]; got {a}")
         return a
 
-    def _info(self, agent: str, out) -> dict[str, Any]:
-        i = self._row[agent]
-        statement = {}
-        for c, name in enumerate(COMPONENTS):
-            amount = float(out.ledger_amount[0, i, c])
-            mwh = float(out.ledger_mwh[0, i, c])
-            if amount == 0.0 and mwh == 0.0:
-                continue
-            price = float(out.ledger_price[0, i, c])
-            statement[name] = {"mwh": mwh, "price": None if np.isnan(price) else price,
-                               "amount": amount}  # fmt: skip
-        info: dict[str, Any] = {"statement": statement, "period": int(self.engine.t[0]) - 1}
-        if space_role(agent) == "trader":
-            info["contract_mw"] = float(out.contract_mw[0, i])
-            info["imbalance_mwh"] = float(out.imbalance_mwh[0, i])
-        info["clearing_price"] = float(out.price[0])
-        info["imbalance_price"] = float(out.imbalance_price[0])
-        return info
+    def _infos(self, out) -> dict[str, dict[str, Any]]:
+        amount = out.ledger_amount[0].tolist()  # plain floats: much cheaper than indexing
+        mwh = out.ledger_mwh[0].tolist()
+        price = out.ledger_price[0].tolist()
+        contract = out.contract_mw[0].tolist()
+        imbalance = out.imbalance_mwh[0].tolist()
+        period = int(self.engine.t[0]) - 1
+        clearing, imb_price = float(out.price[0]), float(out.imbalance_price[0])
+        infos = {}
+        for agent in self.agents:
+            i = self._row[agent]
+            a_row, m_row, p_row = amount[i], mwh[i], price[i]
+            statement = {
+                name: {"mwh": m_row[c], "price": None if p_row[c] != p_row[c] else p_row[c],
+                       "amount": a_row[c]}
+                for c, name in enumerate(COMPONENTS)
+                if a_row[c] != 0.0 or m_row[c] != 0.0
+            }  # fmt: skip
+            info: dict[str, Any] = {"statement": statement, "period": period}
+            if self._trader[agent]:
+                info["contract_mw"] = contract[i]
+                info["imbalance_mwh"] = imbalance[i]
+            info["clearing_price"] = clearing
+            info["imbalance_price"] = imb_price
+            infos[agent] = info
+        return infos
 
 
 def parallel_env(
