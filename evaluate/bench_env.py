@@ -231,7 +231,7 @@ def _staged_step(env: ElecbayParallelEnv, actions: dict[str, np.ndarray], marks:
     terminations = dict.fromkeys(env.agents, False)
     truncations = dict.fromkeys(env.agents, done)
     marks.append(clock())
-    infos = {a: env._info(a, out) for a in env.agents}
+    infos = env._infos(out)
     marks.append(clock())
     obs = env._agent_obs()
     marks.append(clock())
