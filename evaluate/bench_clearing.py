@@ -28,8 +28,6 @@ import argparse
 import gc
 import json
 import math
-import os
-import platform
 import statistics
 import sys
 import time
@@ -37,8 +35,8 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-import numba
 import numpy as np
+from elecbay_evaluate.benchtools import machine_info as _machine_info
 
 from elecbay_env.clearing import DEFAULT_PRICE_CAP, DEFAULT_PRICE_FLOOR, clear, clear_batch
 
@@ -550,22 +548,7 @@ def print_batch(rows) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def machine_info() -> dict[str, Any]:
-    try:
-        affinity = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        affinity = os.cpu_count()
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "numba": numba.__version__,
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "cpus_usable": affinity,
-        "numba_num_threads": numba.get_num_threads(),
-        "numba_config_threads": numba.config.NUMBA_NUM_THREADS,
-    }
+machine_info = _machine_info
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

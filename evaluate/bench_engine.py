@@ -39,7 +39,6 @@ import gc
 import json
 import math
 import os
-import platform
 import resource
 import statistics
 import sys
@@ -48,8 +47,8 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numba
 import numpy as np
+from elecbay_evaluate.benchtools import machine_info as _machine_info
 
 from elecbay_env import period as period_module
 from elecbay_env.config import Scenario, load_scenario
@@ -487,22 +486,7 @@ def print_memory(mem: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def machine_info() -> dict[str, Any]:
-    try:
-        affinity = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        affinity = os.cpu_count()
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "numba": numba.__version__,
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "cpus_usable": affinity,
-        "numba_num_threads": numba.get_num_threads(),
-        "numba_config_threads": numba.config.NUMBA_NUM_THREADS,
-    }
+machine_info = _machine_info
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

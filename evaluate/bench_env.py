@@ -36,16 +36,14 @@ import argparse
 import gc
 import json
 import math
-import os
-import platform
 import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numba
 import numpy as np
+from elecbay_evaluate.benchtools import machine_info as _machine_info
 
 from elecbay_env import parallel_env
 from elecbay_env.engine import Engine
@@ -341,21 +339,7 @@ def print_breakdown(parts: dict[str, float]) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def machine_info() -> dict[str, Any]:
-    try:
-        affinity = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        affinity = os.cpu_count()
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "numba": numba.__version__,
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "cpus_usable": affinity,
-        "numba_num_threads": numba.get_num_threads(),
-    }
+machine_info = _machine_info
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -51,8 +51,6 @@ import copy
 import gc
 import json
 import math
-import os
-import platform
 import statistics
 import sys
 import time
@@ -60,10 +58,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import gymnasium as gym
-import numba
 import numpy as np
 import stable_baselines3
 import torch
+from elecbay_evaluate.benchtools import machine_info as _machine_info
 from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecEnvWrapper
@@ -575,23 +573,11 @@ def print_core_breakdown(b: dict[str, Any], row: dict[str, Any] | None) -> None:
 
 
 def machine_info() -> dict[str, Any]:
-    try:
-        affinity = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        affinity = os.cpu_count()
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "numba": numba.__version__,
-        "torch": torch.__version__,
-        "stable_baselines3": stable_baselines3.__version__,
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "cpus_usable": affinity,
-        "numba_num_threads": numba.get_num_threads(),
-        "torch_threads": torch.get_num_threads(),
-    }
+    return _machine_info(
+        torch=torch.__version__,
+        stable_baselines3=stable_baselines3.__version__,
+        torch_threads=torch.get_num_threads(),
+    )
 
 
 def _int_list(text: str) -> list[int]:
