@@ -6,25 +6,19 @@ status 0 and prints its tables, and that ``reference_clear`` agrees with ``clear
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from elecbay_env.clearing import clear
 
-SCRIPT = Path(__file__).resolve().parents[1] / "evaluate" / "bench_clearing.py"
-
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_clearing", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = importlib.import_module("elecbay_evaluate.bench_clearing")
     return module
 
 

@@ -6,18 +6,12 @@ status 0, prints the comparison and finds identical results on 1 and 2 workers.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
-from pathlib import Path
-
-SCRIPT = Path(__file__).resolve().parents[1] / "evaluate" / "bench_evaluator.py"
 
 
 def _load():
-    spec = importlib.util.spec_from_file_location("bench_evaluator", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = importlib.import_module("elecbay_evaluate.bench_evaluator")
     return module
 
 

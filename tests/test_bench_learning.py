@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
-from pathlib import Path
-
-SCRIPT = Path(__file__).resolve().parents[1] / "evaluate" / "bench_learning.py"
 
 
 def test_bench_learning_quick_runs_end_to_end(tmp_path, capsys) -> None:
-    spec = importlib.util.spec_from_file_location("bench_learning", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = importlib.import_module("elecbay_evaluate.bench_learning")
     assert module.main(["--quick", "--out", str(tmp_path), "--workers", "1"]) == 0
     text = capsys.readouterr().out
     assert "| comparison |" in text and "learned producer beats merit order" in text
@@ -23,9 +18,7 @@ def test_bench_learning_quick_runs_end_to_end(tmp_path, capsys) -> None:
 
 
 def test_paired_interval_covers_the_mean() -> None:
-    spec = importlib.util.spec_from_file_location("bench_learning", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = importlib.import_module("elecbay_evaluate.bench_learning")
     import numpy as np
 
     diff = np.random.default_rng(0).normal(5.0, 1.0, 20)

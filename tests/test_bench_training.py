@@ -6,23 +6,17 @@ status 0 and prints the comparison table, the PASS/FAIL verdict and the breakdow
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("stable_baselines3")
 
-SCRIPT = Path(__file__).resolve().parents[1] / "evaluate" / "bench_training.py"
-
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_training", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = importlib.import_module("elecbay_evaluate.bench_training")
     return module
 
 
