@@ -17,14 +17,15 @@ from typing import Any
 import numpy as np
 
 from elecbay_env.envs.codecs import TraderBids
-from elecbay_env.envs.observations import TRADER_FEATURES
 
-LAST_PRICE = TRADER_FEATURES.index("last_price")
-OWN_CAPACITY = TRADER_FEATURES.index("own_capacity")
-OWN_COST_OR_VALUE = TRADER_FEATURES.index("own_cost_or_value")
-OWN_SOC = TRADER_FEATURES.index("own_soc")
-OWN_ENERGY = TRADER_FEATURES.index("own_energy")
-OWN_ROUND_TRIP = TRADER_FEATURES.index("own_round_trip")
+from .features import (
+    LAST_PRICE,
+    OWN_CAPACITY,
+    OWN_COST_OR_VALUE,
+    OWN_ENERGY,
+    OWN_ROUND_TRIP,
+    OWN_SOC,
+)
 
 DEFAULT_STORAGE_BAND = 0.2
 """Storage thresholds: the running mean price -/+ this fraction of its magnitude."""

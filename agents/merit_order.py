@@ -69,26 +69,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from elecbay_env.envs.codecs import AgentCodec, TraderBids
-from elecbay_env.envs.observations import TRADER_FEATURES
 from elecbay_env.kernels import kinds
 
 from ._storage import DEFAULT_STORAGE_BAND, DEFAULT_STORAGE_EMA, ThresholdRule
 from .base import Policy
+from .features import (
+    OWN_COST_OR_VALUE,
+    OWN_FLEXIBLE,
+    OWN_FORECAST,
+    OWN_KIND,
+    OWN_MIN_STABLE,
+)
 
 if TYPE_CHECKING:
     from elecbay_env.envs.parallel import ElecbayParallelEnv
 
-LAST_PRICE = TRADER_FEATURES.index("last_price")
-OWN_FORECAST = TRADER_FEATURES.index("own_forecast")
-OWN_CAPACITY = TRADER_FEATURES.index("own_capacity")
-OWN_COST_OR_VALUE = TRADER_FEATURES.index("own_cost_or_value")
-OWN_MIN_STABLE = TRADER_FEATURES.index("own_min_stable")
-OWN_SOC = TRADER_FEATURES.index("own_soc")
-OWN_KIND = TRADER_FEATURES.index("own_kind")
-OWN_LAST_ERROR = TRADER_FEATURES.index("own_last_error")
-OWN_ENERGY = TRADER_FEATURES.index("own_energy")
-OWN_ROUND_TRIP = TRADER_FEATURES.index("own_round_trip")
-OWN_FLEXIBLE = TRADER_FEATURES.index("own_flexible")
 
 DEFAULT_AVAILABILITY_PRICE = 3.0
 """Availability price of every reserve offer (currency per MW per hour)."""

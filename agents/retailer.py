@@ -29,12 +29,8 @@ import numpy as np
 from elecbay_env.envs.codecs import AgentCodec, TraderBids
 from elecbay_env.kernels import kinds
 
-from .merit_order import (
-    DEFAULT_AVAILABILITY_PRICE,
-    OWN_FORECAST,
-    OWN_LAST_ERROR,
-    MeritOrderPolicy,
-)
+from .features import OWN_FORECAST, OWN_LAST_ERROR
+from .merit_order import DEFAULT_AVAILABILITY_PRICE, MeritOrderPolicy
 
 if TYPE_CHECKING:
     from elecbay_env.envs.parallel import ElecbayParallelEnv

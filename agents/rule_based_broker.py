@@ -25,14 +25,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from elecbay_env.envs.codecs import AgentCodec, BrokerBids
-from elecbay_env.envs.observations import BROKER_FEATURES
 
 from .base import Policy
+from .features import FORECAST_ERROR_STD
 
 if TYPE_CHECKING:
     from elecbay_env.envs.parallel import ElecbayParallelEnv
 
-FORECAST_ERROR_STD = BROKER_FEATURES.index("forecast_error_std")
 
 DEFAULT_Z = 2.0
 """Reserve in standard deviations of the system's forecast error."""
