@@ -44,7 +44,7 @@ def test_wheel_installs_only_elecbay_names(wheel: Path) -> None:
     assert "elecbay_configs/default.yaml" in names
     assert "elecbay_configs/demo_book.yaml" in names
     assert "elecbay_evaluate/specs/example.yaml" in names
-    assert "elecbay_evaluate/classroom.py" in names
+    assert "elecbay_evaluate/classroom/__init__.py" in names
     assert "elecbay_train/vec_env.py" in names
     assert "elecbay_env/kernels/auction.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
