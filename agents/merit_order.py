@@ -199,7 +199,8 @@ class MeritOrderPolicy(Policy):
         consumer = kind == kinds.CONSUMER
 
         # forward: signed MW (+ sell) and the price of the whole block
-        qty = np.select([thermal | renewable, consumer], [fc, -fc], zeros)
+        # nested np.where: the same as np.select, several times cheaper on small batches
+        qty = np.where(thermal | renewable, fc, np.where(consumer, -fc, zeros))
         step_qty = np.repeat((qty / b)[:, None], b, axis=1)
         step_price = np.repeat(cost[:, None], b, axis=1)
 
@@ -208,9 +209,10 @@ class MeritOrderPolicy(Policy):
         res_util = np.zeros((k, 2))
         if self.offer_reserve:
             min_stable = obs[:, OWN_MIN_STABLE]
-            res_qty[:, 0] = np.select([thermal, consumer], [fc, obs[:, OWN_FLEXIBLE] * fc], zeros)
-            res_qty[:, 1] = np.select([thermal, renewable], [np.maximum(fc - min_stable, 0.0), fc],
-                                      zeros)  # fmt: skip
+            flexible = obs[:, OWN_FLEXIBLE] * fc
+            res_qty[:, 0] = np.where(thermal, fc, np.where(consumer, flexible, zeros))
+            down = np.maximum(fc - min_stable, 0.0)
+            res_qty[:, 1] = np.where(thermal, down, np.where(renewable, fc, zeros))
             res_util[:, 0] = np.where(thermal, cost + self.up_markup, cost)
             res_util[:, 1] = cost
         res_avail = np.where(res_qty > 0.0, self.availability_price, 0.0)
