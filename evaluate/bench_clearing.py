@@ -36,6 +36,8 @@ from functools import partial
 from typing import Any
 
 import numpy as np
+from elecbay_evaluate.benchtools import bench_parser
+from elecbay_evaluate.benchtools import fmt_time as _fmt_time
 from elecbay_evaluate.benchtools import machine_info as _machine_info
 
 from elecbay_env.clearing import DEFAULT_PRICE_CAP, DEFAULT_PRICE_FLOOR, clear, clear_batch
@@ -234,16 +236,6 @@ def median_time(
         if gc_was_on:
             gc.enable()
     return statistics.median(samples), len(samples) * inner
-
-
-def _fmt_time(seconds: float) -> str:
-    if math.isnan(seconds):
-        return "-"
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.1f} us"
-    if seconds < 1.0:
-        return f"{seconds * 1e3:.2f} ms"
-    return f"{seconds:.2f} s"
 
 
 def _fmt_rate(rate: float) -> str:
@@ -552,17 +544,15 @@ machine_info = _machine_info
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="bench_clearing.py",
+    parser = bench_parser(
+        "bench_clearing.py",
+        quick="fewer repetitions, < ~20 s",
+        strict="a timing target is missed",
         description=(
             "Benchmark elecbay's call-auction clearing: clear() against a bare argsort and "
             "a plain-Python reference, and clear_batch() throughput."
         ),
     )
-    parser.add_argument(
-        "--quick", action="store_true", help="short smoke run (fewer repetitions, < ~20 s)"
-    )
-    parser.add_argument("--json", metavar="PATH", help="also write all figures to PATH as JSON")
     parser.add_argument(
         "--sizes",
         type=int,
@@ -584,9 +574,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         choices=("auto", "always", "never"),
         default="auto",
         help="time each stage of clear(): for rows missing the 3x target (auto), all, none",
-    )
-    parser.add_argument(
-        "--strict", action="store_true", help="exit 1 when a timing target is missed"
     )
     args = parser.parse_args(argv)
     if min(args.sizes) < 1 or min(args.markets) < 1:

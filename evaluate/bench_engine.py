@@ -48,6 +48,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from elecbay_evaluate.benchtools import bench_parser
+from elecbay_evaluate.benchtools import fmt_time as _fmt_time
 from elecbay_evaluate.benchtools import machine_info as _machine_info
 
 from elecbay_env import period as period_module
@@ -73,16 +75,6 @@ TABLE_HEADER = "Engine.step() throughput"
 # --------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------
-
-
-def _fmt_time(seconds: float) -> str:
-    if math.isnan(seconds):
-        return "-"
-    if abs(seconds) < 1e-3:
-        return f"{seconds * 1e6:.1f} us"
-    if abs(seconds) < 1.0:
-        return f"{seconds * 1e3:.2f} ms"
-    return f"{seconds:.2f} s"
 
 
 def _fmt_rate(rate: float) -> str:
@@ -490,18 +482,16 @@ machine_info = _machine_info
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="bench_engine.py",
+    parser = bench_parser(
+        "bench_engine.py",
+        quick="fewer repetitions, < ~20 s",
+        strict="the throughput target is missed",
         description=(
             "Benchmark elecbay's settlement-period engine: Engine.step() market-periods per "
             "second for E markets, against a Python loop of single-market engines; time "
             "split; memory per market."
         ),
     )
-    parser.add_argument(
-        "--quick", action="store_true", help="short smoke run (fewer repetitions, < ~20 s)"
-    )
-    parser.add_argument("--json", metavar="PATH", help="also write all figures to PATH as JSON")
     parser.add_argument(
         "--markets",
         type=int,
@@ -517,9 +507,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="N",
         help="most single-market engines the loop baseline measures; larger E is "
         "extrapolated (default: 256, --quick: 32)",
-    )
-    parser.add_argument(
-        "--strict", action="store_true", help="exit 1 when the throughput target is missed"
     )
     args = parser.parse_args(argv)
     if min(args.markets) < 1 or (args.loop_subset is not None and args.loop_subset < 1):

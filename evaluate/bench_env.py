@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import math
 import statistics
 import sys
 import time
@@ -43,6 +42,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from elecbay_evaluate.benchtools import bench_parser
+from elecbay_evaluate.benchtools import fmt_time as _fmt_time
 from elecbay_evaluate.benchtools import machine_info as _machine_info
 
 from elecbay_env import parallel_env
@@ -291,16 +292,6 @@ def breakdown(config: str, reps: int) -> dict[str, float]:
 # --------------------------------------------------------------------------------------
 
 
-def _fmt_time(seconds: float) -> str:
-    if math.isnan(seconds):
-        return "-"
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.1f} us"
-    if seconds < 1.0:
-        return f"{seconds * 1e3:.2f} ms"
-    return f"{seconds:.2f} s"
-
-
 def print_rows(rows: list[dict[str, Any]], info: dict[str, Any], ratio: float, ok: bool) -> None:
     print(f"== 1. {TABLE_HEADER}, one market (median over episodes) ==")
     head = f"{'what':<60} | {'per step':>10} | {'steps/s':>9} | {'vs engine':>9}"
@@ -343,23 +334,20 @@ machine_info = _machine_info
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="bench_env.py",
+    parser = bench_parser(
+        "bench_env.py",
+        quick="< ~15 s",
+        strict="the overhead target is missed",
         description=(
             "Benchmark elecbay's PettingZoo parallel API against the engine alone on the "
             "same work (one market), with a breakdown of env.step."
         ),
     )
-    parser.add_argument("--quick", action="store_true", help="short smoke run (< ~15 s)")
     parser.add_argument(
         "--scenario", default="default", help="shipped scenario name or YAML path (default)"
     )
     parser.add_argument(
         "--reps", type=int, default=None, metavar="R", help="episodes per row (default 9; 2 quick)"
-    )
-    parser.add_argument("--json", metavar="PATH", help="also write all figures to PATH as JSON")
-    parser.add_argument(
-        "--strict", action="store_true", help="exit 1 when the overhead target is missed"
     )
     args = parser.parse_args(argv)
     if args.reps is not None and args.reps < 1:

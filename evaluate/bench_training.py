@@ -50,7 +50,6 @@ import collections
 import copy
 import gc
 import json
-import math
 import statistics
 import sys
 import time
@@ -61,6 +60,8 @@ import gymnasium as gym
 import numpy as np
 import stable_baselines3
 import torch
+from elecbay_evaluate.benchtools import bench_parser
+from elecbay_evaluate.benchtools import fmt_time as _fmt_time
 from elecbay_evaluate.benchtools import machine_info as _machine_info
 from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
@@ -480,16 +481,6 @@ def core_breakdown(
 # --------------------------------------------------------------------------------------
 
 
-def _fmt_time(seconds: float) -> str:
-    if math.isnan(seconds):
-        return "-"
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.1f} us"
-    if seconds < 1.0:
-        return f"{seconds * 1e3:.2f} ms"
-    return f"{seconds:.2f} s"
-
-
 def print_rows(rows: list[dict[str, Any]], info: dict[str, Any], ratio: float, ok: bool) -> None:
     print(f"== 1. {TABLE_HEADER} (agent-steps/s) ==")
     head = (
@@ -588,14 +579,15 @@ def _int_list(text: str) -> list[int]:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="bench_training.py",
+    parser = bench_parser(
+        "bench_training.py",
+        quick="< ~30 s",
+        strict="the speed-up target is missed",
         description=(
             "Benchmark PPO's experience collection through elecbay's vectorised training "
             "core against the PettingZoo environment wrapped one agent per Gymnasium env."
         ),
     )
-    parser.add_argument("--quick", action="store_true", help="short smoke run (< ~30 s)")
     parser.add_argument(
         "--scenario", default="default", help="shipped scenario name or YAML path (default)"
     )
@@ -629,10 +621,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=1,
         metavar="T",
         help="torch.set_num_threads (default 1: fastest for small MLPs)",
-    )
-    parser.add_argument("--json", metavar="PATH", help="also write all figures to PATH as JSON")
-    parser.add_argument(
-        "--strict", action="store_true", help="exit 1 when the speed-up target is missed"
     )
     args = parser.parse_args(argv)
     for name in ("days", "markets", "rollouts", "torch_threads"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import math
 import os
 import platform
 from typing import Any
@@ -28,3 +30,26 @@ def machine_info(**extra: Any) -> dict[str, Any]:
         "numba_config_threads": numba.config.NUMBA_NUM_THREADS,
         **extra,
     }
+
+
+def fmt_time(seconds: float) -> str:
+    """A duration as ``us``, ``ms`` or ``s`` with 3-4 significant figures (``-`` for NaN)."""
+    if math.isnan(seconds):
+        return "-"
+    if abs(seconds) < 1e-3:
+        return f"{seconds * 1e6:.1f} us"
+    if abs(seconds) < 1.0:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.2f} s"
+
+
+def bench_parser(
+    prog: str, *, quick: str, strict: str, description: str
+) -> argparse.ArgumentParser:
+    """An argument parser with the options every benchmark has: ``--quick`` (a smoke run,
+    ``quick`` says how long), ``--json PATH`` and ``--strict`` (exit 1 when ``strict``)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--quick", action="store_true", help=f"short smoke run ({quick})")
+    parser.add_argument("--json", metavar="PATH", help="also write all figures to PATH as JSON")
+    parser.add_argument("--strict", action="store_true", help=f"exit 1 when {strict}")
+    return parser
