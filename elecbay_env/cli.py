@@ -530,30 +530,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pricing", choices=["uniform", "pay_as_bid"], default=None,
                    help="uniform (pay as clear, the default) or pay_as_bid")  # fmt: skip
     p.set_defaults(func=_cmd_clear)
-    from elecbay_evaluate import classroom  # the classroom experiments (docs/classroom.md)
+    from elecbay_evaluate import classroom, tournament
+    from elecbay_train import train as training
 
-    c = sub.add_parser(
-        "classroom", help="classroom experiments: zi, withholding, reserve",
-        description=classroom.CLASSROOM_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    # subcommands whose modules own their arguments: (name, help, description, add, run)
+    plugins = (
+        ("classroom", "classroom experiments: zi, withholding, reserve",
+         classroom.CLASSROOM_HELP, classroom.add_arguments, classroom.run_command),
+        ("evaluate", "play a tournament of policies over seeds and report metrics",
+         tournament.EVALUATE_HELP, tournament.add_arguments, tournament.main),
+        ("train", "train a stable-baselines3 learner on the vectorised core",
+         training.__doc__, training.build_parser, lambda a: training.main(args=a)),
     )  # fmt: skip
-    classroom.add_arguments(c)
-    c.set_defaults(func=classroom.run_command)
-    from elecbay_evaluate import tournament  # the tournament evaluator (docs/evaluator.md)
-
-    ev = sub.add_parser(
-        "evaluate", help="play a tournament of policies over seeds and report metrics",
-        description=tournament.EVALUATE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
-    tournament.add_arguments(ev)
-    ev.set_defaults(func=tournament.main)
-    from elecbay_train import train as training  # stable-baselines3 (docs/training.md)
-
-    tr = sub.add_parser(
-        "train", help="train a stable-baselines3 learner on the vectorised core",
-        description=training.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
-    training.build_parser(tr)
-    tr.set_defaults(func=lambda a: training.main(args=a))
+    for name, helptext, description, add_arguments, run in plugins:
+        sp = sub.add_parser(name, help=helptext, description=description,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+        add_arguments(sp)
+        sp.set_defaults(func=run)
     return parser
 
 
