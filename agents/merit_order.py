@@ -9,12 +9,18 @@ steps at the same price, so the curve is one flat block.
 
 Rules, by asset kind (``own_kind``, index 21):
 
-* **Thermal** (0): offer the available capacity ``own_forecast`` (index 8: the capacity,
-  or 0 during a forced outage) at exactly the marginal cost ``own_cost_or_value``
-  (index 10). Nothing is done about minimum stable output, start-up cost, minimum run
-  time or ramping: the bids are truthful about the marginal cost only, so a unit may be
-  dispatched below its minimum stable output (and then be long, or not start and be
-  short) -- the market sees that imbalance.
+* **Thermal** (0): truthful about the marginal cost ``own_cost_or_value`` (index 10) and
+  about what the unit can physically deliver. Contracts are ramped profiles that start
+  from the last position ``own_last_contract`` (index 18; ``own_level`` at the start of
+  an episode), so the unit can reach at most ``last + R`` and at least ``last - R`` with
+  ``R = own_ramp x ramp minutes`` (the scenario's ``schedule_ramp_min``, at least one
+  meter interval). A running unit that cannot stop this period (it is still inside its
+  minimum run time, or cannot ramp to zero) offers the part it must deliver,
+  ``max(last - R, own_min_stable)``, as a price taker (at the price floor) and the rest up to
+  ``min(capacity, last + R)`` at marginal cost; otherwise it offers everything it can
+  reach at marginal cost (a unit that is off: ``min_stable + R``, once it has been off
+  for its minimum off time, ``own_hours_off``). During a forced outage
+  (``own_forecast`` 0) it offers nothing. Start-up cost is not in the bids.
   Reserve (when ``offer_reserve``): up ``own_forecast`` MW at utilisation price
   ``cost + up_markup``; down ``own_forecast - own_min_stable`` MW at utilisation price
   ``cost`` (the provider pays its utilisation price for energy it no longer produces,
@@ -49,8 +55,11 @@ Rules, by asset kind (``own_kind``, index 21):
   state of charge and the forward position). The rule is the shared
   :class:`~elecbay_agents._storage.ThresholdRule`, also behind
   :class:`~elecbay_agents.storage_threshold.StorageThresholdPolicy`.
-* **Consumer** (4): bid the expected load ``own_forecast`` at the value of energy
-  ``own_cost_or_value``. Reserve: up only (curtail load), ``flexible_frac x
+* **Consumer** (4): the inflexible share of the expected load ``own_forecast`` (``1 -
+  own_flexible``) is drawn whatever is bought, so it is bid as a price taker (at the top
+  of the price range); the flexible share is drawn only as far as it is bought, so it is
+  bid at the value of energy ``own_cost_or_value``. With one bid step, all of it at the
+  value. Reserve: up only (curtail load), ``flexible_frac x
   own_forecast`` MW at utilisation price = value (paid the value of the energy it does
   without: break-even); ``flexible_frac`` is the observation's ``own_flexible``. No down
   reserve: the truthful price of extra consumption would be the value itself, which
@@ -74,11 +83,19 @@ from elecbay_env.kernels import kinds
 from ._storage import DEFAULT_STORAGE_BAND, DEFAULT_STORAGE_EMA, ThresholdRule
 from .base import Policy
 from .features import (
+    OWN_CAPACITY,
     OWN_COST_OR_VALUE,
     OWN_FLEXIBLE,
     OWN_FORECAST,
+    OWN_HOURS_OFF,
+    OWN_HOURS_RUN,
     OWN_KIND,
+    OWN_LAST_CONTRACT,
+    OWN_LEVEL,
     OWN_MIN_STABLE,
+    OWN_ON,
+    OWN_PROGRESS,
+    OWN_RAMP,
 )
 
 if TYPE_CHECKING:
@@ -89,6 +106,37 @@ DEFAULT_AVAILABILITY_PRICE = 3.0
 """Availability price of every reserve offer (currency per MW per hour)."""
 DEFAULT_UP_MARKUP = 5.0
 """Thermal up-reserve utilisation price above marginal cost (currency per MWh)."""
+
+
+def fill_steps(
+    prices: np.ndarray, qty: np.ndarray, step_max: float, n_steps: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lay blocks of (price, MW) into ``n_steps`` steps of at most ``step_max`` MW each.
+
+    Args:
+        prices, qty: ``(K, J)`` blocks in the order they fill steps (MW >= 0).
+        step_max: the codec's largest step (MW).
+        n_steps: B.
+
+    Returns:
+        ``(step_price, step_qty)``, each ``(K, B)``; a block larger than a step spans
+        several, a step holds one block only, and MW that do not fit are dropped.
+    """
+    k, j_blocks = qty.shape
+    step_price = np.repeat(prices[:, :1], n_steps, axis=1).astype(np.float64)
+    step_qty = np.zeros((k, n_steps))
+    left = np.maximum(qty, 0.0).astype(np.float64)
+    block = np.zeros(k, np.int64)
+    rows = np.arange(k)
+    for s in range(n_steps):
+        for _ in range(j_blocks):  # skip exhausted blocks
+            done = (left[rows, block] <= 1e-9) & (block < j_blocks - 1)
+            block = np.where(done, block + 1, block)
+        take = np.minimum(left[rows, block], step_max)
+        step_qty[:, s] = take
+        step_price[:, s] = prices[rows, block]
+        left[rows, block] -= take
+    return step_price, step_qty
 
 
 class MeritOrderPolicy(Policy):
@@ -136,6 +184,14 @@ class MeritOrderPolicy(Policy):
         self.bid_steps = self.codec.codec.bid_steps
         self.period_h = params.period_h
         self.asset_kind = int(params.kind[0, self.codec.row])
+        row = self.codec.row
+        self.min_run_periods = int(params.min_run[0, row])
+        self.min_off_periods = int(params.min_off[0, row])
+        self.ramp_minutes = float(max(params.ramp_min, params.meter_min))
+        self.price_taker = float(params.price_floor[0])
+        self.price_cap = float(params.price_cap[0])
+        b = self.bid_steps  # the codec's largest step (MW)
+        self.step_max = max(abs(float(self.codec.hi[b])), abs(float(self.codec.lo[b])))
         self.storage_rule = ThresholdRule(
             storage_low, storage_high, storage_band, storage_ema,
             float(params.initial_price[0]) if reference_price is None else reference_price,
@@ -203,6 +259,14 @@ class MeritOrderPolicy(Policy):
         qty = np.where(thermal | renewable, fc, np.where(consumer, -fc, zeros))
         step_qty = np.repeat((qty / b)[:, None], b, axis=1)
         step_price = np.repeat(cost[:, None], b, axis=1)
+        if thermal.any():
+            self._thermal_steps(obs, thermal, step_qty, step_price)
+        if consumer.any():
+            inflexible = fc * (1.0 - np.clip(obs[:, OWN_FLEXIBLE], 0.0, 1.0))
+            prices = np.stack([np.full(k, self.price_cap), cost], 1)
+            sp, sq = fill_steps(prices, np.stack([inflexible, fc - inflexible], 1), self.step_max, b)
+            step_price[consumer] = sp[consumer]
+            step_qty[consumer] = -sq[consumer]
 
         # reserve [up, down]: MW, availability price, utilisation price
         res_qty = np.zeros((k, 2))
@@ -227,6 +291,34 @@ class MeritOrderPolicy(Policy):
         )  # fmt: skip
         merged = (np.where(storage[:, None], s, m) for s, m in zip(sb, bids, strict=True))
         return TraderBids(*merged)
+
+    def _thermal_steps(
+        self, obs: np.ndarray, thermal: np.ndarray, step_qty: np.ndarray, step_price: np.ndarray
+    ) -> None:
+        """Overwrite thermal rows' steps with deliverable ones (module doc), in place."""
+        b = self.bid_steps
+        fc = np.maximum(obs[:, OWN_FORECAST], 0.0)
+        cap = np.minimum(obs[:, OWN_CAPACITY], fc)  # 0 during an outage
+        min_stable = obs[:, OWN_MIN_STABLE]
+        reach = obs[:, OWN_RAMP] * self.ramp_minutes
+        start = obs[:, OWN_PROGRESS] <= 0.0
+        last = np.where(start, np.maximum(obs[:, OWN_LEVEL], 0.0), obs[:, OWN_LAST_CONTRACT])
+        on = obs[:, OWN_ON] > 0.5
+        run_periods = np.rint(obs[:, OWN_HOURS_RUN] / self.period_h)
+        lowest = np.maximum(last - reach, 0.0)
+        must = on & ((run_periods < self.min_run_periods) | (lowest > 0.0))
+        base = np.where(must, np.minimum(np.maximum(lowest, min_stable), cap), 0.0)
+        top = np.where(on, np.minimum(cap, last + reach), np.minimum(cap, min_stable + reach))
+        top = np.maximum(top, base)
+        off_periods = np.rint(obs[:, OWN_HOURS_OFF] / self.period_h)
+        can_start = off_periods >= self.min_off_periods
+        rows = thermal & (cap > 0.0) & (on | can_start)
+        base = np.where(rows, base, 0.0)
+        top = np.where(rows, top, 0.0)
+        prices = np.stack([np.full_like(base, self.price_taker), obs[:, OWN_COST_OR_VALUE]], 1)
+        sp, sq = fill_steps(prices, np.stack([base, top - base], 1), self.step_max, b)
+        step_price[thermal] = sp[thermal]
+        step_qty[thermal] = sq[thermal]
 
     def _predict_batch(
         self, obs: np.ndarray, state: Any, episode_start: np.ndarray, deterministic: bool

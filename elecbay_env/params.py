@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from .kernels import kinds
-from .kernels.balancing import DUAL, SINGLE
+from .kernels.balancing import SCHEMES
 from .roles import agent_ids
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ class MarketParams(NamedTuple):
     soc_max_mwh: np.ndarray  # (E, N)
     eff: np.ndarray  # (E, N) storage one-way efficiency, sqrt(round trip)
     value_per_mwh: np.ndarray  # (E, N) consumer value of energy
+    shifted_value_per_mwh: np.ndarray  # (E, N) consumer value of instructed extra energy
     flexible_frac: np.ndarray  # (E, N) consumer flexible share of load
     err_std: np.ndarray  # (E, N) relative forecast-error standard deviation
     err_ar1: np.ndarray  # (E, N) AR(1) persistence of the forecast error
@@ -52,10 +53,14 @@ class MarketParams(NamedTuple):
     curtailment_cost_per_mwh: np.ndarray  # (E,)
     grace_frac: np.ndarray  # (E,) performance-verification grace factor
     initial_price: np.ndarray  # (E,) reference price before the first trade
+    dmat_mwh: np.ndarray  # (E,) balancing actions below it do not set the price
+    par_mwh: np.ndarray  # (E,) volume the imbalance price averages over
     pay_as_bid: bool
-    imbalance_scheme: int  # kernels.balancing.DUAL or SINGLE
+    imbalance_scheme: int  # a code of kernels.balancing.SCHEMES
+    residual_reallocation: bool  # imbalance cash back to the parties (cost-neutral broker)
     period_min: int
     meter_min: int
+    ramp_min: int  # minutes a contract profile ramps from the previous position
     bid_steps: int
 
     @property
@@ -138,6 +143,7 @@ def _row_fields(scenario: Scenario) -> tuple[list[dict], np.ndarray]:
         row = dict.fromkeys(_ROW_KEYS, 0.0)
         row.update(
             kind=kinds.CONSUMER, cap_mw=c.peak_mw, value_per_mwh=c.value_per_mwh,
+            shifted_value_per_mwh=c.shifted_value_per_mwh,
             flexible_frac=c.flexible_frac, err_std=c.forecast_error.std_frac,
             err_ar1=c.forecast_error.ar1, min_run=1, min_off=1, outage_periods=1, eff=1.0,
             init_on=0,
@@ -160,7 +166,7 @@ def _row_fields(scenario: Scenario) -> tuple[list[dict], np.ndarray]:
 _ROW_KEYS = (
     "kind", "cap_mw", "min_stable_mw", "cost_per_mwh", "startup_cost", "ramp_mw_per_min",
     "min_run", "min_off", "outage_prob", "outage_periods", "soc_min_mwh", "soc_max_mwh", "eff",
-    "value_per_mwh", "flexible_frac", "err_std", "err_ar1", "init_on", "init_level_mw",
+    "value_per_mwh", "shifted_value_per_mwh", "flexible_frac", "err_std", "err_ar1", "init_on", "init_level_mw",
     "init_soc_mwh",
 )  # fmt: skip
 _INT_KEYS = {"kind", "min_run", "min_off", "outage_periods", "init_on"}
@@ -190,6 +196,8 @@ def build_params(scenario: Scenario, n_markets: int = 1) -> MarketParams:
         "curtailment_cost_per_mwh": market.curtailment_cost_per_mwh,
         "grace_frac": market.grace_factor_frac,
         "initial_price": market.initial_price_per_mwh,
+        "dmat_mwh": market.dmat_mwh,
+        "par_mwh": market.par_mwh,
     }
     for key, value in per_market.items():
         fields[key] = np.full(n_markets, float(value))
@@ -201,9 +209,11 @@ def build_params(scenario: Scenario, n_markets: int = 1) -> MarketParams:
     return MarketParams(
         **fields,
         pay_as_bid=market.pricing == "pay_as_bid",
-        imbalance_scheme=SINGLE if market.imbalance_pricing == "single" else DUAL,
+        imbalance_scheme=SCHEMES.index(market.imbalance_pricing),
+        residual_reallocation=bool(market.residual_reallocation),
         period_min=int(market.period_min),
         meter_min=int(market.meter_interval_min),
+        ramp_min=int(market.ramp_min),
         bid_steps=int(market.bid_steps),
     )
 

@@ -34,6 +34,8 @@ class PeriodOutcome(NamedTuple):
     curtailed_mwh: np.ndarray  # (E,)
     activated_up_mwh: np.ndarray  # (E,)
     activated_down_mwh: np.ndarray  # (E,)
+    margin_mw: np.ndarray  # (E,) up capacity left at the tightest meter interval
+    lolp: np.ndarray  # (E,) loss-of-load probability (sets the reserve scarcity price)
     contract_mw: np.ndarray  # (E, N) net forward position, + sold
     step_fill_mw: np.ndarray  # (E, N, B) filled MW per step, + sold, - bought
     step_paid: np.ndarray  # (E, N, B) price per step's fill, NaN if unfilled
@@ -43,10 +45,11 @@ class PeriodOutcome(NamedTuple):
     reserved_mw: np.ndarray  # (E, N, 2) reserve procured [up, down]
     instructed_mwh: np.ndarray  # (E, N) balancing energy instructed (signed)
     metered_mwh: np.ndarray  # (E, N) net injection metered over the period
+    profile_mwh: np.ndarray  # (E, N) energy of the contract profile this period
     meter_mwh: np.ndarray  # (E, N, M) meter reads, net injection per interval
     unserved_meter_mwh: np.ndarray  # (E, M)
     curtailed_meter_mwh: np.ndarray  # (E, M)
-    imbalance_mwh: np.ndarray  # (E, N) metered - contracted - instructed
+    imbalance_mwh: np.ndarray  # (E, N) metered - profile - instructed
     perf_mult: np.ndarray  # (E, N) performance multiplier of availability payments
     ledger_mwh: np.ndarray  # (E, N, C) quantity of each ledger component
     ledger_price: np.ndarray  # (E, N, C) its price (NaN where none applies)
@@ -74,6 +77,7 @@ def allocate_outcome(params: MarketParams) -> PeriodOutcome:
     market_fields = {
         "price", "volume_mw", "forward_ref_price", "imbalance_price", "niv_mwh",
         "unserved_mwh", "curtailed_mwh", "activated_up_mwh", "activated_down_mwh",
+        "margin_mw", "lolp",
     }  # fmt: skip
     fields = {}
     for name in PeriodOutcome._fields:

@@ -231,9 +231,29 @@ class Market(_Model):
     price_cap_per_mwh: float = 4000.0
     """Highest admissible price (currency/MWh): the EU day-ahead harmonised maximum (2022);
     must exceed the floor."""
-    imbalance_pricing: Literal["dual", "single"] = "dual"
-    """'dual' (long parties get the lower, short parties pay the higher of forward and
-    imbalance price) or 'single' (one imbalance price for all)."""
+    imbalance_pricing: Literal["gb_single", "dual", "legacy_dual", "legacy_single"] = (
+        "gb_single"
+    )
+    """'gb_single' (the default: one price built from the balancing actions taken, as GB
+    does, bounded by the forward price on the system's side), 'dual' (the same price;
+    long parties get the lower, short parties pay the higher of it and the forward price),
+    or the first version's rule for comparison: 'legacy_dual' or 'legacy_single' (the
+    marginal activated utilisation price; the value of lost load once any energy went
+    unserved). See docs/design.md."""
+    schedule_ramp_min: _bounded(int, 0, 1440) | None = None
+    """Contracts are ramped profiles: over the first schedule_ramp_min minutes of a period
+    a position moves linearly from the previous period's (minutes, in [0, period_min]);
+    None (the default) ramps over the whole period; 0 gives flat blocks (the first
+    version)."""
+    dmat_mwh: NonNegativeFloat = 0.1
+    """De minimis: balancing actions smaller than this (MWh) do not set the imbalance
+    price (GB's DMAT is 1 MWh on a system some 15 times larger), >= 0."""
+    par_mwh: PositiveFloat = 1.0
+    """The imbalance price is the volume-weighted average of the most expensive par_mwh
+    of the net stack (GB's PAR, 1 MWh), > 0."""
+    residual_reallocation: bool = True
+    """Return the residual imbalance cash to the parties in proportion to their metered
+    energy, so the broker is cost-neutral (GB's residual cashflow reallocation)."""
     value_of_lost_load_per_mwh: PositiveFloat = 6000.0
     """Cost of unserved energy (currency/MWh), > 0; GB's BSC uses 6000 GBP/MWh."""
     curtailment_cost_per_mwh: NonNegativeFloat = 0.0
@@ -245,6 +265,11 @@ class Market(_Model):
     (1 - grace) of the activated energy keeps its full availability payment."""
     zones: PositiveInt = 1
     """Number of price zones (>= 1); every participant's zone is below it. For future use."""
+
+    @property
+    def ramp_min(self) -> int:
+        """Minutes over which a contract profile ramps (``schedule_ramp_min`` in force)."""
+        return self.period_min if self.schedule_ramp_min is None else self.schedule_ramp_min
 
     @property
     def periods_per_day(self) -> int:
@@ -285,6 +310,10 @@ class Market(_Model):
             most = MAX_EPISODE_PERIODS // self.periods_per_day
             msg = f"{self.n_periods} periods exceed {MAX_EPISODE_PERIODS}; must be <= {most}"
             p.append(("days", self.days, msg))
+        ramp = self.schedule_ramp_min
+        if ramp is not None and ramp > period:
+            msg = f"must be in [0, period_min] = [0, {period}] minutes, or null"
+            p.append(("schedule_ramp_min", ramp, msg))
         lo, hi = self.price_floor_per_mwh, self.price_cap_per_mwh
         if lo >= hi:
             p.append(("price_floor_per_mwh", lo, f"must be < price_cap_per_mwh ({_num(hi)})"))
@@ -443,6 +472,9 @@ class Consumer(_Model):
     """Peak demand (MW), > 0; the expected load is the profile scaled to it."""
     value_per_mwh: PositiveFloat
     """Willingness to pay for energy (currency/MWh), > 0."""
+    shifted_value_per_mwh: NonNegativeFloat = 0.0
+    """Value of energy taken only because the broker instructed it (down reserve: extra
+    or shifted consumption), currency/MWh, in [0, value_per_mwh]; default 0."""
     profile: Profile | None = None
     """Expected load; None: the generated shape named by profile_type."""
     forecast_error: ForecastError
@@ -465,8 +497,14 @@ class Broker(_Model):
     """The balancing authority's rule-of-thumb parameters."""
 
     reserve_z: NonNegativeFloat = 2.0
-    """Default reserve rule: reserve (MW) = z x the standard deviation of the system's
-    forecast error; >= 0."""
+    """Default reserve rule, forecast-error part: z x the standard deviation of the
+    system's forecast error (MW), up and down; >= 0."""
+    largest_loss_frac: Fraction = 1.0
+    """Default reserve rule, largest-loss part: this share of the largest single infeed
+    (the biggest running thermal unit's position, MW) is held as up reserve, in [0, 1]."""
+    ramp_frac: NonNegativeFloat = 0.25
+    """Default reserve rule, ramping part: this share of the expected change of net
+    demand from the last period (MW) is held in the direction of the change, >= 0."""
     max_availability_price_per_mw_h: NonNegativeFloat = 100.0
     """Most the broker pays to hold reserve (currency per MW per hour), >= 0."""
     max_utilisation_price_per_mwh: float | None = None
@@ -526,6 +564,9 @@ class Scenario(_Model):
                 p.append((f"{path}.zone", x.zone, f"must be in [0, {m.zones - 1}] (market.zones)"))
             if isinstance(x, Consumer):
                 profile, size = x.load_profile, x.peak_mw
+                if x.shifted_value_per_mwh > x.value_per_mwh:
+                    msg = f"must be in [0, value_per_mwh] = [0, {_num(x.value_per_mwh)}]"
+                    p.append((f"{path}.shifted_value_per_mwh", x.shifted_value_per_mwh, msg))
             else:
                 profile, size = getattr(x, "profile", None), getattr(x, "capacity_mw", 0.0)
             if isinstance(profile, CsvProfile):

@@ -34,6 +34,7 @@ class MarketState(NamedTuple):
     last_activated_down_mwh: np.ndarray  # (E,)
     last_contract_mw: np.ndarray  # (E, N) last period's net forward position
     last_imbalance_mwh: np.ndarray  # (E, N) last period's own imbalance
+    last_available_mw: np.ndarray  # (E, N) last period's realised availability / load
 
 
 def allocate(params: MarketParams) -> MarketState:
@@ -58,6 +59,7 @@ def allocate(params: MarketParams) -> MarketState:
         last_activated_down_mwh=np.zeros(e),
         last_contract_mw=np.zeros((e, n)),
         last_imbalance_mwh=np.zeros((e, n)),
+        last_available_mw=np.zeros((e, n)),
     )
     reset_rows(params, state, np.ones(e, bool))
     return state
@@ -84,3 +86,4 @@ def reset_rows(params: MarketParams, state: MarketState, mask: np.ndarray) -> No
     state.last_activated_down_mwh[m] = 0.0
     state.last_contract_mw[m] = 0.0
     state.last_imbalance_mwh[m] = 0.0
+    state.last_available_mw[m] = 0.0

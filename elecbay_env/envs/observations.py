@@ -37,6 +37,8 @@ Trader features (``TRADER_FEATURES``, in order; bounds computed from the scenari
 | 23 | own_energy | storage energy it can hold between its bounds | MWh |
 | 24 | own_round_trip | storage round-trip efficiency | fraction |
 | 25 | own_flexible | consumer's flexible share of load | fraction |
+| 26 | own_ramp | thermal ramp rate (0 for other kinds) | MW/min |
+| 27 | own_hours_off | thermal hours off in a row (0 while running) | h |
 
 Broker features (``BROKER_FEATURES``): 0-7 as above, then
 
@@ -49,6 +51,8 @@ Broker features (``BROKER_FEATURES``): 0-7 as above, then
 | 12 | last_activated_up | up reserve activated last period | MWh |
 | 13 | last_activated_down | down reserve activated last period | MWh |
 | 14 | value_of_lost_load | cost of unserved energy | currency/MWh |
+| 15 | largest_infeed | largest thermal unit's output now (the largest single loss) | MW |
+| 16 | net_demand_ramp | change of (demand - renewable) forecast from the last period | MW |
 """
 
 from __future__ import annotations
@@ -66,13 +70,13 @@ TRADER_FEATURES = (
     "own_cost_or_value", "own_min_stable", "own_level", "own_headroom", "own_soc",
     "own_hours_run", "own_outage_left", "own_on", "own_last_contract", "own_last_imbalance",
     "own_last_error", "own_kind", "own_startup_cost", "own_energy", "own_round_trip",
-    "own_flexible",
+    "own_flexible", "own_ramp", "own_hours_off",
 )  # fmt: skip
 BROKER_FEATURES = (
     "time_sin", "time_cos", "progress", "last_price", "last_imbalance_price", "last_niv",
     "demand_forecast", "renewable_forecast", "forecast_error_std", "thermal_available",
     "last_unserved", "last_curtailed", "last_activated_up", "last_activated_down",
-    "value_of_lost_load",
+    "value_of_lost_load", "largest_infeed", "net_demand_ramp",
 )  # fmt: skip
 N_FEATURES = max(len(TRADER_FEATURES), len(BROKER_FEATURES))
 _ERR_CLIP = ERR_CLIP
@@ -102,6 +106,8 @@ def _scales(params: MarketParams) -> dict[str, float]:
         "voll": max(float(params.voll_per_mwh.max()), 1.0),
         "thermal_mw": max(float(cap[kind == kinds.THERMAL].sum()), 1.0),
         "energy": max(float((params.soc_max_mwh - params.soc_min_mwh).max()), 1.0),
+        "ramp": max(float(params.ramp_mw_per_min.max()), 1.0),
+        "hours_off": (params.n_periods + float(params.min_off.max(initial=0))) * params.period_h,
     }
 
 
@@ -121,13 +127,15 @@ def feature_bounds(params: MarketParams, role: str) -> tuple[np.ndarray, np.ndar
             (0.0, s["hours"]), (0.0, s["outage"]), (0.0, 1.0), (-load_mw, s["row_mw"]),
             (-load_mw * params.period_h * 2, load_mw * params.period_h * 2),
             (-_ERR_CLIP, _ERR_CLIP), (0.0, float(kinds.CONSUMER)), (0.0, s["startup"]),
-            (0.0, s["energy"]), (0.0, 1.0), (0.0, 1.0),
+            (0.0, s["energy"]), (0.0, 1.0), (0.0, 1.0), (0.0, s["ramp"]),
+            (0.0, s["hours_off"]),
         ]  # fmt: skip
     elif role == "broker":
         mwh = s["system_mwh"]
         own = [
             (0.0, s["demand_mw"] + s["renewable_mw"]), (0.0, s["thermal_mw"]), (0.0, mwh),
-            (0.0, mwh), (0.0, mwh), (0.0, mwh), (0.0, s["voll"]),
+            (0.0, mwh), (0.0, mwh), (0.0, mwh), (0.0, s["voll"]), (0.0, s["row_mw"]),
+            (-s["demand_mw"] - s["renewable_mw"], s["demand_mw"] + s["renewable_mw"]),
         ]  # fmt: skip
     else:
         raise ValueError(f"role={role!r}: allowed values are 'trader', 'broker'")
@@ -181,6 +189,8 @@ FEATURE_UNITS = {
     "own_flexible": "fraction", "forecast_error_std": "MW", "thermal_available": "MW",
     "last_unserved": "MWh", "last_curtailed": "MWh", "last_activated_up": "MWh",
     "last_activated_down": "MWh", "value_of_lost_load": "currency/MWh",
+    "largest_infeed": "MW", "net_demand_ramp": "MW", "own_ramp": "MW/min",
+    "own_hours_off": "h",
 }  # fmt: skip
 
 

@@ -3,6 +3,15 @@
 Levels are net injection in MW (generation and discharge positive, consumption and
 charging negative), held for one meter interval. Rules, in words:
 
+* **Contracts are ramped profiles** (as GB physical notifications are): in each meter
+  interval a row's profile is the interval average of a linear ramp from the previous
+  period's net position to this period's, over the first ``schedule_ramp_min`` minutes
+  of the period (:func:`ramp_weight`; 0 gives the first version's flat blocks). Realised
+  load and renewable availability move between periods the same way, so a party that
+  follows its contract (and whose forecast was right) is in balance in every interval.
+  Profiles are linear in the positions, so they balance across parties in every
+  interval whenever the positions do; the energy of each contract is delivered in full,
+  part of it in the next period's ramp.
 * **Thermal commitment** (decided at the start of the period): a unit runs when it
   holds a positive forward position (then at least at minimum stable output, so a
   position below it is delivered long, never short), and it may start only
@@ -10,13 +19,15 @@ charging negative), held for one meter interval. Rules, in words:
   unit that must stay on runs at least at minimum stable output. A unit in a forced
   outage is off. On start-up it synchronises at minimum stable output in the first
   interval (the one step exempt from the ramp limit), then ramps; a stopping unit
-  ramps down to zero. A trip drops output to zero at once.
-* **Renewables** produce ``min(available, position + instruction)``: surplus beyond the
+  follows its profile down (within its ramp rate) to zero. A trip drops output to zero
+  at once.
+* **Renewables** produce ``min(available, profile + instruction)``: surplus beyond the
   contract is curtailed by the plant itself, a shortfall of wind or sun is imbalance.
-* **Storage** follows ``position + instruction`` within its power and its state of
+* **Storage** follows ``profile + instruction`` within its power and its state of
   charge (one-way efficiencies ``sqrt(round trip)``).
-* **Consumers** draw their realised load; an instruction shifts it by at most the
-  procured flexible reserve.
+* **Consumers** draw their realised load, except that the flexible share of it is
+  drawn only as far as it was bought (:func:`consumption`): demand response through the
+  forward market. An instruction shifts it by at most the procured flexible reserve.
 * **Instructions** are deviations from the uninstructed level: an activated row aims at
   ``uninstructed + activation`` within its limits, and its response is the difference.
 """
@@ -54,12 +65,27 @@ def thermal_level(prev_mw, target_mw, committed, tripped, min_stable_mw, cap_mw,
     """Thermal output for the next interval (MW) from the previous one."""
     if tripped:
         return 0.0
-    if not committed:
-        return max(prev_mw - ramp_step_mw, 0.0)
+    if not committed:  # stopping or off: follow the profile down, never up
+        return min(max(target_mw, prev_mw - ramp_step_mw, 0.0), max(prev_mw, 0.0))
     if prev_mw < min_stable_mw:  # synchronising: the one step exempt from the ramp limit
         return min_stable_mw
     level = min(max(target_mw, prev_mw - ramp_step_mw), prev_mw + ramp_step_mw)
     return min(max(level, min_stable_mw), cap_mw)
+
+
+@kernel
+def ramp_weight(m, meter_min, ramp_min):
+    """Share of the way from the previous position to this period's that the profile
+    has gone, averaged over meter interval ``m`` (0-based) of ``meter_min`` minutes,
+    for a linear ramp over the first ``ramp_min`` minutes of the period (0: a step)."""
+    t0 = m * meter_min
+    t1 = t0 + meter_min
+    if ramp_min <= 0 or t0 >= ramp_min:
+        return 1.0
+    if t1 <= ramp_min:
+        return (t0 + t1) / (2.0 * ramp_min)
+    inside = (ramp_min * ramp_min - t0 * t0) / (2.0 * ramp_min)  # integral of t / ramp
+    return (inside + (t1 - ramp_min)) / meter_min
 
 
 @kernel
@@ -82,6 +108,13 @@ def storage_soc_after(level_mw, soc_mwh, eff_c, eff_d, meter_h):
     if level_mw >= 0.0:
         return soc_mwh - level_mw * meter_h / eff_d
     return soc_mwh - level_mw * meter_h * eff_c
+
+
+@kernel
+def consumption(load_mw, bought_mw, flexible_frac):
+    """What a consumer draws (MW >= 0): its realised load ``load_mw``, of which the
+    flexible share is drawn only as far as the contract profile ``bought_mw`` covers it."""
+    return min(max(bought_mw, load_mw * (1.0 - flexible_frac)), load_mw)
 
 
 @kernel

@@ -7,20 +7,22 @@ IMBALANCE = 1
 BALANCING = 2
 AVAILABILITY = 3
 PERFORMANCE = 4
-PRODUCTION_COST = 5
-STARTUP_COST = 6
-CONSUMPTION_VALUE = 7
-UNSERVED_COST = 8
-CURTAILMENT_COST = 9
+RESIDUAL = 5
+PRODUCTION_COST = 6
+STARTUP_COST = 7
+CONSUMPTION_VALUE = 8
+UNSERVED_COST = 9
+CURTAILMENT_COST = 10
 
-N_CASH = 5
-N_COMPONENTS = 10
+N_CASH = 6
+N_COMPONENTS = 11
 NAMES = (
     "forward_energy",
     "imbalance",
     "balancing_energy",
     "availability",
     "performance_adjustment",
+    "residual_reallocation",
     "production_cost",
     "startup_cost",
     "consumption_value",

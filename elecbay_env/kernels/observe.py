@@ -27,6 +27,8 @@ def _observe_market(P, S, lo, hi, out, e):
     renewable = 0.0
     err_var = 0.0
     thermal_available = 0.0
+    largest = 0.0
+    ramp = 0.0
     for i in range(n):
         k = P.kind[e, i]
         fc = P.forecast_mw[i, t]
@@ -38,6 +40,13 @@ def _observe_market(P, S, lo, hi, out, e):
             err_var += (P.err_std[e, i] * fc) ** 2
         if k == THERMAL and S.outage_left[e, i] <= 0:
             thermal_available += P.cap_mw[e, i]
+            largest = max(largest, S.level_mw[e, i])
+        if S.t[e] > 0:
+            prev = (t - 1) % n_periods
+            if k == CONSUMER:
+                ramp += fc - P.forecast_mw[i, prev]
+            elif k == WIND or k == SOLAR:
+                ramp -= fc - P.forecast_mw[i, prev]
     public = (
         math.sin(2 * math.pi * tod), math.cos(2 * math.pi * tod), S.t[e] / n_periods,
         S.ref_price[e], S.last_imbalance_price[e], S.last_niv_mwh[e], demand, renewable,
@@ -57,6 +66,8 @@ def _observe_market(P, S, lo, hi, out, e):
             x[12] = S.last_activated_up_mwh[e]
             x[13] = S.last_activated_down_mwh[e]
             x[14] = P.voll_per_mwh[e]
+            x[15] = largest
+            x[16] = ramp
         else:
             fc = P.forecast_mw[i, t]
             cap = P.cap_mw[e, i]
@@ -89,6 +100,9 @@ def _observe_market(P, S, lo, hi, out, e):
             x[20] = min(max(S.err[e, i], -ERR_CLIP), ERR_CLIP)
             x[21] = k
             x[22] = P.startup_cost[e, i]
+            if k == THERMAL:
+                x[26] = P.ramp_mw_per_min[e, i]
+                x[27] = 0.0 if S.on[e, i] else S.off_periods[e, i] * period_h
         for f in range(x.shape[0]):
             x[f] = min(max(x[f], lo[i, f]), hi[i, f])
 

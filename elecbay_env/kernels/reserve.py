@@ -60,12 +60,14 @@ def fill_merit_order(cost, qty, n, need, order, out):
 @kernel
 def headroom(
     kind,
-    schedule_mw,
+    start_mw,
+    end_mw,
     committed,
     cap_mw,
     min_stable_mw,
     ramp_mw_per_min,
-    period_min,
+    meter_min,
+    ramp_min,
     available_mw,
     soc_mwh,
     soc_min_mwh,
@@ -76,32 +78,42 @@ def headroom(
     flexible_frac,
     out,
 ):
-    """Reserve one participant row can physically give in each direction (MW).
+    """Reserve one participant row can deliver in each direction (MW) within one meter
+    interval of an instruction, and sustain for the rest of the period.
 
     Args:
         kind: the row's asset kind (see :mod:`.kinds`).
-        schedule_mw: the row's physical schedule from its forward position (net
-            injection, MW; a consumer's is minus its expected load).
+        start_mw, end_mw: where the row's contract profile starts and ends this period
+            (net injection, MW; a consumer's is minus its expected load).
         committed: thermal only: 1 if the unit runs this period.
+        ramp_mw_per_min, meter_min: a thermal unit moves at most ``ramp x meter_min`` MW
+            from one interval to the next, less what its own profile's ramp uses
+            (``|end - start| x meter_min / ramp_min`` per interval).
         available_mw: renewables: forecast available power; consumers: expected load.
         out: (2,) out: [up, down] MW.
     """
     up = 0.0
     down = 0.0
+    hi = max(start_mw, end_mw)
+    lo = min(start_mw, end_mw)
     if kind == THERMAL:
         if committed:
-            ramp_room = ramp_mw_per_min * period_min
-            up = min(cap_mw - schedule_mw, ramp_room)
-            down = min(schedule_mw - min_stable_mw, ramp_room)
+            slope = abs(end_mw - start_mw) * meter_min / ramp_min if ramp_min > 0 else 0.0
+            ramp_room = ramp_mw_per_min * meter_min - slope
+            hi = min(max(hi, min_stable_mw), cap_mw)
+            lo = min(max(lo, min_stable_mw), cap_mw)
+            up = min(cap_mw - hi, ramp_room)
+            down = min(lo - min_stable_mw, ramp_room)
     elif kind == WIND or kind == SOLAR:
-        down = schedule_mw
+        down = min(max(lo, 0.0), available_mw)
     elif kind == STORAGE:
         max_dis = min(cap_mw, (soc_mwh - soc_min_mwh) * eff_discharge / period_h)
         max_chg = min(cap_mw, (soc_max_mwh - soc_mwh) / (eff_charge * period_h))
-        up = max_dis - schedule_mw
-        down = schedule_mw + max_chg
-    elif kind == CONSUMER:
-        up = flexible_frac * available_mw
+        up = max_dis - min(hi, cap_mw)
+        down = max(lo, -cap_mw) + max_chg
+    elif kind == CONSUMER:  # can shed what it plans to draw above its inflexible load
+        plan = min(max(-lo, available_mw * (1.0 - flexible_frac)), available_mw)
+        up = plan - available_mw * (1.0 - flexible_frac)
         down = flexible_frac * available_mw
     out[0] = max(up, 0.0)
     out[1] = max(down, 0.0)

@@ -1,9 +1,10 @@
 """One settlement period for E markets: every stage, in order, parallel over markets.
 
 Stages (DESIGN section 3, steps 3-9): 1 forward clearing (:mod:`.auction`), 2 reserve
-procurement (:mod:`.reserve`), 3 delivery and meter reads (:mod:`.delivery`),
-4 activation against the net imbalance and the imbalance price (:mod:`.balancing`),
-5 settlement and 6 rewards (ledger components in :mod:`.ledger_codes`).
+procurement (:mod:`.reserve`), 3 delivery against ramped contract profiles and meter
+reads (:mod:`.delivery`), 4 activation against the net imbalance and the imbalance price
+(:mod:`.balancing`), 5 settlement and 6 rewards (:mod:`.settle`; ledger components in
+:mod:`.ledger_codes`).
 
 ``P``, ``S``, ``Q``, ``D``, ``R`` are named tuples of arrays (params, state, orders (quotes),
 draws, results) built by :mod:`elecbay_env.period`; every array has the batch axis E
@@ -19,10 +20,19 @@ import numpy as np
 from . import ledger_codes as L
 from ._jit import inline_kernel, kernel, parallel_kernel, prange
 from .auction import clear_row, sort_row
-from .balancing import imbalance_price, party_price
+from .balancing import (
+    LEGACY_DUAL,
+    LEGACY_SINGLE,
+    gb_price,
+    legacy_price,
+    loss_of_load_probability,
+    system_price,
+)
 from .delivery import (
     commit_thermal,
     consumer_level,
+    consumption,
+    ramp_weight,
     renewable_level,
     storage_level,
     storage_soc_after,
@@ -30,6 +40,7 @@ from .delivery import (
 )
 from .kinds import BROKER, CONSUMER, SOLAR, STORAGE, THERMAL, WIND
 from .reserve import DOWN, UP, activate, headroom, procure
+from .settle import settle
 
 CHUNK_MARKETS = 16
 """Markets stepped one after another by one task of the parallel loop."""
@@ -106,22 +117,25 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
     period_h = P.period_min / 60.0
     meter_h = P.meter_min / 60.0
     tt = S.t[e] % P.forecast_mw.shape[1]
+    first = S.t[e] == 0  # no previous period: profiles start flat
 
     # 1 forward clearing
     _clear_forward(P, S, Q, R, e, period_h, wf, wi)
     traded = R.volume_mw[e] > 0.0
     fwd_price = R.price[e] if traded else S.ref_price[e]
 
-    # forecast errors (AR(1)), realised availability and load, commitment, outages
+    # forecast errors (AR(1)), realised availability and load, commitment, outages;
+    # each row's profile runs from `start` (last period's position) to `end` (this one's)
     committed = ni[0]
     committed[:] = 0
-    schedule = nf[0]
-    schedule[:] = 0.0
-    expected = nf[1]
-    expected[:] = 0.0
+    start = nf[0]
+    end = nf[1]
+    avail_start = nf[13]
+    expected = nf[14]
     trip_at = ni[1]
     trip_at[:] = n_meters
     broker = n_rows - 1
+    var_mw2 = 0.0
     for i in range(n_rows):
         kind = P.kind[e, i]
         if kind == BROKER:
@@ -131,44 +145,48 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
         S.err[e, i] = err
         fc = P.forecast_mw[i, tt]
         expected[i] = fc
+        var_mw2 += (P.err_std[e, i] * fc) ** 2
         pos = R.contract_mw[e, i]
+        end[i] = pos
+        start[i] = pos if first else S.last_contract_mw[e, i]
         R.started[e, i] = 0
         R.tripped[e, i] = 0
         if kind == WIND or kind == SOLAR:
             R.available_mw[e, i] = min(max(fc * (1.0 + err), 0.0), P.cap_mw[e, i])
-            schedule[i] = min(max(pos, 0.0), P.cap_mw[e, i])
         elif kind == CONSUMER:
             R.available_mw[e, i] = max(fc * (1.0 + err), 0.0)
-            schedule[i] = -R.available_mw[e, i]
         elif kind == STORAGE:
             R.available_mw[e, i] = P.cap_mw[e, i]
-            schedule[i] = min(max(pos, -P.cap_mw[e, i]), P.cap_mw[e, i])
         elif kind == THERMAL:
             in_outage = S.outage_left[e, i] > 0
-            c, st, sched = commit_thermal(
+            c, st, _sched = commit_thermal(
                 S.on[e, i], S.run_periods[e, i], S.off_periods[e, i], in_outage, pos,
                 P.min_stable_mw[e, i], P.cap_mw[e, i], P.min_run[e, i], P.min_off[e, i],
             )  # fmt: skip
             committed[i] = c
             R.started[e, i] = st
-            schedule[i] = sched
             R.available_mw[e, i] = 0.0 if in_outage else P.cap_mw[e, i]
             if c and D.u_outage[e, i] < P.outage_prob[e, i]:
                 trip_at[i] = D.trip_meter[e, i]
                 R.tripped[e, i] = 1
         else:
             R.available_mw[e, i] = 0.0
+        avail_start[i] = R.available_mw[e, i] if first else S.last_available_mw[e, i]
+    sigma_mw = max(math.sqrt(var_mw2), 1.0)
 
-    # 2 reserve procurement within physical headroom
+    # 2 reserve procurement within what each row can deliver in one meter interval
     room = nr
     room[:] = 0.0
+    room_up_total = 0.0
     for i in range(n_rows):
         headroom(
-            P.kind[e, i], schedule[i], committed[i], P.cap_mw[e, i], P.min_stable_mw[e, i],
-            P.ramp_mw_per_min[e, i], P.period_min, expected[i], S.soc_mwh[e, i],
+            P.kind[e, i], start[i], end[i], committed[i], P.cap_mw[e, i], P.min_stable_mw[e, i],
+            P.ramp_mw_per_min[e, i], P.meter_min, P.ramp_min, expected[i], S.soc_mwh[e, i],
             P.soc_min_mwh[e, i], P.soc_max_mwh[e, i], P.eff[e, i], P.eff[e, i], period_h,
             P.flexible_frac[e, i], room[i],
         )  # fmt: skip
+        if i != broker and R.tripped[e, i] == 0:
+            room_up_total += room[i, 0]
     room[broker, 0] = 0.0
     room[broker, 1] = 0.0
     order = ni[2]
@@ -188,17 +206,24 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
     act = nf[6]
     instructed = nf[7]
     instructed[:] = 0.0
-    activated_abs = nf[8]
-    activated_abs[:] = 0.0
+    act_up = nf[8]
+    act_up[:] = 0.0
     delivered = nf[9]
     delivered[:] = 0.0
     bal_cash = nf[10]
     bal_cash[:] = 0.0
     ref_level = nf[11]
     ref_soc = nf[12]
+    act_down = nf[15]
+    act_down[:] = 0.0
+    extra = nf[16]
+    extra[:] = 0.0
+    target = nf[17]
+    avail_m = nf[18]
     for i in range(n_rows):
         ref_level[i] = S.level_mw[e, i]
         ref_soc[i] = S.soc_mwh[e, i]
+        R.profile_mwh[e, i] = 0.0
     marginal_up = -np.inf
     marginal_down = np.inf
     niv_mwh = 0.0
@@ -206,26 +231,39 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
     curtailed_mwh = 0.0
     act_up_mwh = 0.0
     act_down_mwh = 0.0
+    margin_mw = np.inf
     for m in range(n_meters):
+        w = ramp_weight(m, P.meter_min, P.ramp_min)
         niv = 0.0
         for i in range(n_rows):
+            kind = P.kind[e, i]
+            prof = start[i] + (end[i] - start[i]) * w
+            R.profile_mwh[e, i] += prof * meter_h
+            avail_m[i] = avail_start[i] + (R.available_mw[e, i] - avail_start[i]) * w
+            if kind == CONSUMER:
+                target[i] = -consumption(avail_m[i], -prof, P.flexible_frac[e, i])
+            elif kind == THERMAL and committed[i]:
+                target[i] = max(prof, P.min_stable_mw[e, i])
+            else:
+                target[i] = prof
             baseline[i] = _level(
-                P.kind[e, i], ref_level[i], schedule[i], committed[i], m >= trip_at[i],
+                kind, ref_level[i], target[i], committed[i], m >= trip_at[i],
                 P.min_stable_mw[e, i], P.cap_mw[e, i], P.ramp_mw_per_min[e, i] * P.meter_min,
-                R.available_mw[e, i], ref_soc[i], P.soc_min_mwh[e, i], P.soc_max_mwh[e, i],
+                avail_m[i], ref_soc[i], P.soc_min_mwh[e, i], P.soc_max_mwh[e, i],
                 P.eff[e, i], meter_h,
             )  # fmt: skip
             niv -= baseline[i]
         activate(niv, R.reserved_mw[e], Q.res_util[e], n_rows, order, cost, qty, taken, act)
         supplied = 0.0
+        up_now = 0.0
         for i in range(n_rows):
             a = act[i]
+            kind = P.kind[e, i]
             level = _level(
-                P.kind[e, i], S.level_mw[e, i], baseline[i] + a, committed[i],
-                m >= trip_at[i], P.min_stable_mw[e, i], P.cap_mw[e, i],
-                P.ramp_mw_per_min[e, i] * P.meter_min, R.available_mw[e, i],
-                S.soc_mwh[e, i], P.soc_min_mwh[e, i], P.soc_max_mwh[e, i], P.eff[e, i],
-                meter_h,
+                kind, S.level_mw[e, i], baseline[i] + a, committed[i], m >= trip_at[i],
+                P.min_stable_mw[e, i], P.cap_mw[e, i], P.ramp_mw_per_min[e, i] * P.meter_min,
+                avail_m[i], S.soc_mwh[e, i], P.soc_min_mwh[e, i], P.soc_max_mwh[e, i],
+                P.eff[e, i], meter_h,
             )  # fmt: skip
             response = level - baseline[i]
             supplied += response
@@ -233,16 +271,20 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
                 d = UP if a > 0.0 else DOWN
                 util = Q.res_util[e, i, d]
                 instructed[i] += a * meter_h
-                activated_abs[i] += abs(a) * meter_h
                 delivered[i] += (response if a > 0.0 else -response) * meter_h
                 bal_cash[i] += a * meter_h * util
                 if a > 0.0:
+                    act_up[i] += a * meter_h
                     act_up_mwh += a * meter_h
+                    up_now += a
                     marginal_up = max(marginal_up, util)
                 else:
+                    act_down[i] -= a * meter_h
                     act_down_mwh -= a * meter_h
                     marginal_down = min(marginal_down, util)
-            if P.kind[e, i] == STORAGE:
+                    if kind == CONSUMER:
+                        extra[i] += max(-response, 0.0) * meter_h
+            if kind == STORAGE:
                 S.soc_mwh[e, i] = storage_soc_after(level, S.soc_mwh[e, i], P.eff[e, i],
                                                     P.eff[e, i], meter_h)  # fmt: skip
                 ref_soc[i] = storage_soc_after(baseline[i], ref_soc[i], P.eff[e, i],
@@ -256,12 +298,25 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
         unserved_mwh += R.unserved_meter_mwh[e, m]
         curtailed_mwh += R.curtailed_meter_mwh[e, m]
         niv_mwh += niv * meter_h
+        margin_mw = min(margin_mw, room_up_total - up_now - max(residual, 0.0))
 
     # 4 imbalance price
-    imb = imbalance_price(
-        niv_mwh, unserved_mwh, curtailed_mwh, marginal_up, marginal_down, fwd_price,
-        P.voll_per_mwh[e], P.curtailment_cost_per_mwh[e], P.price_floor[e], P.price_cap[e],
-    )  # fmt: skip
+    scheme = P.imbalance_scheme
+    if scheme == LEGACY_DUAL or scheme == LEGACY_SINGLE:
+        lolp = 0.0
+        raw = legacy_price(
+            niv_mwh, unserved_mwh, curtailed_mwh, marginal_up, marginal_down, fwd_price,
+            P.voll_per_mwh[e], P.curtailment_cost_per_mwh[e],
+        )  # fmt: skip
+    else:
+        lolp = loss_of_load_probability(margin_mw, sigma_mw)
+        raw, _net = gb_price(
+            act_up, Q.res_util[e, :, UP], act_down, Q.res_util[e, :, DOWN], n_rows,
+            unserved_mwh, curtailed_mwh, lolp * P.voll_per_mwh[e], fwd_price,
+            P.voll_per_mwh[e], P.curtailment_cost_per_mwh[e], P.dmat_mwh[e], P.par_mwh[e],
+            wf[0], wf[1],
+        )  # fmt: skip
+    imb = system_price(raw, niv_mwh, fwd_price, scheme, P.price_floor[e], P.price_cap[e])
     R.forward_ref_price[e] = fwd_price
     R.imbalance_price[e] = imb
     R.niv_mwh[e] = niv_mwh
@@ -269,10 +324,14 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
     R.curtailed_mwh[e] = curtailed_mwh
     R.activated_up_mwh[e] = act_up_mwh
     R.activated_down_mwh[e] = act_down_mwh
+    R.margin_mw[e] = margin_mw
+    R.lolp[e] = lolp
 
     # 5-6 settlement and rewards
-    _settle(P, S, Q, R, e, broker, instructed, activated_abs, delivered, bal_cash, imb,
-            fwd_price, period_h)  # fmt: skip
+    for i in range(n_rows):
+        act_up[i] += act_down[i]  # now |activated| per row, for performance verification
+    settle(P, Q, R, e, broker, instructed, act_up, delivered, bal_cash, extra, imb,
+           fwd_price, period_h)  # fmt: skip
     _advance_state(P, S, R, e, committed, fwd_price, imb, niv_mwh)
 
 
@@ -303,108 +362,6 @@ def _level(
     if kind == CONSUMER:
         return consumer_level(target)
     return 0.0
-
-
-@inline_kernel
-def _settle(P, S, Q, R, e, broker, instructed, activated_abs, delivered, bal_cash, imb,
-            fwd_price, period_h):  # fmt: skip
-    """Stage 5-6: every ledger component of every row (MWh, price, amount)."""
-    n_rows = P.kind.shape[1]
-    n_meters = R.meter_mwh.shape[2]
-    grace = P.grace_frac[e]
-    for c in range(R.ledger_amount.shape[2]):
-        for i in range(n_rows):
-            if c != L.FORWARD:
-                R.ledger_amount[e, i, c] = 0.0
-            R.ledger_mwh[e, i, c] = 0.0
-            R.ledger_price[e, i, c] = np.nan
-    for i in range(n_rows):
-        metered = 0.0
-        for m in range(n_meters):
-            metered += R.meter_mwh[e, i, m]
-        R.metered_mwh[e, i] = metered
-        R.instructed_mwh[e, i] = instructed[i]
-        contracted = R.contract_mw[e, i] * period_h
-        if i == broker:
-            R.imbalance_mwh[e, i] = 0.0
-            R.perf_mult[e, i] = 1.0
-            continue
-        kind = P.kind[e, i]
-        # forward energy (amount written by stage 1)
-        R.ledger_mwh[e, i, L.FORWARD] = contracted
-        if contracted != 0.0:
-            R.ledger_price[e, i, L.FORWARD] = R.ledger_amount[e, i, L.FORWARD] / contracted
-        # imbalance
-        imb_mwh = metered - contracted - instructed[i]
-        R.imbalance_mwh[e, i] = imb_mwh
-        pp = party_price(imb_mwh, imb, fwd_price, P.imbalance_scheme)
-        R.ledger_mwh[e, i, L.IMBALANCE] = imb_mwh
-        R.ledger_price[e, i, L.IMBALANCE] = pp
-        R.ledger_amount[e, i, L.IMBALANCE] = imb_mwh * pp
-        # balancing energy
-        R.ledger_mwh[e, i, L.BALANCING] = instructed[i]
-        R.ledger_amount[e, i, L.BALANCING] = bal_cash[i]
-        if instructed[i] != 0.0:
-            R.ledger_price[e, i, L.BALANCING] = bal_cash[i] / instructed[i]
-        # availability, with performance verification
-        avail_cash = 0.0
-        held = 0.0
-        for d in range(2):
-            avail_cash += Q.res_avail[e, i, d] * R.reserved_mw[e, i, d] * period_h
-            held += R.reserved_mw[e, i, d] * period_h
-        R.ledger_mwh[e, i, L.AVAILABILITY] = held
-        R.ledger_amount[e, i, L.AVAILABILITY] = avail_cash
-        if held > 0.0:
-            R.ledger_price[e, i, L.AVAILABILITY] = avail_cash / held
-        mult = 1.0
-        if activated_abs[i] > 1e-9:
-            ratio = max(delivered[i], 0.0) / activated_abs[i]
-            mult = min(1.0, ratio / (1.0 - grace))
-            R.ledger_mwh[e, i, L.PERFORMANCE] = activated_abs[i] - delivered[i]
-            R.ledger_price[e, i, L.PERFORMANCE] = mult
-        R.perf_mult[e, i] = mult
-        R.ledger_amount[e, i, L.PERFORMANCE] = (mult - 1.0) * avail_cash
-        # production cost, start-up, value of consumption
-        if kind == THERMAL or kind == WIND or kind == SOLAR:
-            gen = max(metered, 0.0)
-            R.ledger_mwh[e, i, L.PRODUCTION_COST] = gen
-            R.ledger_price[e, i, L.PRODUCTION_COST] = P.cost_per_mwh[e, i]
-            R.ledger_amount[e, i, L.PRODUCTION_COST] = -P.cost_per_mwh[e, i] * gen
-        elif kind == STORAGE:
-            throughput = 0.0
-            for m in range(n_meters):
-                throughput += abs(R.meter_mwh[e, i, m])
-            R.ledger_mwh[e, i, L.PRODUCTION_COST] = throughput
-            R.ledger_price[e, i, L.PRODUCTION_COST] = P.cost_per_mwh[e, i]
-            R.ledger_amount[e, i, L.PRODUCTION_COST] = -P.cost_per_mwh[e, i] * throughput
-        elif kind == CONSUMER:
-            used = max(-metered, 0.0)
-            R.ledger_mwh[e, i, L.CONSUMPTION_VALUE] = used
-            R.ledger_price[e, i, L.CONSUMPTION_VALUE] = P.value_per_mwh[e, i]
-            R.ledger_amount[e, i, L.CONSUMPTION_VALUE] = P.value_per_mwh[e, i] * used
-        if R.started[e, i]:
-            R.ledger_amount[e, i, L.STARTUP_COST] = -P.startup_cost[e, i]
-            R.ledger_mwh[e, i, L.STARTUP_COST] = 0.0
-    # the broker is the counterparty of every cash transfer
-    for c in range(L.N_CASH):
-        total = 0.0
-        for i in range(n_rows):
-            if i != broker:
-                total += R.ledger_amount[e, i, c]
-        R.ledger_amount[e, broker, c] = -total
-    R.ledger_mwh[e, broker, L.UNSERVED_COST] = R.unserved_mwh[e]
-    R.ledger_price[e, broker, L.UNSERVED_COST] = P.voll_per_mwh[e]
-    R.ledger_amount[e, broker, L.UNSERVED_COST] = -P.voll_per_mwh[e] * R.unserved_mwh[e]
-    R.ledger_mwh[e, broker, L.CURTAILMENT_COST] = R.curtailed_mwh[e]
-    R.ledger_price[e, broker, L.CURTAILMENT_COST] = P.curtailment_cost_per_mwh[e]
-    R.ledger_amount[e, broker, L.CURTAILMENT_COST] = (
-        -P.curtailment_cost_per_mwh[e] * R.curtailed_mwh[e]
-    )
-    for i in range(n_rows):
-        total = 0.0
-        for c in range(R.ledger_amount.shape[2]):
-            total += R.ledger_amount[e, i, c]
-        R.reward[e, i] = total
 
 
 @inline_kernel
@@ -441,6 +398,7 @@ def _advance_state(P, S, R, e, committed, fwd_price, imb, niv_mwh):
     S.last_activated_down_mwh[e] = R.activated_down_mwh[e]
     for i in range(P.kind.shape[1]):
         S.last_contract_mw[e, i] = R.contract_mw[e, i]
+        S.last_available_mw[e, i] = R.available_mw[e, i]
         S.last_imbalance_mwh[e, i] = R.imbalance_mwh[e, i]
     S.t[e] += 1
 
@@ -448,7 +406,7 @@ def _advance_state(P, S, R, e, committed, fwd_price, imb, niv_mwh):
 def _step_markets(P, S, Q, D, R):
     n_markets = P.kind.shape[0]
     n = P.kind.shape[1]
-    w = n * Q.step_price.shape[2]
+    w = max(n * Q.step_price.shape[2], n + 1)
     n_chunks = (n_markets + CHUNK_MARKETS - 1) // CHUNK_MARKETS
     # scratch is allocated once per chunk of markets, not per market: small allocations
     # contend between threads; chunks are fixed in size, so results never depend on the
@@ -456,7 +414,7 @@ def _step_markets(P, S, Q, D, R):
     for c in prange(n_chunks):
         wf = np.empty((8, w))
         wi = np.empty((4, w), np.int64)
-        nf = np.empty((13, n))
+        nf = np.empty((19, n))
         ni = np.empty((3, n), np.int64)
         nr = np.empty((n, 2))
         stop = min((c + 1) * CHUNK_MARKETS, n_markets)
