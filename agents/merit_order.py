@@ -15,8 +15,10 @@ Rules, by asset kind (``own_kind``, index 21):
   an episode), so the unit can reach at most ``last + R`` and at least ``last - R`` with
   ``R = own_ramp x ramp minutes`` (the scenario's ``schedule_ramp_min``, at least one
   meter interval). A running unit that cannot stop this period (it is still inside its
-  minimum run time, or cannot ramp to zero) offers the part it must deliver,
-  ``max(last - R, own_min_stable)``, as a price taker (at the price floor) and the rest up to
+  minimum run time, or cannot ramp to zero), or that chooses to stay on because the last
+  price ``last_price`` is at least ``(1 - stay_band)`` times its cost, offers the part
+  it must deliver,
+  ``max(last - R, own_min_stable)``, as a price taker (at ``PRICE_TAKER``, -1) and the rest up to
   ``min(capacity, last + R)`` at marginal cost; otherwise it offers everything it can
   reach at marginal cost (a unit that is off: ``min_stable + R``, once it has been off
   for its minimum off time, ``own_hours_off``). During a forced outage
@@ -83,6 +85,7 @@ from elecbay_env.kernels import kinds
 from ._storage import DEFAULT_STORAGE_BAND, DEFAULT_STORAGE_EMA, ThresholdRule
 from .base import Policy
 from .features import (
+    LAST_PRICE,
     OWN_CAPACITY,
     OWN_COST_OR_VALUE,
     OWN_FLEXIBLE,
@@ -104,6 +107,12 @@ if TYPE_CHECKING:
 
 DEFAULT_AVAILABILITY_PRICE = 3.0
 """Availability price of every reserve offer (currency per MW per hour)."""
+PRICE_TAKER = -1.0
+"""Price of the output a running thermal unit must deliver (currency per MWh): just below
+the zero cost of wind and sun, so inflexible output is dispatched before they are."""
+DEFAULT_STAY_BAND = 0.0
+"""A running thermal unit stays on while the last price is within this share below its
+marginal cost (hysteresis against costly stops and starts)."""
 DEFAULT_UP_MARKUP = 5.0
 """Thermal up-reserve utilisation price above marginal cost (currency per MWh)."""
 
@@ -119,23 +128,42 @@ def fill_steps(
         n_steps: B.
 
     Returns:
-        ``(step_price, step_qty)``, each ``(K, B)``; a block larger than a step spans
-        several, a step holds one block only, and MW that do not fit are dropped.
+        ``(step_price, step_qty)``, each ``(K, B)``. Where the blocks fit in whole steps
+        each block gets its own equal steps (the first blocks as few as they need, the
+        last block the steps left). Where they do not, steps are filled in order at
+        ``step_max`` and a step takes the price of the first block it holds, so MW of a
+        later block may sell at an earlier block's price (never the other way); MW beyond
+        ``B x step_max`` are dropped.
     """
     k, j_blocks = qty.shape
+    left = np.maximum(qty, 0.0).astype(np.float64)
+    need = np.ceil(left / step_max - 1e-9).astype(np.int64)
+    need[:, -1] = np.maximum(need[:, -1], 1)
+    fits = need.sum(axis=1) <= n_steps
     step_price = np.repeat(prices[:, :1], n_steps, axis=1).astype(np.float64)
     step_qty = np.zeros((k, n_steps))
-    left = np.maximum(qty, 0.0).astype(np.float64)
-    block = np.zeros(k, np.int64)
     rows = np.arange(k)
-    for s in range(n_steps):
-        for _ in range(j_blocks):  # skip exhausted blocks
-            done = (left[rows, block] <= 1e-9) & (block < j_blocks - 1)
-            block = np.where(done, block + 1, block)
-        take = np.minimum(left[rows, block], step_max)
-        step_qty[:, s] = take
-        step_price[:, s] = prices[rows, block]
-        left[rows, block] -= take
+    # aligned layout: block j spans need[j] steps (the last block all the steps left)
+    first = np.zeros(k, np.int64)
+    for j in range(j_blocks):
+        span = n_steps - first if j == j_blocks - 1 else need[:, j]
+        for s in range(n_steps):
+            inside = fits & (s >= first) & (s < first + span)
+            step_price[inside, s] = prices[inside, j]
+            step_qty[inside, s] = (left[:, j] / np.maximum(span, 1))[inside]
+        first = first + span
+    # packed layout where the aligned one does not fit
+    if not fits.all():
+        rest = ~fits
+        for s in range(n_steps):
+            block = np.argmax(left > 1e-9, axis=1)
+            step_price[rest, s] = prices[rows, block][rest]
+            room = np.full(k, step_max)
+            for j in range(j_blocks):
+                take = np.minimum(left[:, j], room) * (j >= block) * rest
+                left[:, j] -= take
+                room -= take
+                step_qty[:, s] += take
     return step_price, step_qty
 
 
@@ -156,6 +184,8 @@ class MeritOrderPolicy(Policy):
         storage_ema: weight of the newest price in the running mean, in (0, 1].
         reference_price: the running mean's starting value (currency per MWh); default
             the scenario's initial reference price.
+        stay_band: a running thermal unit stays on (offers its minimum stable output as a
+            price taker) while ``last_price >= (1 - stay_band) x marginal cost``, in [0, 1].
 
     Raises:
         ValueError: a broker codec, or a bad parameter.
@@ -174,6 +204,7 @@ class MeritOrderPolicy(Policy):
         storage_band: float = DEFAULT_STORAGE_BAND,
         storage_ema: float = DEFAULT_STORAGE_EMA,
         reference_price: float | None = None,
+        stay_band: float = DEFAULT_STAY_BAND,
     ) -> None:
         super().__init__(source, agent)
         if self.codec.role == "broker":
@@ -187,8 +218,11 @@ class MeritOrderPolicy(Policy):
         row = self.codec.row
         self.min_run_periods = int(params.min_run[0, row])
         self.min_off_periods = int(params.min_off[0, row])
+        if not 0.0 <= stay_band <= 1.0:
+            raise ValueError(f"stay_band={stay_band}: allowed range [0, 1]")
+        self.stay_band = float(stay_band)
         self.ramp_minutes = float(max(params.ramp_min, params.meter_min))
-        self.price_taker = float(params.price_floor[0])
+        self.price_taker = max(float(params.price_floor[0]), PRICE_TAKER)
         self.price_cap = float(params.price_cap[0])
         b = self.bid_steps  # the codec's largest step (MW)
         self.step_max = max(abs(float(self.codec.hi[b])), abs(float(self.codec.lo[b])))
@@ -306,7 +340,9 @@ class MeritOrderPolicy(Policy):
         on = obs[:, OWN_ON] > 0.5
         run_periods = np.rint(obs[:, OWN_HOURS_RUN] / self.period_h)
         lowest = np.maximum(last - reach, 0.0)
-        must = on & ((run_periods < self.min_run_periods) | (lowest > 0.0))
+        cost = obs[:, OWN_COST_OR_VALUE]
+        in_money = obs[:, LAST_PRICE] >= (1.0 - self.stay_band) * cost
+        must = on & ((run_periods < self.min_run_periods) | (lowest > 0.0) | in_money)
         base = np.where(must, np.minimum(np.maximum(lowest, min_stable), cap), 0.0)
         top = np.where(on, np.minimum(cap, last + reach), np.minimum(cap, min_stable + reach))
         top = np.maximum(top, base)

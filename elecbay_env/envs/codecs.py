@@ -35,6 +35,9 @@ from ..orders import Orders, empty_orders
 from ..params import MarketParams
 
 CONSUMER_QTY_HEADROOM = 1.5
+STEP_SLACK = 2.0
+"""A step may hold up to this many times its equal share (``q / B``) of a row's MW, so a
+curve of two parts (an inflexible block and the rest) fits in whole steps."""
 BROKER_ACTION_WIDTH = 6
 
 
@@ -93,7 +96,7 @@ class Codec:
         lo = np.zeros((n, self.width))
         hi = np.zeros((n, self.width))
         lo[:, :b], hi[:, :b] = plo, phi
-        step_q = (q / b)[:, None]
+        step_q = (STEP_SLACK * q / b)[:, None]
         lo[:, b : 2 * b] = np.where(consumer[:, None], -step_q, 0.0)
         hi[:, b : 2 * b] = np.where(consumer[:, None], 0.0, step_q)
         storage = kind == kinds.STORAGE

@@ -14,8 +14,10 @@ charging negative), held for one meter interval. Rules, in words:
   part of it in the next period's ramp.
 * **Thermal commitment** (decided at the start of the period): a unit runs when it
   holds a positive forward position (then at least at minimum stable output, so a
-  position below it is delivered long, never short), and it may start only
-  after ``min_off_periods`` off and stop only after ``min_run_periods`` on; a running
+  position below it is delivered long), and it may start only after
+  ``min_off_periods`` off, and only for a position of at least half its minimum stable
+  output (``START_FRAC``; a smaller position is not delivered), and stop only after
+  ``min_run_periods`` on; a running
   unit that must stay on runs at least at minimum stable output. A unit in a forced
   outage is off. On start-up it synchronises at minimum stable output in the first
   interval (the one step exempt from the ramp limit), then ramps; a stopping unit
@@ -38,6 +40,11 @@ from ._jit import kernel
 from .auction import ATOL
 
 
+START_FRAC = 0.5
+"""A unit that is off starts only for a position of at least this share of its minimum
+stable output: starting for less would deliver more than twice its contract."""
+
+
 @kernel
 def commit_thermal(
     on, run_periods, off_periods, in_outage, position_mw, min_stable_mw, cap_mw, min_run, min_off
@@ -55,7 +62,7 @@ def commit_thermal(
         if not want and run_periods >= min_run:
             return 0, 0, 0.0
         return 1, 0, min(max(position_mw, min_stable_mw), cap_mw)
-    if want and off_periods >= min_off:
+    if position_mw >= START_FRAC * min_stable_mw and want and off_periods >= min_off:
         return 1, 1, min(max(position_mw, min_stable_mw), cap_mw)
     return 0, 0, 0.0
 

@@ -148,7 +148,9 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
         var_mw2 += (P.err_std[e, i] * fc) ** 2
         pos = R.contract_mw[e, i]
         end[i] = pos
-        start[i] = pos if first else S.last_contract_mw[e, i]
+        # a unit in forced outage has redeclared: its profile drops the last contract's tail
+        fresh = first or (kind == THERMAL and S.outage_left[e, i] > 0)
+        start[i] = pos if fresh else S.last_contract_mw[e, i]
         R.started[e, i] = 0
         R.tripped[e, i] = 0
         if kind == WIND or kind == SOLAR:

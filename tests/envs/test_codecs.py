@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from elecbay_env import parallel_env
-from elecbay_env.envs.codecs import AgentCodec, BrokerBids, Codec, TraderBids
+from elecbay_env.envs.codecs import STEP_SLACK, AgentCodec, BrokerBids, Codec, TraderBids
 from elecbay_env.kernels import kinds
 from elecbay_env.orders import validate_orders
 
@@ -86,11 +86,11 @@ def documented_ranges(setup: str, agent: str) -> tuple[np.ndarray, np.ndarray]:
     if role == "consumer":
         p = env.scenario.consumers[int(index)]
         q = 1.5 * p.peak_mw
-        qlo, qhi = -q / b, 0.0
+        qlo, qhi = -STEP_SLACK * q / b, 0.0
     else:
         p = env.scenario.producers[int(index)]
         q = p.power_mw if p.type == "storage" else p.capacity_mw
-        qlo, qhi = (-q / b if p.type == "storage" else 0.0), q / b
+        qlo, qhi = (-STEP_SLACK * q / b if p.type == "storage" else 0.0), STEP_SLACK * q / b
     lo = [plo] * b + [qlo] * b + [0.0, 0.0, 0.0, 0.0, plo, plo]
     hi = [phi] * b + [qhi] * b + [q, q, avail_hi, avail_hi, phi, phi]
     return np.array(lo, float), np.array(hi, float)
