@@ -6,10 +6,11 @@ transfer. Imbalance is measured against the contract profile (:mod:`.delivery`):
 ``imbalance = metered - profile - instructed`` (MWh, + long).
 
 The broker is the system operator and cost-neutral: with ``residual_reallocation`` the
-imbalance cash it collects (net) goes back to the parties in proportion to their
-absolute metered energy (GB's residual cashflow reallocation), so its reward is minus
-the system's cost: availability and utilisation payments (net of performance
-adjustments), unserved energy at the value of lost load, and curtailment.
+imbalance cash it collects (net, and under pay-as-bid the forward spread it keeps) goes
+back to the parties in proportion to their absolute metered energy (GB's residual
+cashflow reallocation), so its reward is minus the system's cost: availability and
+utilisation payments (net of performance adjustments), unserved energy at the value of
+lost load, and curtailment.
 
 A consumer's consumption is valued at its value of energy, except energy it took only
 because it was instructed down (extra consumption), which is worth its
@@ -125,8 +126,8 @@ def settle(P, Q, R, e, broker, instructed, activated_abs, delivered, bal_cash, e
     if P.residual_reallocation and abs_metered > 0.0:
         residual = 0.0
         for i in range(n_rows):
-            if i != broker:
-                residual -= R.ledger_amount[e, i, L.IMBALANCE]
+            if i != broker:  # pay-as-bid leaves a forward spread with the broker too
+                residual -= R.ledger_amount[e, i, L.IMBALANCE] + R.ledger_amount[e, i, L.FORWARD]
         rate = residual / abs_metered
         for i in range(n_rows):
             if i != broker:
