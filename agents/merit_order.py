@@ -298,7 +298,9 @@ class MeritOrderPolicy(Policy):
         if consumer.any():
             inflexible = fc * (1.0 - np.clip(obs[:, OWN_FLEXIBLE], 0.0, 1.0))
             prices = np.stack([np.full(k, self.price_cap), cost], 1)
-            sp, sq = fill_steps(prices, np.stack([inflexible, fc - inflexible], 1), self.step_max, b)
+            sp, sq = fill_steps(
+                prices, np.stack([inflexible, fc - inflexible], 1), self.step_max, b
+            )
             step_price[consumer] = sp[consumer]
             step_qty[consumer] = -sq[consumer]
 

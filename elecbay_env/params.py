@@ -166,8 +166,8 @@ def _row_fields(scenario: Scenario) -> tuple[list[dict], np.ndarray]:
 _ROW_KEYS = (
     "kind", "cap_mw", "min_stable_mw", "cost_per_mwh", "startup_cost", "ramp_mw_per_min",
     "min_run", "min_off", "outage_prob", "outage_periods", "soc_min_mwh", "soc_max_mwh", "eff",
-    "value_per_mwh", "shifted_value_per_mwh", "flexible_frac", "err_std", "err_ar1", "init_on", "init_level_mw",
-    "init_soc_mwh",
+    "value_per_mwh", "shifted_value_per_mwh", "flexible_frac", "err_std", "err_ar1", "init_on",
+    "init_level_mw", "init_soc_mwh",
 )  # fmt: skip
 _INT_KEYS = {"kind", "min_run", "min_off", "outage_periods", "init_on"}
 

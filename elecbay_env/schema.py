@@ -231,9 +231,7 @@ class Market(_Model):
     price_cap_per_mwh: float = 4000.0
     """Highest admissible price (currency/MWh): the EU day-ahead harmonised maximum (2022);
     must exceed the floor."""
-    imbalance_pricing: Literal["gb_single", "dual", "legacy_dual", "legacy_single"] = (
-        "gb_single"
-    )
+    imbalance_pricing: Literal["gb_single", "dual", "legacy_dual", "legacy_single"] = "gb_single"
     """'gb_single' (the default: one price built from the balancing actions taken, as GB
     does, bounded by the forward price on the system's side), 'dual' (the same price;
     long parties get the lower, short parties pay the higher of it and the forward price),

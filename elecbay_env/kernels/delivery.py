@@ -39,7 +39,6 @@ from __future__ import annotations
 from ._jit import kernel
 from .auction import ATOL
 
-
 START_FRAC = 0.5
 """A unit that is off starts only for a position of at least this share of its minimum
 stable output: starting for less would deliver more than twice its contract."""

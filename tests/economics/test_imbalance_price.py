@@ -187,9 +187,7 @@ def oracle(up, down, unserved, curtailed, rsp, dmat, par, curtail_cost):
     return float((overlap * prices).sum() / overlap.sum())
 
 
-stack = st.lists(
-    st.tuples(st.floats(0.0, 50.0), st.floats(-500.0, 4000.0)), min_size=0, max_size=6
-)
+stack = st.lists(st.tuples(st.floats(0.0, 50.0), st.floats(-500.0, 4000.0)), min_size=0, max_size=6)
 
 
 @settings(max_examples=300, deadline=None)

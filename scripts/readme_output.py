@@ -1,0 +1,49 @@
+"""Regenerate the README's sample output of ``./run.sh`` and its plot from the program.
+
+Usage: ``python scripts/readme_output.py`` (from the repository, in the project's
+environment). It runs ``elecbay run`` on the embedded default (3 days, seed 0), writes
+the printed output into README.md between the ``$ ./run.sh`` line and the closing code
+fence of that block, and copies the plot to docs/img/market.png.
+tests/test_readme.py fails when the README's summary differs from the program's.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+MARKER = "$ ./run.sh\n"
+
+
+def run_output(out_dir: Path) -> str:
+    """What ``elecbay run --no-progress`` prints, with the output folder shown as the
+    default one of ``runs/``."""
+    cmd = [sys.executable, "-m", "elecbay_env.cli", "run", "--no-progress", "--out", str(out_dir)]
+    text = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    return text.replace(f"{out_dir}/", "runs/default-seed0/")
+
+
+def replace_block(readme: str, output: str) -> str:
+    """README text with the sample output after ``$ ./run.sh`` replaced by ``output``."""
+    start = readme.index(MARKER) + len(MARKER)
+    end = readme.index("```", start)
+    return readme[:start] + output + readme[end:]
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "run"
+        output = run_output(out)
+        shutil.copyfile(out / "market.png", ROOT / "docs" / "img" / "market.png")
+    README.write_text(replace_block(README.read_text(), output))
+    print(output, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
