@@ -44,7 +44,7 @@ def test_consumer_down_reserve_offer(env):
     x = _obs(env, "consumer_0")
     pol = make_policy("consumer_down_reserve:0.1,0,0", env, "consumer_0")
     bids = pol.codec.decode(pol.predict(x)[0])
-    assert bids.res_qty[0, 1] > 0 and bids.res_util[0, 1] == pytest.approx(0.0, abs=1e-6)
+    assert bids.res_qty[0, 1] > 0 and abs(bids.res_util[0, 1]) < 1e-3
 
 
 def test_broker_scale(env):
