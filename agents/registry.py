@@ -117,6 +117,51 @@ def _withhold(env, agent, args, rng):
     return MarkupPolicy(env, agent, markup=0.0, withhold=args[0] if args else DEFAULT_WITHHOLD)
 
 
+def _misforecast(env, agent, args, rng):
+    from .adversarial import AdversarialPolicy
+
+    return AdversarialPolicy(env, agent, contract_factor=args[0])
+
+
+def _phantom_reserve(env, agent, args, rng):
+    from .adversarial import AdversarialPolicy
+
+    factor = args[0] if args else 3.0
+    avail = args[1] if len(args) > 1 else 0.5
+    return AdversarialPolicy(env, agent, reserve_factor=factor, reserve_avail=avail)
+
+
+def _imbalance_setter(env, agent, args, rng):
+    from .adversarial import imbalance_setter
+
+    factor = args[1] if len(args) > 1 else 0.2
+    return imbalance_setter(env, agent, side=1.0 if args[0] > 0 else -1.0, factor=factor)
+
+
+def _consumer_down_reserve(env, agent, args, rng):
+    from .adversarial import AdversarialPolicy
+
+    frac = args[0] if args else 0.1
+    util = args[1] if len(args) > 1 else 0.0
+    avail = args[2] if len(args) > 2 else 0.0
+    return AdversarialPolicy(
+        env, agent, down_reserve_frac=frac, down_util=util, reserve_avail=avail
+    )
+
+
+def _niv_chase(env, agent, args, rng):
+    from .adversarial import NivChasingStorage
+
+    frac = args[1] if len(args) > 1 else 1.0
+    return NivChasingStorage(env, agent, side=1.0 if args[0] > 0 else -1.0, frac=frac)
+
+
+def _broker_reserve_scale(env, agent, args, rng):
+    from .adversarial import ScaledReserveBroker
+
+    return ScaledReserveBroker(env, agent, factor=args[0])
+
+
 def _zi(constrained: bool) -> Builder:
     def build(env, agent, args, rng):
         from .zero_intelligence import ZICPolicy, ZIUPolicy
@@ -237,6 +282,49 @@ _ENTRIES: tuple[PolicyInfo, ...] = (
         "Z >= 0, default the scenario's `broker.reserve_z` (2.0); MAX_AVAIL per MW per h, "
         "MAX_UTIL per MWh: default the scenario's caps",
         _rule_based_broker,
+    ),
+    PolicyInfo(
+        "misforecast", TRADERS, None, (1,), False, "misforecast:FACTOR",
+        "Adversarial: merit order with the forward quantity x FACTOR (thermal above 1: the "
+        "nameplate whatever outage or ramp; storage above 1: the power rating whatever the "
+        "state of charge); consumers run long (> 1) or short (< 1) "
+        "(`elecbay_agents.adversarial`).",
+        "FACTOR >= 0", _misforecast,
+    ),
+    PolicyInfo(
+        "phantom_reserve", TRADERS, None, (0, 1, 2), False, "phantom_reserve[:FACTOR[,AVAIL]]",
+        "Adversarial: merit order offering FACTOR x its reserve at availability price AVAIL "
+        "(flexibility it cannot deliver) (`elecbay_agents.adversarial`).",
+        "FACTOR >= 0, default 3; AVAIL per MW per h, default 0.5", _phantom_reserve,
+    ),
+    PolicyInfo(
+        "imbalance_setter", TRADERS, None, (1, 2), False, "imbalance_setter:SIDE[,FACTOR]",
+        "Adversarial: SIDE +1 runs long by FACTOR and offers up reserve at the price cap; "
+        "-1 runs short and offers down reserve at the floor, to set the imbalance price it "
+        "settles at (`elecbay_agents.adversarial`).",
+        "SIDE +1 or -1; FACTOR, fraction, default 0.2", _imbalance_setter,
+    ),
+    PolicyInfo(
+        "consumer_down_reserve", ("consumer",), None, (0, 1, 2, 3), False,
+        "consumer_down_reserve[:FRAC[,UTIL[,AVAIL]]]",
+        "Adversarial: merit order plus down reserve (take extra energy when told) of FRAC x "
+        "expected load at utilisation price UTIL, every reserve offer at availability price "
+        "AVAIL (`elecbay_agents.adversarial`).",
+        "FRAC >= 0, default 0.1; UTIL per MWh, default 0; AVAIL per MW per h, default 0",
+        _consumer_down_reserve,
+    ),
+    PolicyInfo(
+        "niv_chase", ("producer",), (kinds.STORAGE,), (1, 2), False, "niv_chase:SIDE[,FRAC]",
+        "Adversarial storage: contracts FRAC x its rating beyond its state of charge to be "
+        "long when the last NIV was short and short when long (SIDE +1, helps the system), "
+        "or the reverse (SIDE -1) (`elecbay_agents.adversarial`).",
+        "SIDE +1 or -1; FRAC in (0, 1], default 1", _niv_chase,
+    ),
+    PolicyInfo(
+        "broker_reserve_scale", ("broker",), None, (1,), False, "broker_reserve_scale:FACTOR",
+        "Adversarial broker: the rule-based broker's requirement x FACTOR "
+        "(`elecbay_agents.adversarial`).",
+        "FACTOR >= 0", _broker_reserve_scale,
     ),
     PolicyInfo(
         "random", ALL_ROLES, None, (0,), False, "random",

@@ -50,6 +50,12 @@ FITS = {
     "retailer": CONSUMERS,
     "rule_based_broker": ["broker_0"],
     "random": EVERYONE,
+    "misforecast": TRADERS,
+    "phantom_reserve": TRADERS,
+    "imbalance_setter": TRADERS,
+    "consumer_down_reserve": CONSUMERS,
+    "niv_chase": ["producer_7"],
+    "broker_reserve_scale": ["broker_0"],
     **dict.fromkeys(MODELS, EVERYONE),
 }
 
@@ -107,9 +113,14 @@ def models(env, tmp_path_factory):
     torch.set_num_threads(threads)
 
 
+ARGS = {"misforecast": ":1.2", "imbalance_setter": ":1", "niv_chase": ":1",
+        "broker_reserve_scale": ":0.5"}  # fmt: skip
+"""Arguments of the names that require some."""
+
+
 def spec_for(name: str, agent: str, models) -> str:
     if name not in MODELS:
-        return name
+        return name + ARGS.get(name, "")
     algo = "ppo" if name == "sb3" else name
     path = models[(algo, "broker" if agent == "broker_0" else "trader")]
     return f"{name}:{path}.zip"
