@@ -14,10 +14,8 @@ charging negative), held for one meter interval. Rules, in words:
   part of it in the next period's ramp.
 * **Thermal commitment** (decided at the start of the period): a unit runs when it
   holds a positive forward position (then at least at minimum stable output, so a
-  position below it is delivered long), and it may start only after
-  ``min_off_periods`` off, and only for a position of at least half its minimum stable
-  output (``START_FRAC``; a smaller position is not delivered), and stop only after
-  ``min_run_periods`` on; a running
+  position below it is delivered long, never short), and it may start only after
+  ``min_off_periods`` off and stop only after ``min_run_periods`` on; a running
   unit that must stay on runs at least at minimum stable output. A unit in a forced
   outage is off. On start-up it synchronises at minimum stable output in the first
   interval (the one step exempt from the ramp limit), then ramps; a stopping unit
@@ -27,9 +25,9 @@ charging negative), held for one meter interval. Rules, in words:
   contract is curtailed by the plant itself, a shortfall of wind or sun is imbalance.
 * **Storage** follows ``profile + instruction`` within its power and its state of
   charge (one-way efficiencies ``sqrt(round trip)``).
-* **Consumers** draw their realised load, except that the flexible share of it is
-  drawn only as far as it was bought (:func:`consumption`): demand response through the
-  forward market. An instruction shifts it by at most the procured flexible reserve.
+* **Consumers** draw their realised load, less the part of their flexible share that
+  they chose not to buy (:func:`consumption`): demand response through the forward
+  market; forecast errors pass through to their imbalance. An instruction shifts it by at most the procured flexible reserve.
 * **Instructions** are deviations from the uninstructed level: an activated row aims at
   ``uninstructed + activation`` within its limits, and its response is the difference.
 """
@@ -38,11 +36,6 @@ from __future__ import annotations
 
 from ._jit import kernel
 from .auction import ATOL
-
-START_FRAC = 0.5
-"""A unit that is off starts only for a position of at least this share of its minimum
-stable output: starting for less would deliver more than twice its contract."""
-
 
 @kernel
 def commit_thermal(
@@ -61,7 +54,7 @@ def commit_thermal(
         if not want and run_periods >= min_run:
             return 0, 0, 0.0
         return 1, 0, min(max(position_mw, min_stable_mw), cap_mw)
-    if position_mw >= START_FRAC * min_stable_mw and want and off_periods >= min_off:
+    if want and off_periods >= min_off:
         return 1, 1, min(max(position_mw, min_stable_mw), cap_mw)
     return 0, 0, 0.0
 
@@ -117,10 +110,12 @@ def storage_soc_after(level_mw, soc_mwh, eff_c, eff_d, meter_h):
 
 
 @kernel
-def consumption(load_mw, bought_mw, flexible_frac):
-    """What a consumer draws (MW >= 0): its realised load ``load_mw``, of which the
-    flexible share is drawn only as far as the contract profile ``bought_mw`` covers it."""
-    return min(max(bought_mw, load_mw * (1.0 - flexible_frac)), load_mw)
+def consumption(load_mw, expected_mw, bought_mw, flexible_frac):
+    """What a consumer draws (MW >= 0): its realised load ``load_mw`` less the part of
+    its flexible share it chose not to buy, ``min(max(expected - bought, 0), flexible x
+    expected)``; forecast errors pass through to its imbalance."""
+    shed = min(max(expected_mw - bought_mw, 0.0), flexible_frac * expected_mw)
+    return max(load_mw - shed, 0.0)
 
 
 @kernel

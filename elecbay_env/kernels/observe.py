@@ -40,7 +40,8 @@ def _observe_market(P, S, lo, hi, out, e):
             err_var += (P.err_std[e, i] * fc) ** 2
         if k == THERMAL and S.outage_left[e, i] <= 0:
             thermal_available += P.cap_mw[e, i]
-            largest = max(largest, S.level_mw[e, i])
+            if P.outage_prob[e, i] > 0.0:  # only a unit that can trip is a credible loss
+                largest = max(largest, S.level_mw[e, i])
         if S.t[e] > 0:
             prev = (t - 1) % n_periods
             if k == CONSUMER:

@@ -60,6 +60,7 @@ def fill_merit_order(cost, qty, n, need, order, out):
 @kernel
 def headroom(
     kind,
+    level_mw,
     start_mw,
     end_mw,
     committed,
@@ -83,12 +84,16 @@ def headroom(
 
     Args:
         kind: the row's asset kind (see :mod:`.kinds`).
+        level_mw: the row's net injection now (MW); a thermal unit below its minimum
+            stable output (synchronising) offers none, and one behind its profile needs
+            part of its ramp to catch up.
         start_mw, end_mw: where the row's contract profile starts and ends this period
             (net injection, MW; a consumer's is minus its expected load).
         committed: thermal only: 1 if the unit runs this period.
         ramp_mw_per_min, meter_min: a thermal unit moves at most ``ramp x meter_min`` MW
             from one interval to the next, less what its own profile's ramp uses
-            (``|end - start| x meter_min / ramp_min`` per interval).
+            (``|end - start| x meter_min / ramp_min`` per interval) and what it still
+            owes its profile (``|start - level|``).
         available_mw: renewables: forecast available power; consumers: expected load.
         out: (2,) out: [up, down] MW.
     """
@@ -97,9 +102,10 @@ def headroom(
     hi = max(start_mw, end_mw)
     lo = min(start_mw, end_mw)
     if kind == THERMAL:
-        if committed:
+        if committed and level_mw >= min_stable_mw:  # not while synchronising
             slope = abs(end_mw - start_mw) * meter_min / ramp_min if ramp_min > 0 else 0.0
-            ramp_room = ramp_mw_per_min * meter_min - slope
+            lag = abs(max(start_mw, min_stable_mw) - level_mw)  # ramp still owed to the profile
+            ramp_room = ramp_mw_per_min * meter_min - slope - lag
             hi = min(max(hi, min_stable_mw), cap_mw)
             lo = min(max(lo, min_stable_mw), cap_mw)
             up = min(cap_mw - hi, ramp_room)
@@ -111,8 +117,8 @@ def headroom(
         max_chg = min(cap_mw, (soc_max_mwh - soc_mwh) / (eff_charge * period_h))
         up = max_dis - min(hi, cap_mw)
         down = max(lo, -cap_mw) + max_chg
-    elif kind == CONSUMER:  # can shed what it plans to draw above its inflexible load
-        plan = min(max(-lo, available_mw * (1.0 - flexible_frac)), available_mw)
+    elif kind == CONSUMER:  # can shed what it bought of its flexible share
+        plan = min(max(-hi, available_mw * (1.0 - flexible_frac)), available_mw)
         up = plan - available_mw * (1.0 - flexible_frac)
         down = flexible_frac * available_mw
     out[0] = max(up, 0.0)

@@ -132,6 +132,7 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
     end = nf[1]
     avail_start = nf[13]
     expected = nf[14]
+    fc_start = nf[19]
     trip_at = ni[1]
     trip_at[:] = n_meters
     broker = n_rows - 1
@@ -174,6 +175,7 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
         else:
             R.available_mw[e, i] = 0.0
         avail_start[i] = R.available_mw[e, i] if first else S.last_available_mw[e, i]
+        fc_start[i] = fc if first else P.forecast_mw[i, (tt - 1) % P.forecast_mw.shape[1]]
     sigma_mw = max(math.sqrt(var_mw2), 1.0)
 
     # 2 reserve procurement within what each row can deliver in one meter interval
@@ -182,7 +184,7 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
     room_up_total = 0.0
     for i in range(n_rows):
         headroom(
-            P.kind[e, i], start[i], end[i], committed[i], P.cap_mw[e, i], P.min_stable_mw[e, i],
+            P.kind[e, i], S.level_mw[e, i], start[i], end[i], committed[i], P.cap_mw[e, i], P.min_stable_mw[e, i],
             P.ramp_mw_per_min[e, i], P.meter_min, P.ramp_min, expected[i], S.soc_mwh[e, i],
             P.soc_min_mwh[e, i], P.soc_max_mwh[e, i], P.eff[e, i], P.eff[e, i], period_h,
             P.flexible_frac[e, i], room[i],
@@ -243,7 +245,8 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
             R.profile_mwh[e, i] += prof * meter_h
             avail_m[i] = avail_start[i] + (R.available_mw[e, i] - avail_start[i]) * w
             if kind == CONSUMER:
-                target[i] = -consumption(avail_m[i], -prof, P.flexible_frac[e, i])
+                fc_m = fc_start[i] + (expected[i] - fc_start[i]) * w
+                target[i] = -consumption(avail_m[i], fc_m, -prof, P.flexible_frac[e, i])
             elif kind == THERMAL and committed[i]:
                 target[i] = max(prof, P.min_stable_mw[e, i])
             else:
@@ -416,7 +419,7 @@ def _step_markets(P, S, Q, D, R):
     for c in prange(n_chunks):
         wf = np.empty((8, w))
         wi = np.empty((4, w), np.int64)
-        nf = np.empty((19, n))
+        nf = np.empty((20, n))
         ni = np.empty((3, n), np.int64)
         nr = np.empty((n, 2))
         stop = min((c + 1) * CHUNK_MARKETS, n_markets)
