@@ -28,6 +28,12 @@ Run ``python evaluate/bench_engine.py`` (about a minute on two cores) or with
    ``tracemalloc`` while building the engine, resetting it, drawing the orders and
    stepping once, divided by E (this includes the per-market random generators).
 
+4. Thread scaling: at E = 1 024 (validation off), the fused kernel (``step_period``)
+   and ``Engine.step`` on 1 and on 2 Numba threads (``numba.set_num_threads``), measured
+   in the same run, alternately (1, 2, 1, 2; the better median of each count is kept),
+   and the ratio. Target: the kernel at least 1.7x faster on 2 threads than on 1
+   (checked where Numba has at least 2 threads).
+
 ``--json PATH`` also writes every figure to PATH. The exit status is 0 (or, with
 ``--strict``, 1 when the target is missed).
 """
@@ -47,6 +53,7 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numba
 import numpy as np
 from elecbay_evaluate.benchtools import bench_parser
 from elecbay_evaluate.benchtools import fmt_time as _fmt_time
@@ -70,6 +77,11 @@ BLOCK = CHUNK_PERIODS
 """Periods per timed repetition: one chunk of the draw stream."""
 ORDERS_SEED = 20_240_601
 TABLE_HEADER = "Engine.step() throughput"
+SCALING_E = 1_024
+"""Batch size of the thread-scaling measurement ..."""
+SCALING_THREADS = (1, 2)
+TARGET_SCALING = 1.7
+"""... where the kernel on 2 threads must be this many times faster than on 1."""
 
 
 # --------------------------------------------------------------------------------------
@@ -474,6 +486,103 @@ def print_memory(mem: dict[str, Any]) -> None:
 
 
 # --------------------------------------------------------------------------------------
+# Part 4: thread scaling
+# --------------------------------------------------------------------------------------
+
+
+def bench_scaling(scenario: Scenario, e: int, timing: dict[str, Any]) -> dict[str, Any]:
+    """Seconds per period of the kernel and of ``Engine.step`` on 1 and 2 threads."""
+    available = numba.config.NUMBA_NUM_THREADS
+    threads = [n for n in SCALING_THREADS if n <= available]
+    before = numba.get_num_threads()
+    eng, orders = build(scenario, e, False)
+    params, state, outcome = eng.params, eng.state, eng.outcome
+    draws = eng.draws.next()
+    sweeps: dict[str, Callable[[], Any]] = {
+        "kernel": lambda: step_period(params, state, orders, draws, outcome),
+        "Engine.step": lambda: eng.step(orders),
+    }
+    best: dict[str, dict[int, float]] = {name: {} for name in sweeps}
+    try:
+        for _ in range(2):  # 1, 2, 1, 2 threads: drift hits both counts alike
+            for n in threads:
+                numba.set_num_threads(n)
+                for name, sweep in sweeps.items():
+                    for _ in range(timing["warmup"]):
+                        sweep()
+                    res = run_blocks(
+                        [eng],
+                        sweep,
+                        block=timing["block"],
+                        min_reps=timing["min_reps"],
+                        max_reps=timing["max_reps"],
+                        budget_s=timing["budget_s"],
+                    )
+                    got = best[name].get(n, math.inf)
+                    best[name][n] = min(got, res["period_s"])
+    finally:
+        numba.set_num_threads(before)
+    rows = []
+    for name, by_n in best.items():
+        one = by_n.get(1, math.nan)
+        two = by_n.get(2, math.nan)
+        rows.append(
+            {
+                "what": name,
+                "markets": e,
+                "period_s_1_thread": one,
+                "period_s_2_threads": two,
+                "market_periods_per_s_1_thread": e / one,
+                "market_periods_per_s_2_threads": e / two,
+                "ratio": one / two,
+            }
+        )
+    kernel_ratio = rows[0]["ratio"]
+    checked = len(threads) == 2
+    return {
+        "markets": e,
+        "threads_available": available,
+        "rows": rows,
+        "target_ratio": TARGET_SCALING,
+        "pass": (kernel_ratio >= TARGET_SCALING) if checked else None,
+    }
+
+
+def print_scaling(scaling: dict[str, Any]) -> None:
+    e = scaling["markets"]
+    print(f"== 4. Thread scaling at E={e:,} (validation off): 2 Numba threads against 1 ==")
+    print(
+        "   kernel = step_period (fused Numba kernel, one period's draws reused); "
+        "Engine.step adds draws and checks (single-threaded). Measured 1, 2, 1, 2 threads; "
+        "the better median of each kept."
+    )
+    head = (
+        f"{'what':>12} | {'1 thread':>10} | {'mkt-periods/s':>13} | {'2 threads':>10} | "
+        f"{'mkt-periods/s':>13} | {'ratio':>6}"
+    )
+    print(head)
+    print("-" * len(head))
+    for r in scaling["rows"]:
+        print(
+            f"{r['what']:>12} | {_fmt_time(r['period_s_1_thread']):>10} | "
+            f"{_fmt_rate(r['market_periods_per_s_1_thread']):>13} | "
+            f"{_fmt_time(r['period_s_2_threads']):>10} | "
+            f"{_fmt_rate(r['market_periods_per_s_2_threads']):>13} | {r['ratio']:>5.2f}x"
+        )
+    if scaling["pass"] is None:
+        print(
+            f"   (only {scaling['threads_available']} Numba thread: the 2-thread target "
+            "is not checked)"
+        )
+    else:
+        verdict = "PASS" if scaling["pass"] else "FAIL"
+        print(
+            f"   target: kernel ratio >= {scaling['target_ratio']:.1f}x: "
+            f"{scaling['rows'][0]['ratio']:.2f}x {verdict}"
+        )
+
+
+# --------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------
 
@@ -575,7 +684,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_memory(memory)
     print()
 
+    scaling = bench_scaling(scenario, SCALING_E, timing)
+    print_scaling(scaling)
+    print()
+
     verdicts = [r["pass"] for r in rows if r["pass"] is not None]
+    if scaling["pass"] is not None:
+        verdicts.append(scaling["pass"])
     missed = sum(1 for v in verdicts if not v)
     elapsed = time.perf_counter() - t_start
     best = [r for r in rows if r["target_applies"]]
@@ -583,7 +698,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"targets: {len(verdicts) - missed}/{len(verdicts)} PASS "
         f"(Engine.step >= {TARGET_RATE:,.0f} market-periods/s at E={TARGET_E:,}, validation "
-        f"on{got}); run time {elapsed:.1f} s"
+        f"on{got}; kernel 2 threads >= {TARGET_SCALING:.1f}x 1 thread at E={SCALING_E:,}); "
+        f"run time {elapsed:.1f} s"
     )
     if not verdicts:
         print(f"   (no target checked: E={TARGET_E:,} not among --markets)")
@@ -600,6 +716,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "throughput": rows,
             "split": splits,
             "memory": memory,
+            "scaling": scaling,
             "run_time_s": elapsed,
         }
         with open(args.json, "w", encoding="utf-8") as fh:

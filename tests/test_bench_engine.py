@@ -1,8 +1,8 @@
 """Smoke test of evaluate/bench_engine.py: ``--quick`` runs and prints its tables.
 
 No timing is asserted (machines are noisy): only that the quick run exits with status
-0, prints the throughput table, the time split and the memory table, and writes JSON
-with one row per (E, validation) setting.
+0, prints the throughput table, the time split, the memory table and the thread
+scaling, and writes JSON with one row per (E, validation) setting.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ def test_quick_run_exits_zero_and_prints_tables(bench, capsys, tmp_path):
     assert "Memory per market" in out
     assert "numba" in out and "threads" in out
     assert "targets:" in out
+    assert "Thread scaling" in out
     data = json.loads(out_json.read_text())
     rows = data["throughput"]
     assert [(r["markets"], r["validate"]) for r in rows] == [
@@ -39,3 +40,7 @@ def test_quick_run_exits_zero_and_prints_tables(bench, capsys, tmp_path):
     assert [s["markets"] for s in data["split"]] == list(bench.MARKETS)
     assert [m["markets"] for m in data["memory"]["rows"]] == list(bench.MARKETS)
     assert all(m["per_market"] > 0 for m in data["memory"]["rows"])
+    scaling = data["scaling"]
+    assert scaling["markets"] == bench.SCALING_E
+    assert [r["what"] for r in scaling["rows"]] == ["kernel", "Engine.step"]
+    assert all(r["period_s_1_thread"] > 0.0 for r in scaling["rows"])

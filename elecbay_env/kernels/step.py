@@ -408,26 +408,36 @@ def _advance_state(P, S, R, e, committed, fwd_price, imb, niv_mwh):
     S.t[e] += 1
 
 
-def _step_markets(P, S, Q, D, R):
-    n_markets = P.kind.shape[0]
+@kernel
+def _step_chunk(P, S, Q, D, R, start, stop):
+    """Markets ``start`` to ``stop - 1``, one after another, with one set of scratch.
+
+    Not inlined on purpose: a parallel loop's body must not write through the named
+    tuples itself (Numba drops such writes, numba/numba#5872), so it calls this.
+    """
     n = P.kind.shape[1]
-    w = max(n * Q.step_price.shape[2], n + 1)
-    n_chunks = (n_markets + CHUNK_MARKETS - 1) // CHUNK_MARKETS
+    w = max(n * Q.step_price.shape[2], n + 1)  # the imbalance price sorts n + 1 actions
     # scratch is allocated once per chunk of markets, not per market: small allocations
-    # contend between threads; chunks are fixed in size, so results never depend on the
-    # thread count
+    # contend between threads
+    wf = np.empty((8, w))
+    wi = np.empty((4, w), np.int64)
+    nf = np.empty((20, n))
+    ni = np.empty((3, n), np.int64)
+    nr = np.empty((n, 2))
+    for e in range(start, stop):
+        _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr)
+
+
+def _step_markets(P, S, Q, D, R):
+    # chunks are fixed in size and stepped the same way serial or parallel, so results
+    # never depend on the variant or the thread count
+    n_markets = P.kind.shape[0]
+    n_chunks = (n_markets + CHUNK_MARKETS - 1) // CHUNK_MARKETS
     for c in prange(n_chunks):
-        wf = np.empty((8, w))
-        wi = np.empty((4, w), np.int64)
-        nf = np.empty((20, n))
-        ni = np.empty((3, n), np.int64)
-        nr = np.empty((n, 2))
-        stop = min((c + 1) * CHUNK_MARKETS, n_markets)
-        for e in range(c * CHUNK_MARKETS, stop):
-            _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr)
+        _step_chunk(P, S, Q, D, R, c * CHUNK_MARKETS, min((c + 1) * CHUNK_MARKETS, n_markets))
 
 
 step_markets = parallel_kernel(_step_markets)
-"""All stages for every market, parallel over E."""
+"""All stages for every market, parallel over chunks of markets."""
 step_markets_serial = kernel(_step_markets)
 """The same loop without threads, for small batches (the PettingZoo env's E = 1)."""
