@@ -8,15 +8,24 @@ written out in the comments. Units: MW, MWh, currency per MWh; a period is 0.5 h
 a meter interval 5 min = 1/12 h. Cash received is positive. Row order: producers as
 listed, consumers, then broker_0.
 
-Rules used (DESIGN.md section 3, kernels/*.py): uniform price ``lo + k (hi - lo)`` in
-the supporting interval; a thermal unit's schedule is ``clip(position, min stable,
-capacity)``; a load draws its realised load whatever it bought; NIV (+ short) =
--(sum of every row's baseline net injection) per interval; reserve is procured in
-ascending ``avail + util`` (up) or ``avail - util`` (down) among offers within the
-broker's caps and activated in ascending utilisation price (up) or descending (down);
-imbalance = metered - contracted - instructed; dual: long parties get min(forward,
-imbalance price), short parties pay max(...); availability = avail x MW x 0.5 h,
-scaled by the performance multiplier min(1, delivered / activated / (1 - grace)).
+Rules used (DESIGN.md section 3, docs/design.md, kernels/*.py). The examples follow the
+first version's settlement rules, which :data:`LEGACY` makes the builder's default (a
+test may override them): ``imbalance_pricing: legacy_dual``, ``schedule_ramp_min: 0``
+(flat contract blocks, so a profile is the contract in every interval) and
+``residual_reallocation: false`` (the broker keeps the imbalance cash). The other rules
+are the current ones: uniform price ``lo + k (hi - lo)`` in the supporting interval; a
+thermal unit's schedule is ``clip(position, min stable, capacity)``, and a unit that is
+off starts only for a position of at least half its minimum stable output; a load
+draws its realised load, its flexible share only as far as bought (the loads here are
+all inflexible); NIV (+ short) = -(sum of every row's reference net injection) per
+interval; reserve offers are capped by what the row can deliver within one meter
+interval (thermal: ``ramp x 5 min``) and procured in ascending ``avail + util`` (up) or
+``avail - util`` (down) among offers within the broker's caps, and activated in
+ascending utilisation price (up) or descending (down); imbalance = metered - profile -
+instructed; legacy dual: the imbalance price is the marginal activated utilisation
+price (the value of lost load once energy went unserved), long parties get
+min(forward, imbalance price), short parties pay max(...); availability = avail x MW x
+0.5 h, scaled by the performance multiplier min(1, delivered / activated / (1 - grace)).
 """
 
 from __future__ import annotations
@@ -88,12 +97,21 @@ def flat_load(name: str, mw: float, value: float) -> dict[str, Any]:
     }
 
 
+LEGACY = {
+    "imbalance_pricing": "legacy_dual",
+    "schedule_ramp_min": 0,
+    "residual_reallocation": False,
+}
+"""The first version's rules, which the hand computations follow unless a test overrides
+them: marginal utilisation pricing, flat contract blocks, no residual reallocation."""
+
+
 def market(producers: list[dict], consumers: list[dict], **rules: Any) -> Engine:
     """An engine over one day of a dict scenario, reset with seed 0."""
     scenario = load_scenario(
         {
             "name": "example",
-            "market": {"days": 1, "bid_steps": 2, **rules},
+            "market": {"days": 1, "bid_steps": 2, **{**LEGACY, **rules}},
             "producers": producers,
             "consumers": consumers,
         }
@@ -420,7 +438,7 @@ def test_dual_and_single_pricing_on_the_same_period() -> None:
     #   broker 465 - 450 - 12 = 3. Single: small 165, broker -12; the sum is 4675
     #   either way (= 6000 - 600 - 500 - 225).
     results = {}
-    for scheme in ("dual", "single"):
+    for scheme in ("legacy_dual", "legacy_single"):
         eng = market(
             [
                 thermal("base", 100, 20, 40, 10, 30),
@@ -445,7 +463,7 @@ def test_dual_and_single_pricing_on_the_same_period() -> None:
         assert amounts(out, L.AVAILABILITY) == approx([0.0, 12.0, 0.0, 0.0, -12.0])
         assert_conserves(out)
         results[scheme] = out._replace(**{f: np.copy(a) for f, a in out._asdict().items()})
-    dual, single = results["dual"], results["single"]
+    dual, single = results["legacy_dual"], results["legacy_single"]
     assert list(dual.ledger_price[0, 2:4, L.IMBALANCE]) == [75.0, 90.0]
     assert list(single.ledger_price[0, 2:4, L.IMBALANCE]) == [90.0, 90.0]
     assert amounts(dual, L.IMBALANCE) == approx([0.0, 0.0, 75.0, -540.0, 465.0])
@@ -464,18 +482,20 @@ def test_forced_outage_mid_period_and_its_duration() -> None:
     # outages last 3 periods, start-up cost 1000), 1 backup (min stable 10, at 10,
     # cost 60), 2 load (60 MW, value 200). k = 0.
     # Every period: unit sells 50 @ 40, backup 10 @ 60, load bids 60 @ 200 -> [60,
-    # 200], k 0 -> price 60. Backup offers 60 MW up (avail 1, util 100), all procured.
+    # 200], k 0 -> price 60. Backup offers 60 MW up (avail 1, util 100) against a
+    # 60 MW requirement; it can deliver within one meter interval only its ramp
+    # 10 MW/min x 5 min = 50 MW (< its headroom 100 - 10 = 90), so 50 MW are procured.
     # Period 0: the unit trips in interval 2 (u_outage 0 < 0.5, trip_meter 2).
     #   intervals 0-1: 50 + 10 - 60 = 0, nothing activated.
     #   intervals 2-5: the unit is at 0 -> NIV 50 MW; backup activated 50 MW @ 100
-    #   and runs at 60 MW (ramp 50 MW per interval: reachable). Nothing unserved.
+    #   and runs at 60 MW (within one interval's ramp). Nothing unserved.
     #   unit: metered 50 x 2/12 = 25/3 MWh, contracted 25 -> -50/3 MWh short, pays
     #   max(100, 60) = 100 -> -5000/3; production 40 x 25/3 = 1000/3;
     #   reward 1500 - 5000/3 - 1000/3 = -500.
-    #   backup: instructed 50 x 4/12 = 50/3 MWh -> +5000/3; availability 1 x 60 x 0.5
-    #   = 30; metered (2 x 10 + 4 x 60)/12 = 65/3 -> imbalance 65/3 - 5 - 50/3 = 0;
-    #   reward 300 + 5000/3 + 30 - 60 x 65/3 = 2090/3.
-    #   load: 6000 - 1800 = 4200; broker 5000/3 - 5000/3 - 30 = -30.
+    #   backup: instructed 50 x 4/12 = 50/3 MWh -> +5000/3; availability 1 x 50 x 0.5
+    #   = 25; metered (2 x 10 + 4 x 60)/12 = 65/3 -> imbalance 65/3 - 5 - 50/3 = 0;
+    #   reward 300 + 5000/3 + 25 - 60 x 65/3 = 2075/3.
+    #   load: 6000 - 1800 = 4200; broker 5000/3 - 5000/3 - 25 = -25.
     # Periods 1-3: the outage (3 periods): the unit still sells 50 MW but produces 0
     #   and is unavailable; it is short 25 MWh each period. Period 4: it starts again
     #   (off for 3 periods >= min off 1): a start-up, cost 1000.
@@ -506,8 +526,9 @@ def test_forced_outage_mid_period_and_its_duration() -> None:
     assert amounts(out, L.FORWARD) == approx([1500.0, 300.0, -1800.0, 0.0])
     assert amounts(out, L.IMBALANCE) == approx([-5000.0 / 3.0, 0.0, 0.0, 5000.0 / 3.0])
     assert amounts(out, L.BALANCING) == approx([0.0, 5000.0 / 3.0, 0.0, -5000.0 / 3.0])
-    assert amounts(out, L.AVAILABILITY) == approx([0.0, 30.0, 0.0, -30.0])
-    assert list(out.reward[0]) == approx([-500.0, 2090.0 / 3.0, 4200.0, -30.0])
+    assert list(out.reserved_mw[0, :, UP]) == approx([0.0, 50.0, 0.0, 0.0])
+    assert amounts(out, L.AVAILABILITY) == approx([0.0, 25.0, 0.0, -25.0])
+    assert list(out.reward[0]) == approx([-500.0, 2075.0 / 3.0, 4200.0, -25.0])
     assert_conserves(out)
     assert eng.state.outage_left[0, 0] == 3 and eng.state.on[0, 0] == 0
     for left in (2, 1, 0):  # periods 1, 2, 3
@@ -614,20 +635,19 @@ def test_performance_multiplier(trip_meter: int, grace: float, mult: float) -> N
     assert_conserves(out)
 
 
-def test_ramp_limited_reserve_provider_keeps_ramping_towards_its_instruction() -> None:
+def test_ramp_limited_reserve_is_capped_at_one_meter_interval() -> None:
     # rows: 0 base (200 MW, min stable 0, at 40, cost 40, fast), 1 prov (min stable 10,
     # at 10 MW, cost 50, ramp 1 MW/min = 5 MW per interval), 2 load (70 MW).
     # Forward: base 40 @ 40, prov 10 @ 50, load bids 50 @ 200. prov offers 20 MW up
-    # (avail 10, util 100), all procured (its 30-minute ramp room is 30 MW).
-    # The system is 20 MW short all period, so prov is instructed to its schedule plus
-    # 20 MW = 30 MW and ramps towards it at 5 MW per interval:
-    #   output 15, 20, 25, 30, 30, 30 MW; unserved 15, 10, 5, 0, 0, 0 MW -> 2.5 MWh.
-    #   activated 20 MW x 0.5 h = 10 MWh; delivered (5 + 10 + 15 + 20 x 3)/12 = 7.5 MWh;
-    #   multiplier min(1, 0.75 / 0.9) = 5/6 (availability 100 -> performance -50/3).
-    # (The engine instead measures each interval's activation against a ramp-limited
-    # baseline but aims at schedule + activation, so the unit falls back: output
-    # 15, 20, 25, 20, 25, 20 MW and 55/12 MWh unserved while procured reserve that
-    # can physically respond stays idle.)
+    # (avail 10, util 100) against a 20 MW requirement; reserve must be deliverable
+    # within one meter interval, so the offer is capped at prov's ramp 1 x 5 = 5 MW
+    # (its flat profile uses none of it; headroom 100 - 10 = 90): 5 MW procured,
+    # availability 10 x 5 x 0.5 = 25.
+    # The system is 20 MW short all period: prov is activated 5 MW, reaches 15 MW in
+    # the first interval and holds it; the other 15 MW go unserved in every interval:
+    #   output 15 MW x 6; unserved 15 x 6/12 = 7.5 MWh.
+    #   activated 5 MW x 0.5 h = 2.5 MWh, all delivered: multiplier 1, no performance
+    #   adjustment; balancing 2.5 MWh x 100 = 250.
     eng = market(
         [thermal("base", 200, 0, 40, 10, 40), thermal("prov", 100, 10, 50, 1, 10)],
         [flat_load("load", 70, 200)],
@@ -639,11 +659,16 @@ def test_ramp_limited_reserve_provider_keeps_ramping_towards_its_instruction() -
     offer_reserve(o, 1, UP, 20, 10, 100)
     require(o, UP, 20, max_avail=10)
     out = eng.step(o, draws(eng))
-    assert out.reserved_mw[0, 1, UP] == 20.0
-    assert levels(out, 1) == approx([15.0, 20.0, 25.0, 30.0, 30.0, 30.0])
-    assert out.unserved_mwh[0] == approx(2.5)
-    assert out.perf_mult[0, 1] == approx(5.0 / 6.0)
-    assert out.ledger_amount[0, 1, L.PERFORMANCE] == approx(-50.0 / 3.0)
+    assert out.reserved_mw[0, 1, UP] == approx(5.0)
+    assert levels(out, 1) == approx([15.0] * 6)
+    assert list(out.unserved_meter_mwh[0]) == approx([15.0 * MH] * 6)
+    assert out.unserved_mwh[0] == approx(7.5)
+    assert out.instructed_mwh[0, 1] == approx(2.5)
+    assert out.perf_mult[0, 1] == 1.0
+    assert out.ledger_amount[0, 1, L.PERFORMANCE] == approx(0.0)
+    assert amounts(out, L.AVAILABILITY) == approx([0.0, 25.0, 0.0, -25.0])
+    assert amounts(out, L.BALANCING) == approx([0.0, 250.0, 0.0, -250.0])
+    assert_conserves(out)
 
 
 # --------------------------------------------------------------------------- export

@@ -15,18 +15,21 @@ from elecbay_agents.base import Policy, SupportsPredict, make_policies, policy_n
 from elecbay_agents.merit_order import (
     DEFAULT_AVAILABILITY_PRICE,
     DEFAULT_UP_MARKUP,
+    PRICE_TAKER,
     MeritOrderPolicy,
+    fill_steps,
 )
 from elecbay_agents.rule_based_broker import RuleBasedBroker
 
 from elecbay_env import parallel_env
+from elecbay_env.envs.codecs import STEP_SLACK
 from elecbay_env.envs.observations import TRADER_FEATURES
 
 ATOL = 1e-3
 F = {name: i for i, name in enumerate(TRADER_FEATURES)}
 # default scenario, agent -> asset (configs/default.yaml)
-THERMAL = ["producer_0", "producer_1", "producer_2", "producer_3", "producer_4"]
-WIND, SOLAR, STORAGE = "producer_5", "producer_6", "producer_7"
+THERMAL = [f"producer_{i}" for i in range(6)]
+WIND, SOLAR, STORAGE = "producer_6", "producer_7", "producer_8"
 CONSUMERS = ["consumer_0", "consumer_1", "consumer_2", "consumer_3"]
 
 
@@ -56,15 +59,76 @@ def test_actions_lie_in_every_traders_action_space(env, obs) -> None:
         assert env.action_space(agent).contains(action), agent
 
 
+def step_max(env, agent: str) -> float:
+    """The codec's largest forward step (MW): ``STEP_SLACK x q / B`` with ``q`` the
+    capacity (producers) or 1.5 x the peak load (consumers)."""
+    i = env.possible_agents.index(agent)
+    b = env.scenario.market.bid_steps
+    n_prod = len(env.scenario.producers)
+    if i < n_prod:
+        q = env.scenario.producers[i].capacity_mw
+    else:
+        q = 1.5 * env.scenario.consumers[i - n_prod].peak_mw
+    return STEP_SLACK * q / b
+
+
+def two_blocks(first: float, rest: float, p_first: float, p_rest: float, step_max: float,
+               b: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Two blocks laid into B steps, each in its own equal steps (``fill_steps``' aligned
+    layout): the first in as few steps of at most ``step_max`` as it needs, the rest in
+    all the steps left. Asserts that this layout fits."""
+    n_first = int(np.ceil(first / step_max - 1e-9))
+    assert n_first + max(int(np.ceil(rest / step_max - 1e-9)), 1) <= b
+    price = np.array([p_first] * n_first + [p_rest] * (b - n_first))
+    qty = np.array([first / max(n_first, 1)] * n_first + [rest / (b - n_first)] * (b - n_first))
+    return price, qty
+
+
+def thermal_blocks(env, agent: str, o: np.ndarray) -> tuple[float, float]:
+    """(must-run MW, total MW) a thermal unit offers, by the module doc's rule, from
+    the scenario and the observation."""
+    spec = env.scenario.producers[env.possible_agents.index(agent)]
+    market = env.scenario.market
+    period_h = market.period_min / 60
+    reach = spec.ramp_mw_per_min * max(market.ramp_min, market.meter_interval_min)
+    cap = min(spec.capacity_mw, max(float(o[F["own_forecast"]]), 0.0))
+    if cap <= 0.0:
+        return 0.0, 0.0
+    start = o[F["progress"]] <= 0.0
+    last = max(float(o[F["own_level"]]), 0.0) if start else float(o[F["own_last_contract"]])
+    if o[F["own_on"]] > 0.5:
+        lowest = max(last - reach, 0.0)
+        must = (
+            round(o[F["own_hours_run"]] / period_h) < spec.min_run_periods
+            or lowest > 0.0
+            or o[F["last_price"]] >= spec.marginal_cost_per_mwh
+        )
+        base = min(max(lowest, spec.min_stable_mw), cap) if must else 0.0
+        return base, max(min(cap, last + reach), base)
+    if round(o[F["own_hours_off"]] / period_h) < spec.min_off_periods:
+        return 0.0, 0.0
+    return 0.0, min(cap, spec.min_stable_mw + reach)
+
+
+def assert_thermal_bids(env, agent: str, o: np.ndarray, base: float, top: float) -> None:
+    b = env.scenario.market.bid_steps
+    cost = float(o[F["own_cost_or_value"]])
+    price, qty = two_blocks(base, top - base, PRICE_TAKER, cost, step_max(env, agent), b)
+    bids = decoded(env, agent, o)
+    np.testing.assert_allclose(bids.step_price, price, atol=ATOL)
+    np.testing.assert_allclose(bids.step_qty, qty, atol=ATOL)
+    np.testing.assert_allclose(bids.step_qty.sum(), top, atol=ATOL * b)
+
+
 @pytest.mark.parametrize("agent", THERMAL)
-def test_thermal_offers_available_capacity_at_marginal_cost(env, obs, agent) -> None:
+def test_thermal_offers_what_it_can_reach_at_marginal_cost(env, obs, agent) -> None:
     i = env.possible_agents.index(agent)
     producer = env.scenario.producers[i]
-    bids = decoded(env, agent, obs[agent])
-    b = env.scenario.market.bid_steps
     cost = producer.marginal_cost_per_mwh
-    np.testing.assert_allclose(bids.step_price, cost, atol=ATOL)
-    np.testing.assert_allclose(bids.step_qty, producer.capacity_mw / b, atol=ATOL)
+    base, top = thermal_blocks(env, agent, obs[agent])
+    assert top > 0.0
+    assert_thermal_bids(env, agent, obs[agent], base, top)
+    bids = decoded(env, agent, obs[agent])
     # reserve: up = capacity at cost + markup, down = capacity - min stable at cost
     np.testing.assert_allclose(
         bids.res_qty, [producer.capacity_mw, producer.capacity_mw - producer.min_stable_mw],
@@ -72,6 +136,45 @@ def test_thermal_offers_available_capacity_at_marginal_cost(env, obs, agent) -> 
     )  # fmt: skip
     np.testing.assert_allclose(bids.res_util, [cost + DEFAULT_UP_MARKUP, cost], atol=ATOL)
     np.testing.assert_allclose(bids.res_avail, DEFAULT_AVAILABILITY_PRICE, atol=ATOL)
+
+
+def test_thermal_blocks_by_hand(env, obs) -> None:
+    # The default scenario at its first period (last price 50, positions from the
+    # initial levels, ramp over the whole 30-minute period):
+    # nuclear at 800 MW, ramp 8 MW/min: it reaches no lower than 800 - 240 = 560 (its
+    #   min stable), so 560 MW must run (price taker) and 240 MW more at cost 10.
+    assert thermal_blocks(env, "producer_0", obs["producer_0"]) == (560.0, 800.0)
+    # coal at 240 MW, min stable 160, ramp 6: inside its 12-period minimum run
+    #   (6 h = 12 periods run: may stop) but 240 - 180 = 60 > 0, so it cannot stop
+    #   within the period: 160 MW must run, up to min(400, 240 + 180) = 400.
+    assert thermal_blocks(env, "producer_1", obs["producer_1"]) == (160.0, 400.0)
+    # ccgt_1 at 360 MW, ramp 18 (540 MW in the period), run 4 periods >= min run 4,
+    #   last price 50 < cost 54: may stop, so all 600 MW at cost.
+    assert thermal_blocks(env, "producer_2", obs["producer_2"]) == (0.0, 600.0)
+    # ccgt_2 is off (4 periods >= min off 4): min stable 180 + 8 x 30 = 420 -> 400.
+    assert thermal_blocks(env, "producer_3", obs["producer_3"]) == (0.0, 400.0)
+    # a price at the ccgt's cost keeps it on: min stable 240 as a price taker.
+    o = obs["producer_2"].copy()
+    o[F["last_price"]] = 54.0
+    assert thermal_blocks(env, "producer_2", o) == (240.0, 600.0)
+    assert_thermal_bids(env, "producer_2", o, 240.0, 600.0)
+
+
+def test_thermal_ramp_limits_its_offer_from_the_last_contract(env, obs) -> None:
+    # Later in an episode (progress > 0) a running unit starts from its last contract:
+    # coal with a last contract of 200 MW reaches [200 - 180, 200 + 180] = [20, 380]:
+    # 160 MW (min stable) must run, 380 MW in all.
+    o = obs["producer_1"].copy()
+    o[F["progress"]] = 0.5
+    o[F["own_last_contract"]] = 200.0
+    assert thermal_blocks(env, "producer_1", o) == (160.0, 380.0)
+    assert_thermal_bids(env, "producer_1", o, 160.0, 380.0)
+    # ccgt_2 off for only 1 period (min off 4) may not start: no forward offer.
+    o = obs["producer_3"].copy()
+    o[F["own_hours_off"]] = 0.5
+    assert thermal_blocks(env, "producer_3", o) == (0.0, 0.0)
+    bids = decoded(env, "producer_3", o)
+    np.testing.assert_allclose(bids.step_qty, 0.0, atol=ATOL)
 
 
 def test_thermal_in_outage_offers_nothing(env, obs) -> None:
@@ -96,18 +199,43 @@ def test_renewables_offer_their_forecast_at_marginal_cost(env, obs, agent) -> No
 
 
 @pytest.mark.parametrize("agent", CONSUMERS)
-def test_consumers_bid_expected_load_at_value(env, obs, agent) -> None:
+def test_consumers_bid_inflexible_load_as_price_takers_and_the_rest_at_value(
+    env, obs, agent
+) -> None:
     i = env.possible_agents.index(agent) - len(env.scenario.producers)
     consumer = env.scenario.consumers[i]
     load = float(obs[agent][F["own_forecast"]])
     assert load > 0
     bids = decoded(env, agent, obs[agent])
     b = env.scenario.market.bid_steps
-    np.testing.assert_allclose(bids.step_price, consumer.value_per_mwh, atol=ATOL)
-    np.testing.assert_allclose(bids.step_qty, -load / b, atol=ATOL)
+    cap = env.scenario.market.price_cap_per_mwh
+    inflexible = (1.0 - consumer.flexible_frac) * load
+    price, qty = two_blocks(
+        inflexible, load - inflexible, cap, consumer.value_per_mwh, step_max(env, agent), b
+    )
+    np.testing.assert_allclose(bids.step_price, price, atol=ATOL)
+    np.testing.assert_allclose(bids.step_qty, -qty, atol=ATOL)
+    np.testing.assert_allclose(bids.step_qty.sum(), -load, atol=ATOL * b)
     # up reserve only: the flexible share of the expected load, at the value
     np.testing.assert_allclose(bids.res_qty, [consumer.flexible_frac * load, 0.0], atol=ATOL)
     np.testing.assert_allclose(bids.res_util[0], consumer.value_per_mwh, atol=ATOL)
+
+
+def test_fill_steps_packs_blocks_that_do_not_fit_in_whole_steps() -> None:
+    # step_max 100, B 3: blocks 150 @ 1 and 120 @ 2 need 2 + 2 steps > 3, so steps are
+    # filled in order at 100 MW: [100 @ 1, 100 (50 of block 1, 50 of block 2) @ 1,
+    # 70 @ 2]; a step takes its first block's price.
+    price, qty = fill_steps(np.array([[1.0, 2.0]]), np.array([[150.0, 120.0]]), 100.0, 3)
+    np.testing.assert_allclose(price, [[1.0, 1.0, 2.0]])
+    np.testing.assert_allclose(qty, [[100.0, 100.0, 70.0]])
+    # what fits: block 0 in ceil(150 / 100) = 2 equal steps, block 1 in the rest
+    price, qty = fill_steps(np.array([[1.0, 2.0]]), np.array([[150.0, 120.0]]), 200.0, 3)
+    np.testing.assert_allclose(price, [[1.0, 2.0, 2.0]])
+    np.testing.assert_allclose(qty, [[150.0, 60.0, 60.0]])
+    # beyond B x step_max MW are dropped; an empty first block takes no step
+    price, qty = fill_steps(np.array([[1.0, 2.0]]), np.array([[0.0, 500.0]]), 100.0, 3)
+    np.testing.assert_allclose(qty, [[100.0, 100.0, 100.0]])
+    np.testing.assert_allclose(price, [[2.0, 2.0, 2.0]])
 
 
 def test_no_reserve_when_switched_off(env, obs) -> None:
@@ -120,7 +248,7 @@ def test_no_reserve_when_switched_off(env, obs) -> None:
 
 
 def battery(env):
-    spec = env.scenario.producers[7]
+    spec = env.scenario.producers[env.possible_agents.index(STORAGE)]
     assert spec.type == "storage"
     energy = spec.energy_mwh * (spec.max_soc_frac - spec.min_soc_frac)
     eff = np.sqrt(spec.round_trip_efficiency_frac)

@@ -35,7 +35,7 @@ from elecbay_agents.zero_intelligence import RandomPolicy, ZICPolicy, ZIUPolicy
 from elecbay_env import parallel_env
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-PRODUCERS = [f"producer_{i}" for i in range(8)]
+PRODUCERS = [f"producer_{i}" for i in range(9)]
 CONSUMERS = [f"consumer_{i}" for i in range(4)]
 TRADERS = PRODUCERS + CONSUMERS
 EVERYONE = [*TRADERS, "broker_0"]
@@ -46,7 +46,7 @@ FITS = {
     "withhold": TRADERS,
     "zi_u": EVERYONE,
     "zi_c": EVERYONE,
-    "storage_threshold": ["producer_7"],  # the battery, the only storage unit
+    "storage_threshold": ["producer_8"],  # the battery, the only storage unit
     "retailer": CONSUMERS,
     "rule_based_broker": ["broker_0"],
     "random": EVERYONE,
@@ -54,7 +54,7 @@ FITS = {
     "phantom_reserve": TRADERS,
     "imbalance_setter": TRADERS,
     "consumer_down_reserve": CONSUMERS,
-    "niv_chase": ["producer_7"],
+    "niv_chase": ["producer_8"],
     "broker_reserve_scale": ["broker_0"],
     **dict.fromkeys(MODELS, EVERYONE),
 }
@@ -215,9 +215,9 @@ def test_specs_build_the_policies_they_name(env) -> None:
     assert (p.markup, p.withhold) == (0.2, 0.0)
     p = make_policy("withhold:0.3", env, "consumer_0")
     assert isinstance(p, MarkupPolicy) and (p.markup, p.withhold) == (0.0, 0.3)
-    p = make_policy("storage_threshold:40,90", env, "producer_7")
+    p = make_policy("storage_threshold:40,90", env, "producer_8")
     assert isinstance(p, StorageThresholdPolicy) and (p.rule.low, p.rule.high) == (40.0, 90.0)
-    p = make_policy("storage_threshold", env, "producer_7")
+    p = make_policy("storage_threshold", env, "producer_8")
     assert p.rule.low is None
     p = make_policy("retailer", env, "consumer_0")
     assert isinstance(p, RetailerPolicy) and p.persistence == 0.9
@@ -238,7 +238,7 @@ def test_out_of_range_arguments_and_unknown_agents(env) -> None:
     with pytest.raises(ValueError, match="withhold="):
         make_policy("withhold:2", env, "producer_0")
     with pytest.raises(ValueError, match="low <= high"):
-        make_policy("storage_threshold:90,40", env, "producer_7")
+        make_policy("storage_threshold:90,40", env, "producer_8")
     with pytest.raises(ValueError, match="z="):
         make_policy("rule_based_broker:-2", env, "broker_0")
     with pytest.raises(ValueError, match="the environment has"):
@@ -318,7 +318,7 @@ def test_most_specific_entry_wins(env) -> None:
 
 def test_role_and_star_specs_fall_through_where_they_do_not_fit(env) -> None:
     policies = make_policies(env, {"*": "markup:0.2", "producer": "storage_threshold:40,90"})
-    assert isinstance(policies["producer_7"], StorageThresholdPolicy)
+    assert isinstance(policies["producer_8"], StorageThresholdPolicy)
     assert all(type(policies[a]) is MarkupPolicy for a in PRODUCERS[:7] + CONSUMERS)
     assert type(policies["broker_0"]) is RuleBasedBroker  # markup does not fit: baseline
     policies = make_policies(env, {"*": "rule_based_broker:3"})
