@@ -9,11 +9,18 @@
    seat, and the rule-based broker's reserve + balancing + unserved-energy cost minus
    the PPO broker's, each with a 95% bootstrap interval (scipy), and whether the
    interval excludes zero.
+4. Decomposes each gain by ledger component (``elecbay_env.kernels.ledger_codes``):
+   the learner's row of the ledger summed over the episode, PPO minus baseline per
+   component and per group (reserve = availability + balancing energy + performance
+   adjustment; costs = production + start-up), the learner's volumes (forward,
+   imbalance, balancing MWh) and realised forward price, and the market's change
+   (mean clearing price, allocative efficiency, unserved energy, system cost): does a
+   learner win by price (market power), by volume, or by balancing better?
 
 Usage: ``python evaluate/bench_learning.py [--producer-steps N] [--broker-steps N]
 [--seeds 20] [--out DIR] [--producer-model DIR] [--broker-model DIR] [--quick]``.
-Outputs in ``--out``: ``learning.json``, ``learning.md``, ``training_curve.png`` and the
-models and the evaluator's reports.
+Outputs in ``--out``: ``learning.json`` (with ``decomposition``), ``learning.md``,
+``training_curve.png`` and the models and the evaluator's reports.
 """
 
 from __future__ import annotations
@@ -31,6 +38,21 @@ import numpy as np
 
 EVAL_SEED0 = 100_000  # evaluation seeds start here; training uses seeds below 10_000
 
+# groups of ledger components, by name (elecbay_env.kernels.ledger_codes.NAMES)
+GROUPS: dict[str, tuple[str, ...]] = {
+    "reserve (availability + balancing + performance)": (
+        "availability", "balancing_energy", "performance_adjustment"),
+    "costs (production + start-up)": ("production_cost", "startup_cost"),
+}  # fmt: skip
+VOLUMES = ("forward_energy", "imbalance", "balancing_energy")  # |MWh| summed per period
+MARKET = {  # market figures compared per seed: label -> EpisodeMetrics name
+    "mean clearing price (per MWh)": "price_mean",
+    "allocative efficiency": "efficiency",
+    "unserved energy (MWh)": "unserved_mwh",
+    "imbalance volume (MWh)": "imbalance_volume_mwh",
+    "system cost: reserve + balancing + unserved + curtailment": "balancing_total_cost",
+}
+
 
 def paired_ci(diff: np.ndarray, seed: int = 0) -> tuple[float, float, float]:
     """Mean of per-seed differences and its 95% bootstrap (BCa) interval."""
@@ -39,10 +61,129 @@ def paired_ci(diff: np.ndarray, seed: int = 0) -> tuple[float, float, float]:
     diff = np.asarray(diff, float)
     if diff.size < 2:
         return float(diff.mean()), float("nan"), float("nan")
+    if np.ptp(diff) <= 1e-12 * max(1.0, float(np.abs(diff).max())):
+        return float(diff.mean()), float(diff.mean()), float(diff.mean())  # no spread
     res = bootstrap((diff,), np.mean, confidence_level=0.95, n_resamples=9999,
                     method="BCa", random_state=np.random.default_rng(seed))  # fmt: skip
     ci = res.confidence_interval
     return float(diff.mean()), float(ci.low), float(ci.high)
+
+
+def ledger_episode(task: Any) -> dict[str, Any]:
+    """One episode, as the evaluator plays it (``tournament.run_episode``), plus every
+    row's ledger summed over the episode: ``ledger`` ({agent: {component: amount}}) and
+    ``ledger_mwh`` ({agent: {component: sum of |MWh| per period}})."""
+    from elecbay_evaluate import tournament as tm
+
+    from elecbay_env.kernels.ledger_codes import NAMES
+
+    env = tm._env(task.source, task.overrides)
+    policies = tm._registry().make_policies(env, task.policies, seed=task.seed)
+    metrics = tm.EpisodeMetrics(env.engine.params, env.possible_agents)
+    amount = np.zeros((len(env.possible_agents), len(NAMES)))
+    mwh = np.zeros_like(amount)
+    obs, _ = env.reset(seed=task.seed)
+    states: dict[str, Any] = dict.fromkeys(env.possible_agents)
+    first = True
+    while env.agents:
+        t = int(env.engine.t[0])
+        in_outage = env.engine.state.outage_left[0] > 0
+        actions = {}
+        for agent in env.agents:
+            actions[agent], states[agent] = policies[agent].predict(
+                obs[agent], states[agent], episode_start=first, deterministic=task.deterministic
+            )
+        first = False
+        obs, *_ = env.step(actions)
+        out = env.last_outcome
+        metrics.record(t, in_outage, env.last_orders, out)
+        amount += out.ledger_amount[0, :, : len(NAMES)]
+        mwh += np.abs(out.ledger_mwh[0, :, : len(NAMES)])
+
+    def table(a: np.ndarray) -> dict[str, dict[str, float]]:
+        return {ag: dict(zip(NAMES, map(float, row), strict=True))
+                for ag, row in zip(env.possible_agents, a, strict=True)}  # fmt: skip
+
+    return {
+        "scenario": task.scenario,
+        "entry": task.entry,
+        "seed": task.seed,
+        "n_periods": int(env.num_periods),
+        **metrics.result(),
+        "policy": {a: tm.resolve_policy(env, task.policies, a) for a in env.possible_agents},
+        "asset": tm._asset_names(env),
+        "ledger": table(amount),
+        "ledger_mwh": table(mwh),
+    }
+
+
+def play(spec: dict[str, Any], workers: int) -> Any:
+    """The evaluator's tournament over ``spec``, each episode with its ledger sums."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from elecbay_evaluate import tournament as tm
+
+    spec_ = tm.load_spec(spec)
+    tm.check_spec(spec_)
+    tasks = tm.make_tasks(spec_)
+    workers = max(1, min(workers, len(tasks)))
+    start = time.perf_counter()
+    if workers == 1:
+        episodes = [ledger_episode(t) for t in tasks]
+    else:
+        with ProcessPoolExecutor(workers, mp_context=tm._pool_context()) as pool:
+            episodes = list(pool.map(ledger_episode, tasks))
+    episodes = [e for _, e in sorted(zip((t.key for t in tasks), episodes, strict=True))]
+    result = tm.summarise(spec_, episodes)
+    result.workers, result.elapsed_s = workers, time.perf_counter() - start
+    return result
+
+
+def decompose(base: list[dict], ppo: list[dict], seat: str) -> dict[str, Any]:
+    """PPO minus baseline, paired by seed, for ``seat``'s ledger (every component, the
+    :data:`GROUPS` and the total), its volumes and realised forward price, and the
+    market (:data:`MARKET`). Each entry: ``{"baseline", "ppo", "diff", "ci"}``."""
+    from elecbay_env.kernels.ledger_codes import NAMES
+
+    assert [e["seed"] for e in base] == [e["seed"] for e in ppo]
+
+    def row(fn) -> dict[str, Any]:
+        b = np.array([fn(e) for e in base], float)
+        q = np.array([fn(e) for e in ppo], float)
+        mean, lo, hi = paired_ci(q - b)
+        return {"baseline": float(b.mean()), "ppo": float(q.mean()), "diff": mean,
+                "ci": [lo, hi]}  # fmt: skip
+
+    ledger = {name: row(lambda e, n=name: e["ledger"][seat][n]) for name in NAMES}
+    for label, names in GROUPS.items():
+        ledger[label] = row(lambda e, ns=names: sum(e["ledger"][seat][n] for n in ns))
+    ledger["total (= profit / reward)"] = row(lambda e: sum(e["ledger"][seat].values()))
+    volume = {f"{name} (MWh)": row(lambda e, n=name: e["ledger_mwh"][seat][n])
+              for name in VOLUMES}  # fmt: skip
+
+    def fwd_price(e: dict) -> float:
+        q = e["ledger_mwh"][seat]["forward_energy"]
+        return e["ledger"][seat]["forward_energy"] / q if q > 0 else 0.0
+
+    volume["realised forward price (per MWh)"] = row(fwd_price)
+    market = {label: row(lambda e, m=m: e[m]) for label, m in MARKET.items()}
+    return {"seat": seat, "ledger": ledger, "volume": volume, "market": market}
+
+
+def decomposition_lines(title: str, d: dict[str, Any]) -> list[str]:
+    """A markdown table of :func:`decompose` (components zero in both line-ups left out)."""
+    lines = [f"{title} ({d['seat']}'s ledger row; + = better for {d['seat']}):", "",
+             "| item | baseline mean | PPO mean | PPO - baseline | 95% CI |",
+             "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    for section in ("ledger", "volume", "market"):
+        for label, r in d[section].items():
+            if section == "ledger" and r["baseline"] == 0.0 and r["ppo"] == 0.0:
+                continue
+            fmt = ",.5f" if "efficiency" in label else (",.2f" if "per MWh" in label else ",.0f")
+            lo, hi = r["ci"]
+            lines.append(f"| {section}: {label} | {r['baseline']:{fmt}} | {r['ppo']:{fmt}} | "
+                         f"{r['diff']:{fmt}} | [{lo:{fmt}}, {hi:{fmt}}] |")  # fmt: skip
+    return lines
 
 
 def _train(seat: str, steps: int, out: Path, n_markets: int, seed: int) -> tuple[Path, float]:
@@ -113,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         record = json.loads((folders[label] / "train_config.json").read_text())
         timings[label] = float(record["seconds"])
         steps_done[label] = int(record["timesteps"])
-    from elecbay_evaluate.tournament import run_tournament, write_outputs
+    from elecbay_evaluate.tournament import write_outputs
 
     scenario: dict[str, Any] = {"name": "default"}
     if args.days:
@@ -130,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ],
     }
     start = time.perf_counter()
-    result = run_tournament(spec, workers=args.workers, progress=False)
+    result = play(spec, workers=args.workers)
     eval_s = time.perf_counter() - start
     write_outputs(result, out / "evaluation")
 
@@ -144,6 +285,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ppo_c = per_seed("ppo_broker", lambda e: e["balancing_total_cost"])
     gain = paired_ci(ppo_p - base_p)
     saving = paired_ci(base_c - ppo_c)
+
+    def episodes(entry: str) -> list[dict]:
+        return sorted((e for e in result.episodes if e["entry"] == entry), key=lambda e: e["seed"])
+
+    decomposition = {
+        "producer": decompose(episodes("baseline"), episodes("ppo_producer"), args.producer),
+        "broker": decompose(episodes("baseline"), episodes("ppo_broker"), "broker_0"),
+    }
     curve = plot_curves(folders, out / "training_curve.png") if not args.quick else None
 
     lines = [
@@ -171,6 +320,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"learned broker lowers reserve + balancing + unserved cost (CI excludes 0): "
         f"{'PASS' if broker_pays else 'FAIL'}",
     ]
+    lines += ["", *decomposition_lines("PPO producer vs merit order", decomposition["producer"])]
+    lines += ["", *decomposition_lines("PPO broker vs rule-based", decomposition["broker"])]
     text = "\n".join(lines)
     print(text)
     (out / "learning.md").write_text(text + "\n")
@@ -178,6 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "producer_gain": gain, "broker_saving": saving, "seeds": args.seeds,
         "producer_profit": {"baseline": base_p.tolist(), "ppo": ppo_p.tolist()},
         "balancing_cost": {"baseline": base_c.tolist(), "ppo": ppo_c.tolist()},
+        "decomposition": decomposition,
         "training_s": timings, "evaluation_s": eval_s, "curve": str(curve) if curve else None,
     }, indent=1))  # fmt: skip
     return 1 if args.strict and not (producer_pays and broker_pays) else 0
