@@ -24,7 +24,7 @@ def _obs(env, agent):
     return np.asarray(obs[agent])[None, :]
 
 
-@pytest.mark.parametrize("agent", ["producer_2", "producer_5", "producer_7", "consumer_0"])
+@pytest.mark.parametrize("agent", ["producer_2", "producer_6", "producer_8", "consumer_0"])
 def test_neutral_parameters_are_merit_order(env, agent):
     x = _obs(env, agent)
     a, _ = AdversarialPolicy(env, agent).predict(x)
@@ -61,7 +61,7 @@ def test_broker_scale(env):
         ("phantom_reserve:3,0.5", "consumer_1"),
         ("imbalance_setter:1", "consumer_0"),
         ("imbalance_setter:-1", "producer_2"),
-        ("niv_chase:1", "producer_7"),
+        ("niv_chase:1", "producer_8"),
         ("broker_reserve_scale:2", "broker_0"),
     ],
 )

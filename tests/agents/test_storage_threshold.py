@@ -19,7 +19,7 @@ from elecbay_env.envs.observations import TRADER_FEATURES
 
 ATOL = 1e-3
 F = {name: i for i, name in enumerate(TRADER_FEATURES)}
-STORAGE = "producer_7"
+STORAGE = "producer_8"
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def obs(env):
 
 
 def battery(env):
-    spec = env.scenario.producers[7]
+    spec = env.scenario.producers[env.possible_agents.index(STORAGE)]
     energy = spec.energy_mwh * (spec.max_soc_frac - spec.min_soc_frac)
     eff = np.sqrt(spec.round_trip_efficiency_frac)
     return spec.power_mw, energy, eff, env.scenario.market.period_min / 60
@@ -134,7 +134,7 @@ def test_reserve_offers(env, obs) -> None:
 
 
 def test_refuses_other_assets_and_bad_thresholds(env) -> None:
-    for agent, kind in (("producer_0", "thermal"), ("producer_5", "wind"),
+    for agent, kind in (("producer_0", "thermal"), ("producer_6", "wind"),
                         ("consumer_0", "consumer"), ("broker_0", "broker")):  # fmt: skip
         with pytest.raises(ValueError, match=f"storage units; {agent} is {kind}"):
             StorageThresholdPolicy(env, agent)

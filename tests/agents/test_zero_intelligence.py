@@ -2,7 +2,10 @@
 
 ZI-C must never submit a loss-making price: hypothesis draws seeds and observations
 (cost or value, forecast, last price, state of charge) and every step and reserve price
-is checked against the agent's cost or value read from the observation. ZI-U must
+is checked against its merit-order limit: the agent's cost or value read from the
+observation, except where merit order itself is a price taker (a thermal unit's
+must-run block at -1, a consumer's inflexible load at the price cap), where the limit
+is that price. ZI-U must
 sometimes offer below cost and bid above value: over 200 draws of 4 steps the chance
 that a uniform price on [-500, 4000] never falls below a cost of 54 is
 ``(1 - 554/4500)^800 < 1e-45``. ``ATOL = 1e-3`` (float32 actions).
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from elecbay_agents.merit_order import MeritOrderPolicy
+from elecbay_agents.merit_order import PRICE_TAKER, MeritOrderPolicy
 from elecbay_agents.rule_based_broker import RuleBasedBroker
 from elecbay_agents.zero_intelligence import RandomPolicy, ZICPolicy, ZIUPolicy, make_rng
 from hypothesis import given, settings
@@ -23,8 +26,8 @@ from elecbay_env.envs.observations import BROKER_FEATURES, TRADER_FEATURES
 
 ATOL = 1e-3
 F = {name: i for i, name in enumerate(TRADER_FEATURES)}
-TRADERS = [f"producer_{i}" for i in range(8)] + [f"consumer_{i}" for i in range(4)]
-STORAGE = "producer_7"
+TRADERS = [f"producer_{i}" for i in range(9)] + [f"consumer_{i}" for i in range(4)]
+STORAGE = "producer_8"
 STD = BROKER_FEATURES.index("forecast_error_std")
 
 
@@ -65,17 +68,25 @@ def test_zi_c_never_submits_a_loss_making_price(
     policy = ZICPolicy(env, agent, seed=seed, storage_low=40.0, storage_high=90.0)
     bids = decode(env, agent, policy.predict(o)[0])
     sells, buys = bids.step_qty > ATOL, bids.step_qty < -ATOL
+    # merit order's step prices: cost or value, or a price taker's (-1, the cap)
+    truthful = MeritOrderPolicy(env, agent, storage_low=40.0, storage_high=90.0).bids(o[None])
+    limit = truthful.step_price[0]
+    cap = env.scenario.market.price_cap_per_mwh
     if agent == STORAGE:  # sells at or above its high threshold, buys at or below low
         assert np.all(bids.step_price[sells] >= 90.0 - ATOL)
         assert np.all(bids.step_price[buys] <= 40.0 + ATOL)
         up_limit, down_limit = 90.0, 40.0
-    elif agent.startswith("consumer"):  # buyer: price <= value
+    elif agent.startswith("consumer"):  # buyer: price <= value (inflexible load: the cap)
         assert not sells.any()
-        assert np.all(bids.step_price <= cost + ATOL)
+        assert np.all((limit == cost) | (limit == cap))
+        assert np.all(bids.step_price <= limit + ATOL)
         up_limit, down_limit = cost, None
-    else:  # seller: price >= cost
+    else:  # seller: price >= cost (a thermal unit's must-run block: the price taker's)
         assert not buys.any()
-        assert np.all(bids.step_price >= cost - ATOL)
+        assert np.all((limit == cost) | (limit == PRICE_TAKER))
+        assert np.all(bids.step_price >= limit - ATOL)
+        at_cost = (limit == cost) & sells
+        assert np.all(bids.step_price[at_cost] >= cost - ATOL)
         up_limit, down_limit = cost, cost
     # reserve: paid for up energy at least its cost / value, pays for down at most it
     if bids.res_qty[0] > ATOL:
@@ -107,10 +118,20 @@ def test_zi_u_sometimes_sells_below_cost_and_buys_above_value(env, obs) -> None:
             assert np.any(prices > limit) and np.any(prices < limit)
         # uniform over the whole range: the extremes come close to the floor and the cap
         assert prices.min() < -400.0 and prices.max() > 3900.0
-        # and ZI-C never does, on the same draws
+        # and ZI-C never does, on the same draws, where merit order offers at cost or bids
+        # at value (its price-taker steps, a consumer's inflexible load at the cap, are
+        # bounded by the price taker's price instead)
         actions, _ = ZICPolicy(env, agent, seed=7).predict(np.stack([obs[agent]] * rows))
         prices = decode(env, agent, actions).step_price
-        assert np.all(prices >= limit - ATOL) if side == "sell" else np.all(prices <= limit + ATOL)
+        truthful = MeritOrderPolicy(env, agent).bids(obs[agent][None]).step_price[0]
+        at_limit = truthful == limit
+        assert at_limit.any()
+        if side == "sell":
+            assert np.all(prices[:, at_limit] >= limit - ATOL)
+            assert np.all(prices >= truthful - ATOL)
+        else:
+            assert np.all(prices[:, at_limit] <= limit + ATOL)
+            assert np.all(prices <= truthful + ATOL)
 
 
 def test_prices_are_uniform(env, obs) -> None:
@@ -131,9 +152,11 @@ def test_broker(env, obs) -> None:
     assert np.all(zic.req_mw >= -ATOL) and np.all(zic.req_mw <= 2 * rule.req_mw + ATOL)
     assert np.all(zic.max_avail <= rule.max_avail + ATOL)
     assert np.all(zic.max_util <= rule.max_util + ATOL)
-    # the mean requirement is the rule-based one (z sigma), within 5 standard errors
-    se = 2 * rule.req_mw[0] / np.sqrt(12 * zic.req_mw.size)
-    assert abs(zic.req_mw.mean() - rule.req_mw[0]) < 5 * se
+    # the mean requirement is the rule-based one in each direction (uniform on [0, 2 x
+    # the rule's]), within 5 standard errors
+    for d in (0, 1):
+        se = 2 * rule.req_mw[d] / np.sqrt(12 * len(rows))
+        assert abs(zic.req_mw[:, d].mean() - rule.req_mw[d]) < 5 * se
     ziu = decode(env, "broker_0", ZIUPolicy(env, "broker_0", seed=0).predict(rows)[0])
     codec = env.codec_for("broker_0")
     assert ziu.req_mw.max() > 0.9 * codec.hi[0]  # the whole range, not the rule's
