@@ -1,9 +1,11 @@
 """Property tests of the market engine's invariants (DESIGN.md sections 3 and 5).
 
 Every test draws a random market (the shipped ``small`` or ``default`` scenario with
-random market rules and randomly modified participants: forced outages up to 0.5 a
-period, ramp rates from a crawl to a jump, minimum run and off times, storage sizes,
-forecast errors), a batch size, a seed and an order plan, and runs the engine for
+random market rules, among them every imbalance pricing scheme, flat or ramped contract
+profiles, residual reallocation on or off, and randomly modified participants: forced
+outages up to 0.5 a period, ramp rates from a crawl to a jump, minimum run and off
+times, storage sizes, forecast errors, consumers' flexible shares and values of shifted
+energy), a batch size, a seed and an order plan, and runs the engine for
 several periods. Order plans mix :func:`elecbay_env.testing.random_orders` with edge
 cases built here: no orders at all, only bids, only offers, prices at the floor and
 the cap, huge quantities, every step at one price (exact-equality crossings) and no
@@ -17,12 +19,17 @@ Invariants, one test each:
    trips, shut-down ramps, storage power and state of charge, renewable availability,
    consumer flexibility), and minimum run / off times and outage durations hold;
 4. rewards sum to welfare (from the ledger and, independently, from physical
-   quantities);
+   quantities; a consumer's extra consumption under a down instruction is worth its
+   ``shifted_value_per_mwh``);
 5. same seed, same orders: bit-identical outcomes and ledger;
 6. a batch of E markets equals E single markets seeded ``seed + e``;
-7. dual pricing: nobody's imbalance beats the forward price; single: one price;
-8. the imbalance price lies within [floor, cap] and is VoLL (clipped) when energy
-   went unserved in a short system;
+7. dual schemes (``dual``, ``legacy_dual``): nobody's imbalance beats the forward
+   price; single schemes: one price, and under ``gb_single`` an imbalance on the
+   system's side settles no better than the forward price; imbalance = metered -
+   profile - instructed;
+8. the imbalance price lies within [floor, cap]; under ``gb_single`` it is at least
+   (short system) or at most (long) the forward price; under the legacy schemes it is
+   VoLL (clipped) when energy went unserved in a short system;
 9. fills: contracts sum to zero, step fills lie within their steps, fill prices;
 10. bad orders raise ``ValueError`` naming the field and leave the state unchanged.
 """
@@ -42,6 +49,7 @@ from elecbay_env.draws import PeriodDraws
 from elecbay_env.engine import Engine
 from elecbay_env.kernels import kinds
 from elecbay_env.kernels import ledger_codes as L
+from elecbay_env.kernels.balancing import SCHEMES
 from elecbay_env.orders import Orders, empty_orders
 from elecbay_env.params import MarketParams
 from elecbay_env.period import PeriodOutcome
@@ -124,6 +132,7 @@ def _storage(draw: st.DrawFn, p: dict[str, Any]) -> None:
 def _consumer(draw: st.DrawFn, c: dict[str, Any]) -> None:
     c["forecast_error"] = {"std_frac": draw(_frac(0.0, 0.3)), "ar1": draw(_frac(0.0, 0.95))}
     c["flexible_frac"] = draw(st.sampled_from([0.0, 1.0]) | _frac())
+    c["shifted_value_per_mwh"] = draw(st.sampled_from([0.0, 1.0]) | _frac()) * c["value_per_mwh"]
 
 
 @st.composite
@@ -138,7 +147,11 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         period_min=period,
         meter_interval_min=meter,
         pricing=draw(st.sampled_from(["uniform", "pay_as_bid"])),
-        imbalance_pricing=draw(st.sampled_from(["dual", "single"])),
+        imbalance_pricing=draw(st.sampled_from(SCHEMES)),
+        schedule_ramp_min=draw(st.sampled_from([None, 0, period // 2, period])),
+        residual_reallocation=draw(st.booleans()),
+        dmat_mwh=draw(st.sampled_from([0.0, 0.1]) | _frac(0.0, 5.0)),
+        par_mwh=draw(st.sampled_from([1.0]) | _frac(0.01, 50.0)),
         k=draw(st.sampled_from([0.0, 0.5, 1.0]) | _frac()),
         grace_factor_frac=draw(_frac(0.0, 0.95)),
         bid_steps=draw(st.integers(1, 6)),
@@ -269,10 +282,12 @@ def test_money_is_conserved(case: Case) -> None:
                 s = float(cash[e, :, c].sum())
                 assert abs(s) <= tol, f"period {p} market {e}: {L.NAMES[c]} sums to {s}"
             assert np.all(np.isfinite(r.out.ledger_amount[e]))
-            # a reward is the sum of the row's ledger lines
-            np.testing.assert_allclose(
-                r.out.reward[e], r.out.ledger_amount[e].sum(axis=1), rtol=1e-12, atol=1e-9
-            )
+            # a reward is the sum of the row's ledger lines, to rounding of those lines
+            # (the broker's imbalance and residual reallocation lines cancel, so its
+            # reward can be far smaller than its lines)
+            lines = r.out.ledger_amount[e]
+            gap = np.abs(r.out.reward[e] - lines.sum(axis=1))
+            assert np.all(gap <= 1e-12 * np.abs(lines).sum(axis=1) + 1e-9), (p, e, gap)
 
 
 # --------------------------------------------------------------------------- 2 energy
@@ -302,6 +317,27 @@ def test_energy_balances_every_meter_interval(case: Case) -> None:
 # --------------------------------------------------------------------------- 3 limits
 
 
+def _weights(params: MarketParams) -> np.ndarray:
+    """(M,) share of the way from the last period's position to this one's that a
+    profile has gone, averaged over each meter interval: a linear ramp over the first
+    ``ramp_min`` minutes of the period (kernels/delivery.py; 0: a step)."""
+    ramp, meter = float(params.ramp_min), float(params.meter_min)
+    w = np.ones(params.n_meters)
+    for m in range(params.n_meters):
+        t0, t1 = m * meter, (m + 1) * meter
+        if ramp <= 0.0 or t0 >= ramp:
+            continue
+        inside = (min(t1, ramp) ** 2 - t0**2) / (2.0 * ramp)  # integral of t / ramp
+        w[m] = (inside + max(t1 - ramp, 0.0)) / meter
+    return w
+
+
+def _path(params: MarketParams, now: float, before: float, fresh: bool) -> np.ndarray:
+    """(M,) per-interval values moving from ``before`` to ``now`` (flat if ``fresh``)."""
+    start = now if fresh else before
+    return start + (now - start) * _weights(params)
+
+
 def _committed(r: Rec) -> np.ndarray:
     """(E, N) thermal units that ran this period: still on afterwards, or tripped."""
     return (r.after.on == 1) | (r.out.tripped == 1)
@@ -316,8 +352,9 @@ def _thermal_problems(
     capacity] and moves at most ramp x meter_min between consecutive intervals; the
     one exception is start-up synchronisation: from below minimum stable output the
     first interval is *at* minimum stable output; a trip drops output to zero at once
-    from the trip interval; a unit that is not committed ramps down to zero
-    (``max(prev - ramp step, 0)``); a unit in a forced outage is off. With
+    from the trip interval; a unit that is not committed follows its contract profile
+    down within its ramp and never up (``min(max(profile, prev - ramp step, 0),
+    prev)``); a unit in a forced outage is off. With
     ``sync_rule=False`` the synchronisation interval is only held to [min stable,
     capacity] (so the other rules can be checked while that one is broken).
     """
@@ -331,6 +368,10 @@ def _thermal_problems(
     tripped = bool(r.out.tripped[e, i])
     trip_at = int(r.draws.trip_meter[e, i]) if tripped else m_count
     prev = float(r.before.level_mw[e, i])
+    fresh = bool(r.before.t[e] == 0 or r.before.outage_left[e, i] > 0)
+    profile = _path(
+        params, float(r.out.contract_mw[e, i]), float(r.before.last_contract_mw[e, i]), fresh
+    )
     problems = []
     if r.before.outage_left[e, i] > 0:
         if committed or tripped:
@@ -355,8 +396,10 @@ def _thermal_problems(
                     problems.append(f"{where}: start-up does not synchronise at min stable")
             elif abs(level - prev) > step + tol:
                 problems.append(f"{where}: ramp exceeded")
-        elif abs(level - max(prev - step, 0.0)) > tol:
-            problems.append(f"{where}: not committed, but not ramping down to zero")
+        else:  # stopping or off: follows its profile down within its ramp, never up
+            follow = min(max(profile[m], prev - step, 0.0), max(prev, 0.0))
+            if abs(level - follow) > tol:
+                problems.append(f"{where}: not committed, but not following {follow}")
         prev = level
     if abs(prev - r.after.level_mw[e, i]) > tol:
         problems.append(f"state.level_mw {r.after.level_mw[e, i]} != last interval {prev}")
@@ -387,22 +430,39 @@ def _storage_problems(params: MarketParams, r: Rec, e: int, i: int) -> list[str]
 
 
 def _other_problems(params: MarketParams, r: Rec, e: int, i: int) -> list[str]:
+    """Renewables produce within what is available in each interval (availability moves
+    from the last period's to this one's as profiles do); a consumer draws its realised
+    load less the unbought part of its flexible share, ``min(max(expected - bought, 0),
+    flexible x expected)`` (expected load and bought profile per interval), shifted by
+    at most its procured reserve."""
     kind = params.kind[e, i]
     levels = r.out.meter_mwh[e, i] / params.meter_h
     avail = float(r.out.available_mw[e, i])
-    tol = 1e-9 * max(abs(avail), params.cap_mw[e, i], 1.0)
+    first = bool(r.before.t[e] == 0)
+    avail_m = _path(params, avail, float(r.before.last_available_mw[e, i]), first)
+    tol = 1e-9 * max(abs(avail), float(np.abs(avail_m).max()), params.cap_mw[e, i], 1.0)
     problems = []
     if kind in (kinds.WIND, kinds.SOLAR):
         if not 0.0 <= avail <= params.cap_mw[e, i] + tol:
             problems.append(f"available {avail} outside [0, capacity]")
-        bad = (levels < -tol) | (levels > avail + tol)
+        bad = (levels < -tol) | (levels > avail_m + tol)
         if bad.any():
-            problems.append(f"output {levels} outside [0, available {avail}]")
+            problems.append(f"output {levels} outside [0, available {avail_m}]")
     elif kind == kinds.CONSUMER:
         up, down = r.out.reserved_mw[e, i]
-        bad = (levels > min(-avail + up, 0.0) + tol) | (levels < -avail - down - tol)
+        n_fc = params.forecast_mw.shape[1]
+        tt = int(r.before.t[e]) % n_fc
+        fc_m = _path(
+            params, params.forecast_mw[i, tt], params.forecast_mw[i, (tt - 1) % n_fc], first
+        )
+        bought = -_path(
+            params, float(r.out.contract_mw[e, i]), float(r.before.last_contract_mw[e, i]), first
+        )
+        shed = np.minimum(np.maximum(fc_m - bought, 0.0), params.flexible_frac[e, i] * fc_m)
+        load = np.maximum(avail_m - shed, 0.0)
+        bad = (levels > np.minimum(-load + up, 0.0) + tol) | (levels < -load - down - tol)
         if bad.any():
-            problems.append(f"load {levels}: load {avail} shifted beyond reserve [{up}, {down}]")
+            problems.append(f"load {levels}: load {load} shifted beyond reserve [{up}, {down}]")
     elif kind == kinds.BROKER and np.any(levels != 0.0):
         problems.append(f"the broker metered {levels}")
     return problems
@@ -542,12 +602,29 @@ def test_rewards_sum_to_welfare(case: Case) -> None:
             assert _close(total, ledger_welfare, scale), (
                 f"period {p} market {e}: rewards {total} != welfare {ledger_welfare}"
             )
-            # independently, from metered energy and the parameters
+            # independently, from metered energy and the parameters; a consumer's energy
+            # taken only because it was instructed down is worth its shifted value: exact
+            # where no down reserve was procured from it (or both values are equal), else
+            # between the value of what it metered and that less the shifted discount on
+            # at most its down reserve
             metered = o.metered_mwh[e]
             gen = (kind[e] == kinds.THERMAL) | (kind[e] == kinds.WIND) | (kind[e] == kinds.SOLAR)
             sto = kind[e] == kinds.STORAGE
             con = kind[e] == kinds.CONSUMER
-            value = (params.value_per_mwh[e] * np.maximum(-metered, 0.0))[con].sum()
+            used = np.maximum(-metered, 0.0)
+            full = params.value_per_mwh[e] * used
+            discount = params.value_per_mwh[e] - params.shifted_value_per_mwh[e]
+            most_shifted = np.minimum(used, o.reserved_mw[e, :, 1] * params.period_h)
+            got = amt[e, :, L.CONSUMPTION_VALUE]
+            for i in np.flatnonzero(con):
+                where = f"period {p} market {e} {eng.agents[i]}"
+                low = full[i] - discount[i] * most_shifted[i]
+                assert low - REL * full[i] - REL <= got[i] <= full[i] + REL * full[i] + REL, (
+                    f"{where}: consumption value {got[i]} outside [{low}, {full[i]}]"
+                )
+                if most_shifted[i] == 0.0 or discount[i] == 0.0:
+                    assert _close(got[i], full[i], full[i]), where
+            value = got[con].sum()
             production = (params.cost_per_mwh[e] * np.maximum(metered, 0.0))[gen].sum()
             production += (params.cost_per_mwh[e] * np.abs(o.meter_mwh[e]).sum(axis=1))[sto].sum()
             startups = (params.startup_cost[e] * o.started[e]).sum()
@@ -623,17 +700,22 @@ def test_batch_equals_single_markets(case: Case, n_markets: int) -> None:
 @given(case=cases())
 @PROPERTY
 def test_imbalance_settles_no_better_than_forward(case: Case) -> None:
-    """Dual: long parties get min(forward, imbalance), short parties pay max(...), so
-    ``amount <= imbalance_mwh x forward price`` for both signs. Single: everyone at the
-    one imbalance price."""
+    """Dual schemes: long parties get min(forward, imbalance), short parties pay
+    max(...), so ``amount <= imbalance_mwh x forward price`` for both signs. Single
+    schemes: everyone at the one imbalance price; under ``gb_single`` that price is on
+    the system's side of the forward price, so a party whose imbalance has the
+    system's sign (short in a short system, long in a long one) settles no better than
+    at the forward price. Imbalance = metered - profile - instructed."""
     eng, recs = simulate(case)
-    single = case.scenario.market.imbalance_pricing == "single"
+    scheme = case.scenario.market.imbalance_pricing
+    single = scheme in ("gb_single", "legacy_single")
     rows = [i for i, a in enumerate(eng.agents) if a != "broker_0"]
     for p, r in enumerate(recs):
         o = r.out
         for e in range(case.n_markets):
             fwd = o.forward_ref_price[e]
             imb = o.imbalance_price[e]
+            niv = o.niv_mwh[e]
             assert np.isfinite(fwd)
             for i in rows:
                 q = o.imbalance_mwh[e, i]
@@ -641,15 +723,30 @@ def test_imbalance_settles_no_better_than_forward(case: Case) -> None:
                 price = o.ledger_price[e, i, L.IMBALANCE]
                 where = f"period {p} market {e} {eng.agents[i]}: {q} MWh, {amount}"
                 assert _close(amount, q * price, abs(amount)), where
+                bound = q * fwd + 1e-9 * abs(q * fwd) + 1e-9
                 if single:
                     assert price == imb, where
+                    aggravates = (niv > 1e-9 and q < 0.0) or (niv < -1e-9 and q > 0.0)
+                    if scheme == "gb_single" and aggravates:
+                        assert amount <= bound, where
                 else:
                     assert price == (min(imb, fwd) if q >= 0.0 else max(imb, fwd)), where
-                    assert amount <= q * fwd + 1e-9 * abs(q * fwd) + 1e-9, where
-                # imbalance_mwh = metered - contracted - instructed
-                expected = o.metered_mwh[e, i] - o.contract_mw[e, i] * eng.params.period_h
-                expected -= o.instructed_mwh[e, i]
+                    assert amount <= bound, where
+                # imbalance_mwh = metered - profile - instructed
+                expected = o.metered_mwh[e, i] - o.profile_mwh[e, i] - o.instructed_mwh[e, i]
                 assert _close(q, expected, abs(o.metered_mwh[e, i]) + abs(expected)), where
+            # a flat profile delivers the contract; a ramped one sums to the energy of
+            # the ramp from the last position to this one
+            w = _weights(eng.params).mean()
+            first = r.before.t[e] == 0
+            for i in rows:
+                now = o.contract_mw[e, i]
+                fresh = first or (
+                    eng.params.kind[e, i] == kinds.THERMAL and r.before.outage_left[e, i] > 0
+                )
+                start = now if fresh else r.before.last_contract_mw[e, i]
+                want = (start + (now - start) * w) * eng.params.period_h
+                assert _close(o.profile_mwh[e, i], want, abs(now) + abs(start)), (p, e, i)
 
 
 # --------------------------------------------------------------------------- 8 price bounds
@@ -660,6 +757,7 @@ def test_imbalance_settles_no_better_than_forward(case: Case) -> None:
 def test_imbalance_price_bounds_and_voll(case: Case) -> None:
     eng, recs = simulate(case)
     params = eng.params
+    scheme = case.scenario.market.imbalance_pricing
     for p, r in enumerate(recs):
         o = r.out
         for e in range(case.n_markets):
@@ -671,6 +769,14 @@ def test_imbalance_price_bounds_and_voll(case: Case) -> None:
                 assert floor <= o.price[e] <= cap
             else:
                 assert o.volume_mw[e] == 0.0
+            fwd = min(max(o.forward_ref_price[e], floor), cap)
+            if scheme == "gb_single":  # on the system's side of the forward price
+                if o.niv_mwh[e] > 1e-9:
+                    assert imb >= fwd, f"{where}: short, {imb} < forward {fwd}"
+                elif o.niv_mwh[e] < -1e-9:
+                    assert imb <= fwd, f"{where}: long, {imb} > forward {fwd}"
+            if scheme not in ("legacy_dual", "legacy_single"):
+                continue
             if o.niv_mwh[e] > MWH_TOL and o.unserved_mwh[e] > MWH_TOL:
                 voll = min(max(params.voll_per_mwh[e], floor), cap)
                 assert imb == voll, f"{where}: {imb} != clipped VoLL {voll}"
@@ -678,7 +784,7 @@ def test_imbalance_price_bounds_and_voll(case: Case) -> None:
                 spill = min(max(-params.curtailment_cost_per_mwh[e], floor), cap)
                 assert imb == spill, f"{where}: {imb} != -curtailment cost {spill}"
             if abs(o.niv_mwh[e]) <= 1e-12:
-                assert imb == min(max(o.forward_ref_price[e], floor), cap)
+                assert imb == fwd
 
 
 # --------------------------------------------------------------------------- 9 fills
