@@ -223,9 +223,12 @@ _SB3_PARAMS = (
 _ENTRIES: tuple[PolicyInfo, ...] = (
     PolicyInfo(
         "merit_order", TRADERS, None, (0,), False, "merit_order",
-        "Truthful: offer available capacity / forecast at marginal cost, bid expected load "
-        "at value; storage trades around price thresholds; reserve at cost "
-        "(`elecbay_agents.merit_order`). The baseline for producers and consumers.",
+        "Truthful: thermal units offer what they can reach within their ramp at marginal "
+        "cost, with the output they must deliver (minimum stable output while they stay on) "
+        "as a price taker; renewables their forecast at marginal cost; consumers bid their "
+        "inflexible load as price takers and the flexible share at value; storage trades "
+        "around price thresholds; reserve at cost (`elecbay_agents.merit_order`). The "
+        "baseline for producers and consumers.",
         "none (thresholds: running mean of the last price +/- 20 %)", _merit_order,
     ),
     PolicyInfo(
@@ -277,8 +280,10 @@ _ENTRIES: tuple[PolicyInfo, ...] = (
     PolicyInfo(
         "rule_based_broker", ("broker",), None, (0, 1, 2, 3), False,
         "rule_based_broker[:Z[,MAX_AVAIL[,MAX_UTIL]]]",
-        "Reserve up = down = Z x the forecast-error standard deviation, with fixed price "
-        "caps (`elecbay_agents.rule_based_broker`). The baseline for the broker.",
+        "Reserve up = the largest credible loss + Z x the forecast-error standard deviation "
+        "+ a quarter of the net-demand ramp; down = Z x the standard deviation + the "
+        "ramp's share; fixed price caps (`elecbay_agents.rule_based_broker`). The "
+        "baseline for the broker.",
         "Z >= 0, default the scenario's `broker.reserve_z` (2.0); MAX_AVAIL per MW per h, "
         "MAX_UTIL per MWh: default the scenario's caps",
         _rule_based_broker,
