@@ -377,6 +377,45 @@ def test_literal_values_are_listed() -> None:
         "market.pricing = 'pay-as-bid'",
         "'uniform' or 'pay_as_bid'",
     )
+    # the first version's 'single' is now 'legacy_single'
+    _fails(
+        _base(market={"imbalance_pricing": "single"}),
+        "market.imbalance_pricing = 'single'",
+        "'gb_single', 'dual', 'legacy_dual' or 'legacy_single'",
+    )
+
+
+def test_imbalance_and_profile_rules() -> None:
+    m = load_scenario(_base()).market
+    assert m.imbalance_pricing == "gb_single"  # the schema's default
+    assert (m.schedule_ramp_min, m.ramp_min) == (None, m.period_min)  # the whole period
+    assert (m.dmat_mwh, m.par_mwh, m.residual_reallocation) == (0.1, 1.0, True)
+    flat = load_scenario(_base(market={"days": 1, "schedule_ramp_min": 0})).market
+    assert flat.ramp_min == 0
+    _fails(
+        _base(market={"days": 1, "schedule_ramp_min": 31}),
+        "market.schedule_ramp_min = 31: must be in [0, period_min] = [0, 30] minutes, or null",
+    )
+    _fails(_base(market={"days": 1, "par_mwh": 0.0}), "market.par_mwh = 0")
+    _fails(_base(market={"days": 1, "dmat_mwh": -1.0}), "market.dmat_mwh = -1")
+
+
+def test_shifted_value_at_most_the_value() -> None:
+    c = load_scenario(_base()).consumers[0]
+    assert c.shifted_value_per_mwh == 0.0
+    ok = load_scenario(_base(consumers=[_consumer(shifted_value_per_mwh=3000.0)]))
+    assert ok.consumers[0].shifted_value_per_mwh == 3000.0
+    _fails(
+        _base(consumers=[_consumer(shifted_value_per_mwh=3000.5)]),
+        "consumers[0].shifted_value_per_mwh = 3000.5: must be in [0, value_per_mwh] = [0, 3000]",
+    )
+
+
+def test_broker_reserve_rule_parameters() -> None:
+    b = load_scenario(_base()).broker
+    assert (b.reserve_z, b.largest_loss_frac, b.ramp_frac) == (2.0, 1.0, 0.25)
+    _fails(_base(broker={"largest_loss_frac": 1.5}), "broker.largest_loss_frac = 1.5")
+    _fails(_base(broker={"ramp_frac": -0.1}), "broker.ramp_frac = -0.1")
 
 
 def test_duplicate_names() -> None:
@@ -519,7 +558,13 @@ def _valid_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "price_floor_per_mwh": floor,
         "price_cap_per_mwh": cap,
         "initial_price_per_mwh": draw(st.floats(floor, cap)),
-        "imbalance_pricing": draw(st.sampled_from(["dual", "single"])),
+        "imbalance_pricing": draw(
+            st.sampled_from(["gb_single", "dual", "legacy_dual", "legacy_single"])
+        ),
+        "schedule_ramp_min": draw(st.none() | st.integers(0, period)),
+        "dmat_mwh": draw(st.floats(0.0, 10.0)),
+        "par_mwh": draw(st.floats(0.001, 100.0)),
+        "residual_reallocation": draw(st.booleans()),
     }
     producers: list[dict[str, Any]] = []
     for i, kind in enumerate(
@@ -568,7 +613,13 @@ def _valid_scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 }
             )
     consumers = [
-        _consumer(f"c{i}", profile_type=t, peak_mw=draw(_pos), flexible_frac=draw(_fracs))
+        _consumer(
+            f"c{i}",
+            profile_type=t,
+            peak_mw=draw(_pos),
+            flexible_frac=draw(_fracs),
+            shifted_value_per_mwh=draw(st.floats(0.0, 3000.0)),
+        )
         for i, t in enumerate(
             draw(
                 st.lists(
