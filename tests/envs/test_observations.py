@@ -49,15 +49,17 @@ def test_documented_index_tables() -> None:
         "renewable_forecast own_forecast own_capacity own_cost_or_value own_min_stable "
         "own_level own_headroom own_soc own_hours_run own_outage_left own_on "
         "own_last_contract own_last_imbalance own_last_error own_kind own_startup_cost "
-        "own_energy own_round_trip own_flexible"
+        "own_energy own_round_trip own_flexible own_ramp own_hours_off"
     ).split()
     broker = (
         trader[:8]
         + (
             "forecast_error_std thermal_available last_unserved last_curtailed "
-            "last_activated_up last_activated_down value_of_lost_load"
+            "last_activated_up last_activated_down value_of_lost_load largest_infeed "
+            "net_demand_ramp"
         ).split()
     )
+    assert (len(trader), len(broker)) == (28, 17)
     assert list(TRADER_FEATURES) == trader
     assert list(BROKER_FEATURES) == broker
 
@@ -194,7 +196,7 @@ LEAK_CASES: list[tuple[str, dict[str, Any], str, bool, dict[str, set[int]]]] = [
     ("thermal cost", {"producers.1.marginal_cost_per_mwh": 70}, "producer_1", True, {}),
     ("thermal startup", {"producers.1.startup_cost": 30_000}, "producer_1", True, {}),
     ("thermal min stable", {"producers.1.min_stable_mw": 150}, "producer_1", True, {}),
-    ("thermal ramp", {"producers.1.ramp_mw_per_min": 5}, "producer_1", False, {}),
+    ("thermal ramp", {"producers.1.ramp_mw_per_min": 5}, "producer_1", True, {}),
     ("thermal min run", {"producers.1.min_run_periods": 10}, "producer_1", False, {}),
     ("thermal outage", {"producers.1.forced_outage_prob_per_period": 0.01}, "producer_1",
      False, {}),
@@ -203,16 +205,16 @@ LEAK_CASES: list[tuple[str, dict[str, Any], str, bool, dict[str, set[int]]]] = [
      "producer_3", True, {}),
     ("thermal capacity", {"producers.1.capacity_mw": 380}, "producer_1", True,
      {"broker_0": {BR["thermal_available"]}}),
-    ("wind cost", {"producers.5.marginal_cost_per_mwh": 2}, "producer_5", True, {}),
-    ("wind capacity", {"producers.5.capacity_mw": 600}, "producer_5", True,
+    ("wind cost", {"producers.6.marginal_cost_per_mwh": 2}, "producer_6", True, {}),
+    ("wind capacity", {"producers.6.capacity_mw": 600}, "producer_6", True,
      {"traders": {T["renewable_forecast"]},
       "broker_0": {BR["renewable_forecast"], BR["forecast_error_std"]}}),
-    ("wind error", {"producers.5.forecast_error.std_frac": 0.1}, "producer_5", False,
+    ("wind error", {"producers.6.forecast_error.std_frac": 0.1}, "producer_6", False,
      {"broker_0": {BR["forecast_error_std"]}}),
-    ("storage cost", {"producers.7.degradation_cost_per_mwh": 20}, "producer_7", True, {}),
-    ("storage soc", {"producers.7.initial_soc_frac": 0.7}, "producer_7", True, {}),
-    ("storage power", {"producers.7.power_mw": 120}, "producer_7", True, {}),
-    ("storage efficiency", {"producers.7.round_trip_efficiency_frac": 0.9}, "producer_7",
+    ("storage cost", {"producers.8.degradation_cost_per_mwh": 20}, "producer_8", True, {}),
+    ("storage soc", {"producers.8.initial_soc_frac": 0.7}, "producer_8", True, {}),
+    ("storage power", {"producers.8.power_mw": 120}, "producer_8", True, {}),
+    ("storage efficiency", {"producers.8.round_trip_efficiency_frac": 0.9}, "producer_8",
      False, {}),
     ("consumer value", {"consumers.0.value_per_mwh": 2500}, "consumer_0", True, {}),
     ("consumer flexibility", {"consumers.2.flexible_frac": 0.3}, "consumer_2", False, {}),
