@@ -3,6 +3,7 @@ rewards, rendering and determinism (:mod:`elecbay_env.envs.parallel`)."""
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 from typing import Any
@@ -201,16 +202,53 @@ def test_episode_ends_by_truncation_after_days_times_periods(config, overrides, 
 # --------------------------------------------------------------------------------------
 
 
-def _welfare(e) -> float:
-    """The period's welfare from physical quantities: value of energy consumed - cost
+def _ramp(p, now, before, first: bool) -> np.ndarray:
+    """(M,) per-interval values of a quantity moving from ``before`` to ``now`` as a
+    contract profile does (a linear ramp over ``ramp_min`` minutes, averaged over each
+    meter interval; flat in the first period)."""
+    start = now if first else before
+    w = np.ones(p.n_meters)
+    ramp, meter = float(p.ramp_min), float(p.meter_min)
+    for m in range(p.n_meters):
+        t0, t1 = m * meter, (m + 1) * meter
+        if ramp > 0.0 and t0 < ramp:
+            w[m] = ((min(t1, ramp) ** 2 - t0**2) / (2 * ramp) + max(t1 - ramp, 0.0)) / meter
+    return start + (now - start) * w
+
+
+def _extra(e, before, i: int) -> float:
+    """MWh consumer ``i`` took beyond what it would have drawn uninstructed (its realised
+    load less the unbought part of its flexible share, interval by interval): energy it
+    took only because it was instructed down."""
+    p, out = e.engine.params, e.last_outcome
+    first = bool(before.t[0] == 0)
+    n_fc = p.forecast_mw.shape[1]
+    tt = int(before.t[0]) % n_fc
+    load = _ramp(p, out.available_mw[0, i], before.last_available_mw[0, i], first)
+    fc = _ramp(p, p.forecast_mw[i, tt], p.forecast_mw[i, (tt - 1) % n_fc], first)
+    bought = -_ramp(p, out.contract_mw[0, i], before.last_contract_mw[0, i], first)
+    shed = np.minimum(np.maximum(fc - bought, 0.0), p.flexible_frac[0, i] * fc)
+    reference = np.maximum(load - shed, 0.0)
+    drawn = -out.meter_mwh[0, i] / p.meter_h
+    return float(np.maximum(drawn - reference, 0.0).sum() * p.meter_h)
+
+
+def _welfare(e, before) -> float:
+    """The period's welfare from physical quantities: value of energy consumed (energy
+    a consumer took only because it was instructed down at its shifted value) - cost
     of production (storage: degradation per MWh of throughput) - start-up costs -
-    cost of unserved energy and of curtailment."""
+    cost of unserved energy and of curtailment. ``before``: the state before the step."""
     p, out = e.engine.params, e.last_outcome
     kind, metered = p.kind[0], out.metered_mwh[0]
     consumer = kind == kinds.CONSUMER
     storage = kind == kinds.STORAGE
     producer = ~consumer & ~storage & (kind != kinds.BROKER)
-    value = (p.value_per_mwh[0] * -metered)[consumer].sum()
+    value = 0.0
+    for i in np.flatnonzero(consumer):
+        used = max(-metered[i], 0.0)
+        shifted = min(_extra(e, before, i), used)
+        value += p.value_per_mwh[0, i] * (used - shifted)
+        value += p.shifted_value_per_mwh[0, i] * shifted
     cost = (p.cost_per_mwh[0] * metered)[producer].sum()
     cost += (p.cost_per_mwh[0][:, None] * np.abs(out.meter_mwh[0]))[storage].sum()
     cost += (p.startup_cost[0] * out.started[0]).sum()
@@ -223,8 +261,12 @@ def _welfare(e) -> float:
 def test_statements_sum_to_rewards_and_rewards_to_welfare(config: str) -> None:
     e = parallel_env(config, **{"market.days": 1})
     e.reset(seed=4)
+    shifted = 0
     for t, actions in enumerate(_plan(e, e.num_periods, seed=4)):
+        before = copy.deepcopy(e.engine.state)
         _, rewards, _, _, infos = e.step(actions)
+        shifted += any(_extra(e, before, i) > 1e-9 for i in np.flatnonzero(
+            e.engine.params.kind[0] == kinds.CONSUMER))  # fmt: skip
         cash = non_cash = turnover = 0.0
         for agent, reward in rewards.items():
             statement = infos[agent]["statement"]
@@ -242,7 +284,8 @@ def test_statements_sum_to_rewards_and_rewards_to_welfare(config: str) -> None:
         total = math.fsum(rewards.values())
         scale = max(turnover, abs(non_cash), 1.0)
         assert total == pytest.approx(non_cash, abs=1e-9 * scale), t
-        assert total == pytest.approx(_welfare(e), abs=1e-9 * scale), t
+        assert total == pytest.approx(_welfare(e, before), abs=1e-9 * scale), t
+    assert shifted > 0  # some consumer was instructed down: its extra energy counted
 
 
 def test_infos_carry_the_documented_fields() -> None:
