@@ -276,3 +276,32 @@ def test_broker_reward_is_minus_the_system_cost(name: str, scheme: str) -> None:
         )
         turnover = np.abs(a[:, :, : L.N_CASH]).sum(axis=(1, 2)) + 1.0
         assert np.all(np.abs(a[:, :, : L.N_CASH].sum(axis=(1, 2))) <= 1e-9 * turnover)
+
+
+@pytest.mark.parametrize("scheme", ["gb_single", "dual"])
+def test_an_imbalance_that_aggravates_the_system_never_beats_the_forward_price(
+    scheme: str,
+) -> None:
+    # Random valid orders on 8 default markets for a day. For every party and period,
+    # its imbalance premium, imbalance cash - imbalance MWh x forward price, is at most 0
+    # whenever its imbalance has the sign that makes the system's worse (long in a long
+    # system, short in a short one); under dual it is at most 0 always.
+    from elecbay_env.config import load_scenario as load_named
+
+    scenario = load_named("default")
+    market = scenario.market.model_copy(update={"imbalance_pricing": scheme, "days": 1})
+    eng = Engine(scenario.model_copy(update={"market": market}), n_markets=8)
+    eng.reset(seed=11)
+    rng = np.random.default_rng(11)
+    parties = slice(0, eng.params.n_rows - 1)
+    checked = 0
+    for _ in range(48):
+        out = eng.step(random_orders(eng.params, eng.state, rng, spread=1.0))
+        imb = out.imbalance_mwh[:, parties]
+        cash = out.ledger_amount[:, parties, L.IMBALANCE]
+        premium = cash - imb * out.forward_ref_price[:, None]
+        aggravating = imb * -out.niv_mwh[:, None] > 0.0  # long (+) while NIV < 0, ...
+        mask = np.ones_like(aggravating) if scheme == "dual" else aggravating
+        assert np.all(premium[mask] <= 1e-6 * (1.0 + np.abs(cash[mask])))
+        checked += int(mask.sum())
+    assert checked > 100  # the property was exercised
