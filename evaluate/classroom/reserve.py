@@ -62,13 +62,16 @@ def run_reserve(
     seeds: Sequence[int] = range(5),
     scenario: str = "default",
 ) -> ReserveResult:
-    """Every z over every seed: merit-order traders, the rule-based broker with that z
-    (policy spec ``"rule_based_broker:Z"``).
+    """Every z over every seed: merit-order traders, the rule-based broker holding
+    exactly ``z x`` the forecast-error std, up and down (its largest-loss and ramping
+    parts off: ``RuleBasedBroker(z=Z, largest_loss_frac=0, ramp_frac=0)``), so that z
+    alone sizes the reserve.
 
     The seed fixes the forecast errors and forced outages, so every z meets the same
     weather and the same outages (common random numbers).
     """
     from elecbay_agents.registry import make_policies
+    from elecbay_agents.rule_based_broker import RuleBasedBroker
 
     from elecbay_env.envs.parallel import parallel_env
     from elecbay_env.kernels.ledger_codes import AVAILABILITY, BALANCING
@@ -81,7 +84,11 @@ def run_reserve(
     zeros = (np.zeros(shape) for _ in range(4))
     res = ReserveResult(scenario, days, seeds, [float(x) for x in z], voll, *zeros)
     for i, zi in enumerate(res.z):
-        policies = make_policies(env, {"broker": f"rule_based_broker:{zi!r}"})
+
+        def broker_z(e, agent, zi=zi):
+            return RuleBasedBroker(e, agent, z=zi, largest_loss_frac=0.0, ramp_frac=0.0)
+
+        policies = make_policies(env, {"broker": broker_z})
         for j, seed in enumerate(seeds):
             ep = play(env, policies, seed)
             res.availability[i, j] = -ep.amount[broker, AVAILABILITY] / days
