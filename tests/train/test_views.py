@@ -65,9 +65,9 @@ def test_vec_env_equals_single_environments_with_the_same_seeds_and_actions() ->
 
 def test_role_seats_share_one_network_per_role() -> None:
     venv = RoleVecEnv("default", "producer", 2, **{"market.days": 1})
-    assert venv.n_seats == 8 and venv.num_envs == 16
+    assert venv.n_seats == 9 and venv.num_envs == 18  # 9 producers, 2 markets
     obs = venv.reset()
-    assert obs.shape == (16, venv.observation_space.shape[0])
+    assert obs.shape == (18, venv.observation_space.shape[0])
     assert np.all(np.abs(obs) <= 1.0)
     with pytest.raises(ValueError, match="different spaces"):
         resolve_seats(venv.core.agents, ["producer_0", "broker_0"])
