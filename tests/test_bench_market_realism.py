@@ -87,3 +87,22 @@ def test_quick_run_on_small_writes_every_field(bench, capsys, tmp_path):
         assert u["profit"] == pytest.approx(sum(u["components"].values()), rel=1e-9, abs=1e-3)
         assert u["startup_costs"] >= 0.0 and u["starts"] >= 0.0
     assert [u["truthful"] for u in r["units"]] == [True, True, False, False, False]
+
+
+def test_benchmarks_page_shows_the_after_figures_of_default(capsys) -> None:
+    # docs/benchmarks.md quotes the report's lines for `default` (4 weeks, seed 0) after
+    # issue 11; they hold no timings, so they must match a fresh run exactly
+    from pathlib import Path
+
+    from elecbay_evaluate.bench_market_realism import play, print_scenario
+
+    print_scenario(play("default", 4, 0))
+    lines = [
+        line for line in capsys.readouterr().out.splitlines()
+        if line.lstrip().startswith(("imbalance price >=", "unserved energy:", "|imbalance"))
+    ]  # fmt: skip
+    assert len(lines) == 3
+    page = (Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md").read_text()
+    after = page[page.index("## Market realism, after issue 11") :]
+    for line in lines:
+        assert line in after, f"docs/benchmarks.md is stale: {line.strip()}"
