@@ -14,10 +14,9 @@ test may override them): ``imbalance_pricing: legacy_dual``, ``schedule_ramp_min
 (flat contract blocks, so a profile is the contract in every interval) and
 ``residual_reallocation: false`` (the broker keeps the imbalance cash). The other rules
 are the current ones: uniform price ``lo + k (hi - lo)`` in the supporting interval; a
-thermal unit's schedule is ``clip(position, min stable, capacity)``, and a unit that is
-off starts only for a position of at least half its minimum stable output; a load
-draws its realised load, its flexible share only as far as bought (the loads here are
-all inflexible); NIV (+ short) = -(sum of every row's reference net injection) per
+thermal unit's schedule is ``clip(position, min stable, capacity)``; a load draws its
+realised load less the unbought part of its flexible share (the loads here are all
+inflexible); NIV (+ short) = -(sum of every row's reference net injection) per
 interval; reserve offers are capped by what the row can deliver within one meter
 interval (thermal: ``ramp x 5 min``) and procured in ascending ``avail + util`` (up) or
 ``avail - util`` (down) among offers within the broker's caps, and activated in
