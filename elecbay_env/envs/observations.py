@@ -51,7 +51,7 @@ Broker features (``BROKER_FEATURES``): 0-7 as above, then
 | 12 | last_activated_up | up reserve activated last period | MWh |
 | 13 | last_activated_down | down reserve activated last period | MWh |
 | 14 | value_of_lost_load | cost of unserved energy | currency/MWh |
-| 15 | largest_infeed | largest output now of a thermal unit that can trip (the largest single loss) | MW |
+| 15 | largest_infeed | largest output of a thermal unit that can trip (single loss) | MW |
 | 16 | net_demand_ramp | change of (demand - renewable) forecast from the last period | MW |
 """
 

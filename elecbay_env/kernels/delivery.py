@@ -27,7 +27,8 @@ charging negative), held for one meter interval. Rules, in words:
   charge (one-way efficiencies ``sqrt(round trip)``).
 * **Consumers** draw their realised load, less the part of their flexible share that
   they chose not to buy (:func:`consumption`): demand response through the forward
-  market; forecast errors pass through to their imbalance. An instruction shifts it by at most the procured flexible reserve.
+  market; forecast errors pass through to their imbalance. An instruction shifts it by
+  at most the procured flexible reserve.
 * **Instructions** are deviations from the uninstructed level: an activated row aims at
   ``uninstructed + activation`` within its limits, and its response is the difference.
 """
@@ -36,6 +37,7 @@ from __future__ import annotations
 
 from ._jit import kernel
 from .auction import ATOL
+
 
 @kernel
 def commit_thermal(

@@ -184,9 +184,10 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
     room_up_total = 0.0
     for i in range(n_rows):
         headroom(
-            P.kind[e, i], S.level_mw[e, i], start[i], end[i], committed[i], P.cap_mw[e, i], P.min_stable_mw[e, i],
-            P.ramp_mw_per_min[e, i], P.meter_min, P.ramp_min, expected[i], S.soc_mwh[e, i],
-            P.soc_min_mwh[e, i], P.soc_max_mwh[e, i], P.eff[e, i], P.eff[e, i], period_h,
+            P.kind[e, i], S.level_mw[e, i], start[i], end[i], committed[i], P.cap_mw[e, i],
+            P.min_stable_mw[e, i], P.ramp_mw_per_min[e, i], P.meter_min, P.ramp_min,
+            expected[i], S.soc_mwh[e, i], P.soc_min_mwh[e, i], P.soc_max_mwh[e, i],
+            P.eff[e, i], P.eff[e, i], period_h,
             P.flexible_frac[e, i], room[i],
         )  # fmt: skip
         if i != broker and R.tripped[e, i] == 0:
