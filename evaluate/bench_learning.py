@@ -45,6 +45,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "costs (production + start-up)": ("production_cost", "startup_cost"),
 }  # fmt: skip
 VOLUMES = ("forward_energy", "imbalance", "balancing_energy")  # |MWh| summed per period
+BROKER_VOLUMES = ("availability", "balancing_energy")  # summed over the parties' rows
 MARKET = {  # market figures compared per seed: label -> EpisodeMetrics name
     "mean clearing price (per MWh)": "price_mean",
     "allocative efficiency": "efficiency",
@@ -67,6 +68,11 @@ def paired_ci(diff: np.ndarray, seed: int = 0) -> tuple[float, float, float]:
                     method="BCa", random_state=np.random.default_rng(seed))  # fmt: skip
     ci = res.confidence_interval
     return float(diff.mean()), float(ci.low), float(ci.high)
+
+
+def verdict(low: float, high: float) -> str:
+    """Whether an interval of a gain excludes zero, and on which side."""
+    return "yes" if low > 0 else ("yes (worse)" if high < 0 else "no")
 
 
 def ledger_episode(task: Any) -> dict[str, Any]:
@@ -158,14 +164,19 @@ def decompose(base: list[dict], ppo: list[dict], seat: str) -> dict[str, Any]:
     for label, names in GROUPS.items():
         ledger[label] = row(lambda e, ns=names: sum(e["ledger"][seat][n] for n in ns))
     ledger["total (= profit / reward)"] = row(lambda e: sum(e["ledger"][seat].values()))
-    volume = {f"{name} (MWh)": row(lambda e, n=name: e["ledger_mwh"][seat][n])
-              for name in VOLUMES}  # fmt: skip
+    if seat.startswith("broker"):  # the broker's row has no MWh: what the parties held
+        volume = {f"{name} (MWh, all parties)": row(
+            lambda e, n=name: sum(v[n] for a, v in e["ledger_mwh"].items() if a != seat))
+            for name in BROKER_VOLUMES}  # fmt: skip
+    else:
+        volume = {f"{name} (MWh)": row(lambda e, n=name: e["ledger_mwh"][seat][n])
+                  for name in VOLUMES}  # fmt: skip
 
-    def fwd_price(e: dict) -> float:
-        q = e["ledger_mwh"][seat]["forward_energy"]
-        return e["ledger"][seat]["forward_energy"] / q if q > 0 else 0.0
+        def fwd_price(e: dict) -> float:
+            q = e["ledger_mwh"][seat]["forward_energy"]
+            return e["ledger"][seat]["forward_energy"] / q if q > 0 else 0.0
 
-    volume["realised forward price (per MWh)"] = row(fwd_price)
+        volume["realised forward price (per MWh)"] = row(fwd_price)
     market = {label: row(lambda e, m=m: e[m]) for label, m in MARKET.items()}
     return {"seat": seat, "ledger": ledger, "volume": volume, "market": market}
 
@@ -177,8 +188,8 @@ def decomposition_lines(title: str, d: dict[str, Any]) -> list[str]:
              "| --- | --- | --- | --- | --- |"]  # fmt: skip
     for section in ("ledger", "volume", "market"):
         for label, r in d[section].items():
-            if section == "ledger" and r["baseline"] == 0.0 and r["ppo"] == 0.0:
-                continue
+            if section == "ledger" and abs(r["baseline"]) < 0.5 and abs(r["ppo"]) < 0.5:
+                continue  # zero in both line-ups (up to rounding)
             fmt = ",.5f" if "efficiency" in label else (",.2f" if "per MWh" in label else ",.0f")
             lo, hi = r["ci"]
             lines.append(f"| {section}: {label} | {r['baseline']:{fmt}} | {r['ppo']:{fmt}} | "
@@ -306,10 +317,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| --- | --- | --- | --- | --- | --- |",
         f"| profit of {args.producer} (merit order vs PPO) | {base_p.mean():,.0f} | "
         f"{ppo_p.mean():,.0f} | {gain[0]:,.0f} | [{gain[1]:,.0f}, {gain[2]:,.0f}] | "
-        f"{'yes' if gain[1] > 0 else 'no'} |",
+        f"{verdict(gain[1], gain[2])} |",
         f"| reserve + balancing + unserved cost (rule-based vs PPO broker) | "
         f"{base_c.mean():,.0f} | {ppo_c.mean():,.0f} | {-saving[0]:,.0f} | "
-        f"[{-saving[2]:,.0f}, {-saving[1]:,.0f}] | {'yes' if saving[1] > 0 else 'no'} |",
+        f"[{-saving[2]:,.0f}, {-saving[1]:,.0f}] | {verdict(saving[1], saving[2])} |",
     ]
     producer_pays = gain[1] > 0
     broker_pays = saving[1] > 0
