@@ -238,6 +238,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--n-markets", type=int, default=16)
     p.add_argument("--seeds", type=int, default=20, help="evaluation seeds (>= 20 for the claim)")
     p.add_argument("--days", type=int, default=None, help="override market.days in evaluation")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="scenario override in evaluation, e.g. market.imbalance_pricing=dual",
+    )
     p.add_argument("--producer-model", default=None, help="reuse a trained producer (folder)")
     p.add_argument("--broker-model", default=None, help="reuse a trained broker (folder)")
     p.add_argument("--out", default="runs/bench_learning")
@@ -268,8 +275,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from elecbay_evaluate.tournament import write_outputs
 
     scenario: dict[str, Any] = {"name": "default"}
+    overrides: dict[str, Any] = {}
     if args.days:
-        scenario["overrides"] = {"market.days": args.days}
+        overrides["market.days"] = args.days
+    for item in args.set:
+        key, _, value = item.partition("=")
+        overrides[key.strip()] = value.strip()
+    if overrides:
+        scenario["overrides"] = overrides
     spec = {
         "name": "learning",
         "scenarios": [scenario],
@@ -307,7 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     curve = plot_curves(folders, out / "training_curve.png") if not args.quick else None
 
     lines = [
-        f"evaluation: default scenario, {args.seeds} seeds from {EVAL_SEED0} "
+        f"evaluation: default scenario {overrides or ''}, {args.seeds} seeds from {EVAL_SEED0} "
         f"(training used seeds below 10,000), {eval_s:.0f} s",
         f"training: producer {steps_done['producer']:,} steps in {timings['producer']:.0f} s, "
         f"broker {steps_done['broker']:,} steps in {timings['broker']:.0f} s "
