@@ -126,7 +126,7 @@ def test_default_scenario_is_a_sensible_market() -> None:
     s = load_scenario()
     m = s.market
     assert (m.period_min, m.meter_interval_min, m.days, m.bid_steps) == (30, 5, 7, 4)
-    assert m.imbalance_pricing == "dual" and m.pricing == "uniform"
+    assert m.imbalance_pricing == "gb_single" and m.pricing == "uniform"
     assert (m.periods_per_day, m.meters_per_period, m.n_periods) == (48, 6, 336)
     thermal = [p for p in s.producers if isinstance(p, ThermalProducer)]
     assert len(thermal) >= 4 and len({p.technology for p in thermal}) >= 4
