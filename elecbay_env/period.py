@@ -40,6 +40,7 @@ class PeriodOutcome(NamedTuple):
     step_fill_mw: np.ndarray  # (E, N, B) filled MW per step, + sold, - bought
     step_paid: np.ndarray  # (E, N, B) price per step's fill, NaN if unfilled
     available_mw: np.ndarray  # (E, N) realised renewable availability / consumer load
+    shed_mw: np.ndarray  # (E, N) flexible load a consumer sheds (bid for, not bought)
     started: np.ndarray  # (E, N) int64 thermal start-up this period
     tripped: np.ndarray  # (E, N) int64 forced outage this period
     reserved_mw: np.ndarray  # (E, N, 2) reserve procured [up, down]

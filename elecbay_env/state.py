@@ -35,6 +35,7 @@ class MarketState(NamedTuple):
     last_contract_mw: np.ndarray  # (E, N) last period's net forward position
     last_imbalance_mwh: np.ndarray  # (E, N) last period's own imbalance
     last_available_mw: np.ndarray  # (E, N) last period's realised availability / load
+    last_shed_mw: np.ndarray  # (E, N) flexible load a consumer shed last period
 
 
 def allocate(params: MarketParams) -> MarketState:
@@ -60,6 +61,7 @@ def allocate(params: MarketParams) -> MarketState:
         last_contract_mw=np.zeros((e, n)),
         last_imbalance_mwh=np.zeros((e, n)),
         last_available_mw=np.zeros((e, n)),
+        last_shed_mw=np.zeros((e, n)),
     )
     reset_rows(params, state, np.ones(e, bool))
     return state
@@ -87,3 +89,4 @@ def reset_rows(params: MarketParams, state: MarketState, mask: np.ndarray) -> No
     state.last_contract_mw[m] = 0.0
     state.last_imbalance_mwh[m] = 0.0
     state.last_available_mw[m] = 0.0
+    state.last_shed_mw[m] = 0.0

@@ -63,6 +63,7 @@ from ..kernels import kinds
 from ..kernels.observe import ERR_CLIP, observe_markets, observe_markets_serial
 from ..params import MarketParams
 from ..state import MarketState
+from .codecs import STEP_SLACK
 
 TRADER_FEATURES = (
     "time_sin", "time_cos", "progress", "last_price", "last_imbalance_price", "last_niv",
@@ -124,7 +125,8 @@ def feature_bounds(params: MarketParams, role: str) -> tuple[np.ndarray, np.ndar
         own = [
             (0.0, load_mw), (0.0, s["row_mw"]), (min(s["cost_lo"], s["floor"]), s["value"]),
             (0.0, s["row_mw"]), (-load_mw, s["row_mw"]), (0.0, s["row_mw"]), (0.0, 1.0),
-            (0.0, s["hours"]), (0.0, s["outage"]), (0.0, 1.0), (-load_mw, s["row_mw"]),
+            (0.0, s["hours"]), (0.0, s["outage"]), (0.0, 1.0),
+            (-load_mw, STEP_SLACK * s["row_mw"]),
             (-load_mw * params.period_h * 2, load_mw * params.period_h * 2),
             (-_ERR_CLIP, _ERR_CLIP), (0.0, float(kinds.CONSUMER)), (0.0, s["startup"]),
             (0.0, s["energy"]), (0.0, 1.0), (0.0, 1.0), (0.0, s["ramp"]),

@@ -25,9 +25,10 @@ charging negative), held for one meter interval. Rules, in words:
   contract is curtailed by the plant itself, a shortfall of wind or sun is imbalance.
 * **Storage** follows ``profile + instruction`` within its power and its state of
   charge (one-way efficiencies ``sqrt(round trip)``).
-* **Consumers** draw their realised load, less the part of their flexible share that
-  they chose not to buy (:func:`consumption`): demand response through the forward
-  market; forecast errors pass through to their imbalance. An instruction shifts it by
+* **Consumers** draw their realised load, less the flexible load they bid for and did
+  not get (:func:`shed_flexible`, at most their flexible share of the expected load):
+  demand response through the forward market; forecast errors pass through to their
+  imbalance. An instruction shifts it by
   at most the procured flexible reserve.
 * **Instructions** are deviations from the uninstructed level: an activated row aims at
   ``uninstructed + activation`` within its limits, and its response is the difference.
@@ -112,12 +113,17 @@ def storage_soc_after(level_mw, soc_mwh, eff_c, eff_d, meter_h):
 
 
 @kernel
-def consumption(load_mw, expected_mw, bought_mw, flexible_frac):
-    """What a consumer draws (MW >= 0): its realised load ``load_mw`` less the part of
-    its flexible share it chose not to buy, ``min(max(expected - bought, 0), flexible x
-    expected)``; forecast errors pass through to its imbalance."""
-    shed = min(max(expected_mw - bought_mw, 0.0), flexible_frac * expected_mw)
-    return max(load_mw - shed, 0.0)
+def consumption(load_mw, shed_mw):
+    """What a consumer draws (MW >= 0): its realised load less the flexible load it shed
+    (``shed_mw``, its flexible bids the forward market left unfilled)."""
+    return max(load_mw - shed_mw, 0.0)
+
+
+@kernel
+def shed_flexible(unfilled_mw, flexible_frac, expected_mw):
+    """Flexible load a consumer sheds (MW): what it bid for and did not get, at most its
+    flexible share of the expected load."""
+    return min(max(unfilled_mw, 0.0), flexible_frac * expected_mw)
 
 
 @kernel

@@ -88,12 +88,14 @@ def headroom(
             stable output (synchronising) offers none, and one behind its profile needs
             part of its ramp to catch up.
         start_mw, end_mw: where the row's contract profile starts and ends this period
-            (net injection, MW; a consumer's is minus its expected load).
+            (net injection, MW); for a consumer, the flexible load it sheds at the start
+            and end of the period (MW >= 0).
         committed: thermal only: 1 if the unit runs this period.
         ramp_mw_per_min, meter_min: a thermal unit moves at most ``ramp x meter_min`` MW
             from one interval to the next, less what its own profile's ramp uses
             (``|end - start| x meter_min / ramp_min`` per interval) and what it still
-            owes its profile (``|start - level|``).
+            owes its profile (``start - level`` for up reserve, ``level - start`` for
+            down).
         available_mw: renewables: forecast available power; consumers: expected load.
         out: (2,) out: [up, down] MW.
     """
@@ -104,12 +106,12 @@ def headroom(
     if kind == THERMAL:
         if committed and level_mw >= min_stable_mw:  # not while synchronising
             slope = abs(end_mw - start_mw) * meter_min / ramp_min if ramp_min > 0 else 0.0
-            lag = abs(max(start_mw, min_stable_mw) - level_mw)  # ramp still owed to the profile
-            ramp_room = ramp_mw_per_min * meter_min - slope - lag
+            behind = max(start_mw, min_stable_mw) - level_mw  # ramp owed to the profile
+            ramp_room = ramp_mw_per_min * meter_min - slope
             hi = min(max(hi, min_stable_mw), cap_mw)
             lo = min(max(lo, min_stable_mw), cap_mw)
-            up = min(cap_mw - hi, ramp_room)
-            down = min(lo - min_stable_mw, ramp_room)
+            up = min(cap_mw - hi, ramp_room - max(behind, 0.0))
+            down = min(lo - min_stable_mw, ramp_room - max(-behind, 0.0))
     elif kind == WIND or kind == SOLAR:
         down = min(max(lo, 0.0), available_mw)
     elif kind == STORAGE:
@@ -117,9 +119,8 @@ def headroom(
         max_chg = min(cap_mw, (soc_max_mwh - soc_mwh) / (eff_charge * period_h))
         up = max_dis - min(hi, cap_mw)
         down = max(lo, -cap_mw) + max_chg
-    elif kind == CONSUMER:  # can shed what it bought of its flexible share
-        plan = min(max(-hi, available_mw * (1.0 - flexible_frac)), available_mw)
-        up = plan - available_mw * (1.0 - flexible_frac)
+    elif kind == CONSUMER:  # less what it sheds already (start_mw, end_mw: MW shed)
+        up = flexible_frac * available_mw - max(start_mw, end_mw)
         down = flexible_frac * available_mw
     out[0] = max(up, 0.0)
     out[1] = max(down, 0.0)

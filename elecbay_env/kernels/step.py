@@ -34,6 +34,7 @@ from .delivery import (
     consumption,
     ramp_weight,
     renewable_level,
+    shed_flexible,
     storage_level,
     storage_soc_after,
     thermal_level,
@@ -132,7 +133,7 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
     end = nf[1]
     avail_start = nf[13]
     expected = nf[14]
-    fc_start = nf[19]
+    contract_start = nf[19]
     trip_at = ni[1]
     trip_at[:] = n_meters
     broker = n_rows - 1
@@ -152,6 +153,8 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
         # a unit in forced outage has redeclared: its profile drops the last contract's tail
         fresh = first or (kind == THERMAL and S.outage_left[e, i] > 0)
         start[i] = pos if fresh else S.last_contract_mw[e, i]
+        contract_start[i] = start[i]
+        R.shed_mw[e, i] = 0.0
         R.started[e, i] = 0
         R.tripped[e, i] = 0
         if kind == WIND or kind == SOLAR:
@@ -175,7 +178,14 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
         else:
             R.available_mw[e, i] = 0.0
         avail_start[i] = R.available_mw[e, i] if first else S.last_available_mw[e, i]
-        fc_start[i] = fc if first else P.forecast_mw[i, (tt - 1) % P.forecast_mw.shape[1]]
+        if kind == CONSUMER:  # shed (MW) runs like a profile from last period's
+            unfilled = 0.0
+            for b in range(Q.step_qty.shape[2]):
+                if Q.step_qty[e, i, b] < 0.0:
+                    unfilled += -Q.step_qty[e, i, b] + R.step_fill_mw[e, i, b]
+            R.shed_mw[e, i] = shed_flexible(unfilled, P.flexible_frac[e, i], fc)
+            start[i] = R.shed_mw[e, i] if first else S.last_shed_mw[e, i]
+            end[i] = R.shed_mw[e, i]
     sigma_mw = max(math.sqrt(var_mw2), 1.0)
 
     # 2 reserve procurement within what each row can deliver in one meter interval
@@ -242,16 +252,17 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
         niv = 0.0
         for i in range(n_rows):
             kind = P.kind[e, i]
-            prof = start[i] + (end[i] - start[i]) * w
-            R.profile_mwh[e, i] += prof * meter_h
             avail_m[i] = avail_start[i] + (R.available_mw[e, i] - avail_start[i]) * w
             if kind == CONSUMER:
-                fc_m = fc_start[i] + (expected[i] - fc_start[i]) * w
-                target[i] = -consumption(avail_m[i], fc_m, -prof, P.flexible_frac[e, i])
-            elif kind == THERMAL and committed[i]:
-                target[i] = max(prof, P.min_stable_mw[e, i])
+                shed = start[i] + (end[i] - start[i]) * w
+                prof = contract_start[i] + (R.contract_mw[e, i] - contract_start[i]) * w
+                target[i] = -consumption(avail_m[i], shed)
             else:
+                prof = start[i] + (end[i] - start[i]) * w
                 target[i] = prof
+                if kind == THERMAL and committed[i]:
+                    target[i] = max(prof, P.min_stable_mw[e, i])
+            R.profile_mwh[e, i] += prof * meter_h
             baseline[i] = _level(
                 kind, ref_level[i], target[i], committed[i], m >= trip_at[i],
                 P.min_stable_mw[e, i], P.cap_mw[e, i], P.ramp_mw_per_min[e, i] * P.meter_min,
@@ -405,6 +416,7 @@ def _advance_state(P, S, R, e, committed, fwd_price, imb, niv_mwh):
     for i in range(P.kind.shape[1]):
         S.last_contract_mw[e, i] = R.contract_mw[e, i]
         S.last_available_mw[e, i] = R.available_mw[e, i]
+        S.last_shed_mw[e, i] = R.shed_mw[e, i]
         S.last_imbalance_mwh[e, i] = R.imbalance_mwh[e, i]
     S.t[e] += 1
 

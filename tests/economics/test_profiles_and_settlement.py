@@ -219,10 +219,12 @@ def test_without_reallocation_the_broker_keeps_the_imbalance_cash() -> None:
 
 
 def test_extra_consumption_value_on_a_long_system() -> None:
-    # The gen (must run at 150 MW minimum stable) sells 100 MW; the load buys 100 MW.
-    # The gen is 50 MW long in every interval (NIV -50 MW). The load offers 40 MW of
-    # down reserve at utilisation 10 (it pays 10 per extra MWh) and is instructed down by
-    # 40 MW: it draws 140 MW, of which 40 MW extra are worth its shifted value 20, not 3000.
+    # The gen (must run at 150 MW minimum stable) offers only 100 MW; the load bids for
+    # 150 MW and gets 100: its 50 MW unfilled are flexible load it sheds (its flexible
+    # share is 50 % of 150). The gen is 50 MW long in every interval (NIV -50 MW). The load
+    # offers 40 MW of down reserve at utilisation 10 (it pays 10 per extra MWh) and is
+    # instructed down by 40 MW: it draws 140 MW, of which 40 MW extra are worth its
+    # shifted value 20, not 3000.
     eng = engine(
         [thermal("gen", 300, 150, 40, 100, 150)],
         [load("load", 150, 3000, flexible_frac=0.5, shifted_value_per_mwh=20.0)],
@@ -230,12 +232,14 @@ def test_extra_consumption_value_on_a_long_system() -> None:
     )
     o = eng.empty_orders()
     o.step_qty[0, 0, 0], o.step_price[0, 0, 0] = 100, 40
-    o.step_qty[0, 1, 0], o.step_price[0, 1, 0] = -100, 100
+    o.step_qty[0, 1, 0], o.step_price[0, 1, 0] = -150, 100
     o.res_qty[0, 1, DOWN], o.res_avail[0, 1, DOWN], o.res_util[0, 1, DOWN] = 40, 1, 10
     o.req_mw[0, DOWN], o.max_avail[0, DOWN], o.max_util[0, DOWN] = 40, 10, 4000
     out = eng.step(o, exact(eng))
-    # the load's realised load is 150, its inflexible half 75; it bought 100, so it plans
-    # to draw 100 (75 + 25 of its flexible half); its down room is 50 % x 150 = 75 >= 40.
+    # it bought 100 of the 150 it bid for and sheds the 50 unfilled; its down room is
+    # 50 % x 150 = 75 >= 40.
+    assert out.contract_mw[0, 1] == approx(-100.0)
+    assert out.shed_mw[0, 1] == approx(50.0)
     assert out.reserved_mw[0, 1, DOWN] == approx(40.0)
     assert [x / MH for x in out.meter_mwh[0, 1]] == approx([-140.0] * 6)
     assert out.instructed_mwh[0, 1] == approx(-20.0)
