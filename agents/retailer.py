@@ -12,8 +12,9 @@ period. :class:`RetailerPolicy` bids its conditional expectation instead:
 
     q = max(own_forecast x (1 + phi x own_last_error), 0)    [MW]
 
-at the value of energy ``own_cost_or_value`` (currency per MWh), split in B equal
-steps at one price. ``phi`` (``persistence``) defaults to the row's AR(1) coefficient
+laid into steps as merit order does: the inflexible share as a price taker (at the
+price cap), the flexible share at the value of energy ``own_cost_or_value`` (currency
+per MWh). ``phi`` (``persistence``) defaults to the row's AR(1) coefficient
 in the scenario (read once from the codec's parameters); ``persistence=0`` gives back
 merit order. Reserve, as merit order on the adjusted load: up only, ``own_flexible x q``
 MW at utilisation price = value, availability price ``availability_price`` per MW per

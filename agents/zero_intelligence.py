@@ -18,13 +18,16 @@ availability-price range (currency per MW per hour).
   a ZI-U trader may sell below its cost and buy above its value.
 * **ZI-C** (budget-constrained, :class:`ZICPolicy`): it never trades at a loss. A
   price at which it sells lies uniformly in ``[limit, P_hi]``, a price at which it buys
-  in ``[P_lo, limit]``, where ``limit`` is the merit-order (truthful) price:
+  in ``[P_lo, limit]``, where ``limit`` is the merit-order (truthful) price of the
+  same step:
 
-  - forward, positive quantity (sell): ``limit`` = marginal cost (a battery
-    discharging: its ``high`` threshold), so the offer is at or above cost;
-  - forward, negative quantity (buy): ``limit`` = value (a battery charging: its
-    ``low`` threshold), so the bid is at or below value. A battery thus never buys
-    above ``low`` nor sells below ``high``;
+  - forward, positive quantity (sell): ``limit`` = the step's merit-order price:
+    marginal cost, or the price-taking -1 of a thermal unit's must-deliver block (a
+    battery discharging: its ``high`` threshold);
+  - forward, negative quantity (buy): ``limit`` = the step's merit-order price: the
+    value for flexible load, the price cap for inflexible load (a battery charging:
+    its ``low`` threshold). A battery thus never buys above ``low`` nor sells below
+    ``high``;
   - up-reserve utilisation price (it is paid it for extra energy): at or above the
     merit-order price (cost, cost + up markup, value or ``high``);
   - down-reserve utilisation price (it pays it for energy it no longer produces): at
@@ -36,8 +39,9 @@ availability-price range (currency per MW per hour).
 
 **Broker**. ZI-U: each of its six actions (requirements up/down in MW, availability and
 utilisation price caps) uniform over the codec's range. ZI-C: the requirement uniform
-on ``[0, 2 z sigma]`` MW (``sigma`` = ``forecast_error_std``, so the mean is the
-rule-based broker's ``z sigma``) and each cap uniform on ``[0, cap]`` where ``cap`` is
+on ``[0, 2 r]`` MW where ``r`` is the rule-based broker's requirement (largest loss,
+forecast error and ramping), so its mean is the rule's, and each cap uniform on
+``[0, cap]`` where ``cap`` is
 the rule-based broker's (the scenario's ``broker`` block): it never pays more than
 the rule-based broker would.
 
