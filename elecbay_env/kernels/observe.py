@@ -85,7 +85,8 @@ def _observe_market(P, S, lo, hi, out, e):
             elif k == STORAGE:
                 energy = P.soc_max_mwh[e, i] - P.soc_min_mwh[e, i]
                 x[13] = max(cap - level, 0.0)
-                x[14] = (S.soc_mwh[e, i] - P.soc_min_mwh[e, i]) / max(energy, 1e-12)
+                soc = (S.soc_mwh[e, i] - P.soc_min_mwh[e, i]) / max(energy, 1e-12)
+                x[14] = min(max(soc, 0.0), 1.0)  # rounding dust at the bounds
                 x[23] = energy
                 x[24] = P.eff[e, i] ** 2
             else:

@@ -450,15 +450,13 @@ def _other_problems(params: MarketParams, r: Rec, e: int, i: int) -> list[str]:
             problems.append(f"output {levels} outside [0, available {avail_m}]")
     elif kind == kinds.CONSUMER:
         up, down = r.out.reserved_mw[e, i]
+        # it sheds the flexible load it bid for and did not get, ramped like a profile
         n_fc = params.forecast_mw.shape[1]
-        tt = int(r.before.t[e]) % n_fc
-        fc_m = _path(
-            params, params.forecast_mw[i, tt], params.forecast_mw[i, (tt - 1) % n_fc], first
-        )
-        bought = -_path(
-            params, float(r.out.contract_mw[e, i]), float(r.before.last_contract_mw[e, i]), first
-        )
-        shed = np.minimum(np.maximum(fc_m - bought, 0.0), params.flexible_frac[e, i] * fc_m)
+        fc = params.forecast_mw[i, int(r.before.t[e]) % n_fc]
+        shed_now = float(r.out.shed_mw[e, i])
+        if not -tol <= shed_now <= params.flexible_frac[e, i] * fc + tol:
+            problems.append(f"shed {shed_now} outside [0, flexible share of {fc}]")
+        shed = _path(params, shed_now, float(r.before.last_shed_mw[e, i]), first)
         load = np.maximum(avail_m - shed, 0.0)
         bad = (levels > np.minimum(-load + up, 0.0) + tol) | (levels < -load - down - tol)
         if bad.any():
