@@ -218,16 +218,12 @@ def _ramp(p, now, before, first: bool) -> np.ndarray:
 
 def _extra(e, before, i: int) -> float:
     """MWh consumer ``i`` took beyond what it would have drawn uninstructed (its realised
-    load less the unbought part of its flexible share, interval by interval): energy it
-    took only because it was instructed down."""
+    load less the flexible load it shed, interval by interval): energy it took only
+    because it was instructed down."""
     p, out = e.engine.params, e.last_outcome
     first = bool(before.t[0] == 0)
-    n_fc = p.forecast_mw.shape[1]
-    tt = int(before.t[0]) % n_fc
     load = _ramp(p, out.available_mw[0, i], before.last_available_mw[0, i], first)
-    fc = _ramp(p, p.forecast_mw[i, tt], p.forecast_mw[i, (tt - 1) % n_fc], first)
-    bought = -_ramp(p, out.contract_mw[0, i], before.last_contract_mw[0, i], first)
-    shed = np.minimum(np.maximum(fc - bought, 0.0), p.flexible_frac[0, i] * fc)
+    shed = _ramp(p, out.shed_mw[0, i], before.last_shed_mw[0, i], first)
     reference = np.maximum(load - shed, 0.0)
     drawn = -out.meter_mwh[0, i] / p.meter_h
     return float(np.maximum(drawn - reference, 0.0).sum() * p.meter_h)
