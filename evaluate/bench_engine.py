@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import math
 import os
 import resource
@@ -55,7 +54,7 @@ from typing import Any
 
 import numba
 import numpy as np
-from elecbay_evaluate.benchtools import bench_parser
+from elecbay_evaluate.benchtools import bench_parser, write_json
 from elecbay_evaluate.benchtools import fmt_time as _fmt_time
 from elecbay_evaluate.benchtools import machine_info as _machine_info
 
@@ -719,9 +718,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "scaling": scaling,
             "run_time_s": elapsed,
         }
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=2, allow_nan=True)
-        print(f"wrote {args.json}")
+        write_json(args.json, payload)
     return 1 if (args.strict and missed) else 0
 
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import statistics
 import sys
 import time
@@ -42,7 +41,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from elecbay_evaluate.benchtools import bench_parser
+from elecbay_evaluate.benchtools import bench_parser, write_json
 from elecbay_evaluate.benchtools import fmt_time as _fmt_time
 from elecbay_evaluate.benchtools import machine_info as _machine_info
 
@@ -412,9 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "breakdown": parts,
             "run_time_s": elapsed,
         }
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=2, allow_nan=True)
-        print(f"wrote {args.json}")
+        write_json(args.json, payload)
     if not work["same_rewards"]:
         print("error: the engine and the API disagree on the same work", file=sys.stderr)
         return 1

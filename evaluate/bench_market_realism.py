@@ -43,7 +43,6 @@ writes every figure; ``--strict`` exits 1 when a target on ``default`` fails.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import time
@@ -51,7 +50,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from elecbay_evaluate.benchtools import bench_parser
+from elecbay_evaluate.benchtools import bench_parser, write_json
 from elecbay_evaluate.benchtools import machine_info as _machine_info
 
 from elecbay_env.config import shipped_scenarios
@@ -401,9 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "scenarios": results,
             "run_time_s": elapsed,
         }
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=2, allow_nan=True)
-        print(f"wrote {args.json}")
+        write_json(args.json, payload)
     return 1 if (args.strict and missed) else 0
 
 

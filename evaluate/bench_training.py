@@ -49,7 +49,6 @@ import argparse
 import collections
 import copy
 import gc
-import json
 import statistics
 import sys
 import time
@@ -60,7 +59,7 @@ import gymnasium as gym
 import numpy as np
 import stable_baselines3
 import torch
-from elecbay_evaluate.benchtools import bench_parser
+from elecbay_evaluate.benchtools import bench_parser, write_json
 from elecbay_evaluate.benchtools import fmt_time as _fmt_time
 from elecbay_evaluate.benchtools import machine_info as _machine_info
 from stable_baselines3 import PPO
@@ -724,9 +723,7 @@ def _run(
             "core_codec_patched_for": sorted(set(PATCHED_CORES)),
             "run_time_s": elapsed,
         }
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=2, allow_nan=True)
-        print(f"wrote {args.json}")
+        write_json(args.json, payload)
     return 1 if (args.strict and not ok) else 0
 
 

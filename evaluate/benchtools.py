@@ -53,3 +53,12 @@ def bench_parser(
     parser.add_argument("--json", metavar="PATH", help="also write all figures to PATH as JSON")
     parser.add_argument("--strict", action="store_true", help=f"exit 1 when {strict}")
     return parser
+
+
+def write_json(path: str, payload: dict[str, Any]) -> None:
+    """Write a benchmark's figures to ``path`` (``--json``) and say so."""
+    import json
+
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(payload, fh, indent=2, allow_nan=True)
+    print(f"wrote {path}")
