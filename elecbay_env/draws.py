@@ -69,6 +69,10 @@ class DrawStream:
             self._gens[e] = np.random.default_rng(s)
             self._pos[e] = CHUNK_PERIODS
 
+    def generator(self, e: int) -> np.random.Generator:
+        """Market ``e``'s generator (an episode's start draws from it right after seeding)."""
+        return self._gens[e]
+
     def next(self) -> PeriodDraws:
         """Draws of the next period for every market (fresh arrays)."""
         for e in np.flatnonzero(self._pos >= CHUNK_PERIODS):

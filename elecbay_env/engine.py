@@ -21,6 +21,7 @@ import numpy as np
 
 from .config import Scenario, load_scenario
 from .draws import DrawStream, PeriodDraws
+from .episodes import EpisodeStarts
 from .ledger import Ledger
 from .orders import Orders, empty_orders, validate_orders
 from .params import MarketParams, agents_of, build_params
@@ -38,6 +39,8 @@ class Engine:
         keep_ledger: record every period's statements and meter reads (memory grows
             with E x periods; switch off for training and benchmarks).
         validate: check every period's orders (shapes, finiteness, sides, bounds).
+        split: for a scenario with real data, the split episodes' dates are drawn from
+            (:data:`elecbay_env.splits.SPLITS`); None keeps the scenario's ``data.split``.
         **overrides: dotted scenario overrides, e.g. ``{"market.days": 2}``.
     """
 
@@ -47,13 +50,19 @@ class Engine:
         n_markets: int = 1,
         keep_ledger: bool = True,
         validate: bool = True,
+        split: str | None = None,
         **overrides: Any,
     ) -> None:
         if isinstance(scenario, Scenario) and not overrides:
             self.scenario = scenario
         else:
             self.scenario = load_scenario(scenario, **overrides)
+        if split is not None:
+            self._check_split(split)
+            if split != self.scenario.data.split:  # type: ignore[union-attr]
+                self.scenario = load_scenario(self.scenario, **{"data.split": split})
         self.params: MarketParams = build_params(self.scenario, n_markets)
+        self.episodes = EpisodeStarts(self.scenario, self.params)
         self.agents: list[str] = agents_of(self.scenario)
         self.state: MarketState = allocate(self.params)
         self.draws = DrawStream(n_markets, self.params.n_rows, self.params.n_meters)
@@ -62,6 +71,28 @@ class Engine:
         self.keep_ledger = keep_ledger
         self.ledger = Ledger(self.agents, self.params)
         self._seeded = False
+
+    def _check_split(self, split: str) -> None:
+        from .splits import SPLITS
+
+        if split not in SPLITS:
+            raise ValueError(f"split={split!r}: allowed values are {', '.join(SPLITS)}")
+        if self.scenario.data is None:
+            raise ValueError(
+                f"split={split!r}: scenario {self.scenario.name!r} has no data section, so "
+                "its episodes have no dates; splits need real data (e.g. scenario 'gb2024')"
+            )
+
+    @property
+    def split(self) -> str | None:
+        """The split episodes' dates are drawn from (None without data)."""
+        return self.episodes.split
+
+    @property
+    def dates(self) -> np.ndarray:
+        """``(E,)`` UTC date (``datetime64[D]``) each market's episode started on; NaT
+        for a scenario without data."""
+        return self.episodes.dates(self.state)
 
     @property
     def n_markets(self) -> int:
@@ -78,16 +109,36 @@ class Engine:
         """(E,) periods elapsed in each market's episode."""
         return self.state.t
 
-    def reset(self, seed: int | Sequence[int] | None = None) -> None:
+    def reset(
+        self,
+        seed: int | Sequence[int] | None = None,
+        dates: Sequence[str | None] | None = None,
+    ) -> None:
         """Start a new episode in every market.
 
         Args:
             seed: an int (market ``e`` is seeded ``seed + e``), one seed per market,
                 or None for fresh entropy. The same seed and orders give the same
-                meters, prices, rewards and ledger.
+                meters, prices, rewards and ledger; with real data (``data:``) the seed
+                also draws each market's start date from the split.
+            dates: with real data, one start date per market (``"2024-03-05"``, or None
+                to draw it), for replaying chosen days; the date need not be in the split.
+
+        Raises:
+            ValueError: a date outside the dataset or the episode's reach, or dates for a
+                scenario without data; nothing is reset then.
         """
+        if dates is not None:
+            dates = list(dates)
+            if len(dates) != self.n_markets:
+                raise ValueError(f"dates: expected {self.n_markets} dates, got {len(dates)}")
+            for d in dates:
+                if d is not None:
+                    self.episodes.day_index(d)
         self.draws.seed(seed)
-        reset_rows(self.params, self.state, np.ones(self.n_markets, bool))
+        every = np.ones(self.n_markets, bool)
+        reset_rows(self.params, self.state, every)
+        self._start(every, dates)
         self.ledger.clear()
         self._seeded = True
 
@@ -96,6 +147,11 @@ class Engine:
         mask = np.asarray(mask, bool)
         self.draws.reseed_markets(mask, seeds)
         reset_rows(self.params, self.state, mask)
+        self._start(mask)
+
+    def _start(self, mask: np.ndarray, dates: Sequence[str | None] | None = None) -> None:
+        idx = np.flatnonzero(mask)
+        self.episodes.start(self.state, idx, [self.draws.generator(e) for e in idx], dates)
 
     def empty_orders(self) -> Orders:
         """Orders that trade nothing and offer no reserve, to fill in."""

@@ -9,7 +9,7 @@ stored beside its source, except where a kernel needs the derived form only
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -42,7 +42,8 @@ class MarketParams(NamedTuple):
     flexible_frac: np.ndarray  # (E, N) consumer flexible share of load
     err_std: np.ndarray  # (E, N) relative forecast-error standard deviation
     err_ar1: np.ndarray  # (E, N) AR(1) persistence of the forecast error
-    forecast_mw: np.ndarray  # (N, T) expected available MW (renewables) / load (consumers)
+    forecast_mw: np.ndarray  # (N, T_src) expected available MW (renewables) / load
+    data_row: np.ndarray  # (E, N) int64 1: the row follows the dataset (real values)
     init_on: np.ndarray  # (E, N) int64 thermal on at the start
     init_level_mw: np.ndarray  # (E, N) net injection at the start
     init_soc_mwh: np.ndarray  # (E, N)
@@ -62,6 +63,7 @@ class MarketParams(NamedTuple):
     meter_min: int
     ramp_min: int  # minutes a contract profile ramps from the previous position
     bid_steps: int
+    episode_periods: int  # T, periods in an episode (T_src >= T with a dataset)
 
     @property
     def n_markets(self) -> int:
@@ -76,7 +78,7 @@ class MarketParams(NamedTuple):
     @property
     def n_periods(self) -> int:
         """T, periods in an episode."""
-        return self.forecast_mw.shape[1]
+        return self.episode_periods
 
     @property
     def n_meters(self) -> int:
@@ -94,13 +96,36 @@ class MarketParams(NamedTuple):
         return self.meter_min / 60.0
 
 
-def _row_fields(scenario: Scenario) -> tuple[list[dict], np.ndarray]:
-    """Per-row parameter values and the (N, T) forecast table."""
-    from .profiles import daily_shape, profile_series
+def source_periods(scenario: Scenario) -> int:
+    """T_src, columns of the forecast table: the dataset's periods, or one episode's."""
+    if scenario.data is None:
+        return scenario.market.n_periods
+    from .datasets import load_dataset
+
+    ds = load_dataset(scenario.data.csv, scenario.data.time_column)
+    return ds.n_days * scenario.market.periods_per_day
+
+
+def _series(scenario: Scenario, profile: Any, n_periods: int, size_mw: float) -> np.ndarray:
+    from .datasets import load_dataset
+    from .profiles import data_series, profile_series
+    from .schema import DataProfile
 
     market = scenario.market
-    n_periods = market.n_periods
-    base_dir = getattr(scenario, "base_dir", None)
+    if isinstance(profile, DataProfile):
+        assert scenario.data is not None
+        ds = load_dataset(scenario.data.csv, scenario.data.time_column)
+        return data_series(profile, ds, market.period_min, size_mw)
+    return profile_series(profile, n_periods, market.period_min, None, size_mw)
+
+
+def _row_fields(scenario: Scenario) -> tuple[list[dict], np.ndarray]:
+    """Per-row parameter values and the (N, T_src) forecast table."""
+    from .profiles import daily_shape
+    from .schema import DataProfile
+
+    market = scenario.market
+    n_periods = source_periods(scenario)
     rows: list[dict] = []
     forecasts: list[np.ndarray] = []
     zero = np.zeros(n_periods)
@@ -123,9 +148,8 @@ def _row_fields(scenario: Scenario) -> tuple[list[dict], np.ndarray]:
                 cost_per_mwh=p.marginal_cost_per_mwh, err_std=p.forecast_error.std_frac,
                 err_ar1=p.forecast_error.ar1,
             )  # fmt: skip
-            forecasts.append(
-                profile_series(p.profile, n_periods, market.period_min, base_dir, p.capacity_mw)
-            )
+            row["data_row"] = int(isinstance(p.profile, DataProfile))
+            forecasts.append(_series(scenario, p.profile, n_periods, p.capacity_mw))
         elif p.type == "storage":
             row.update(
                 kind=kinds.STORAGE, cap_mw=p.power_mw,
@@ -152,7 +176,8 @@ def _row_fields(scenario: Scenario) -> tuple[list[dict], np.ndarray]:
             shape = daily_shape(c.profile_type, market.periods_per_day)
             series = np.resize(shape, n_periods) * c.peak_mw
         else:
-            series = profile_series(c.profile, n_periods, market.period_min, base_dir, c.peak_mw)
+            series = _series(scenario, c.profile, n_periods, c.peak_mw)
+        row["data_row"] = int(isinstance(c.profile, DataProfile))
         row["init_level_mw"] = -float(series[0])
         forecasts.append(series)
         rows.append(row)
@@ -167,9 +192,11 @@ _ROW_KEYS = (
     "kind", "cap_mw", "min_stable_mw", "cost_per_mwh", "startup_cost", "ramp_mw_per_min",
     "min_run", "min_off", "outage_prob", "outage_periods", "soc_min_mwh", "soc_max_mwh", "eff",
     "value_per_mwh", "shifted_value_per_mwh", "flexible_frac", "err_std", "err_ar1", "init_on",
-    "init_level_mw", "init_soc_mwh",
+    "init_level_mw", "init_soc_mwh", "data_row",
 )  # fmt: skip
-_INT_KEYS = {"kind", "min_run", "min_off", "outage_periods", "init_on"}
+_INT_KEYS = {"kind", "min_run", "min_off", "outage_periods", "init_on", "data_row"}
+_EPISODE_KEYS = {"cost_per_mwh", "value_per_mwh", "shifted_value_per_mwh"}
+"""Writable: the engine sets them per episode when the scenario has a price index."""
 
 
 def build_params(scenario: Scenario, n_markets: int = 1) -> MarketParams:
@@ -203,8 +230,8 @@ def build_params(scenario: Scenario, n_markets: int = 1) -> MarketParams:
         fields[key] = np.full(n_markets, float(value))
     forecast.setflags(write=False)
     fields["forecast_mw"] = forecast
-    for value in fields.values():
-        if isinstance(value, np.ndarray):
+    for key, value in fields.items():
+        if isinstance(value, np.ndarray) and key not in _EPISODE_KEYS:
             value.setflags(write=False)
     return MarketParams(
         **fields,
@@ -215,6 +242,7 @@ def build_params(scenario: Scenario, n_markets: int = 1) -> MarketParams:
         meter_min=int(market.meter_interval_min),
         ramp_min=int(market.ramp_min),
         bid_steps=int(market.bid_steps),
+        episode_periods=int(market.n_periods),
     )
 
 

@@ -33,6 +33,8 @@ from numpy.typing import NDArray
 
 if TYPE_CHECKING:
     from .config import CsvProfile, ShapeProfile
+    from .datasets import Dataset
+    from .schema import DataProfile
 
 MINUTES_PER_DAY = 1440
 
@@ -481,3 +483,34 @@ def profile_series(
     factor = _scale_factor(raw, profile.scale, path, profile.column, capacity_or_peak_mw)
     per_period = resample_to_period(raw, profile.resolution_min, period_min, source=str(path))
     return np.resize(per_period * factor, n_periods)
+
+
+def data_series(
+    profile: DataProfile, dataset: Dataset, period_min: int, capacity_or_peak_mw: float
+) -> NDArray[np.float64]:
+    """MW of a ``{data: column}`` profile over the whole dataset, one value per period.
+
+    The column is brought to the settlement period (:func:`resample_to_period`), scaled by
+    ``profile.scale`` (:data:`CSV_SCALES`, checked over every row) and by
+    ``profile.share_frac``.
+
+    Returns:
+        ``(dataset days x periods per day,)`` float64 MW, each in ``[0, capacity_or_peak_mw]``.
+
+    Raises:
+        ProfileError: a missing column, a negative value, or a value beyond the scale.
+    """
+    raw = dataset.column(profile.data)
+    neg = np.flatnonzero(raw < 0.0)
+    if neg.size:
+        r = int(neg[0]) + 1
+        raise ProfileError(f"{_where(dataset.path, profile.data, r)}: negative value "
+                           f"{raw[neg[0]]:g}; profiles are non-negative MW or fractions")  # fmt: skip
+    share = profile.share_frac
+    if profile.scale == "mw":  # the shared MW must fit the asset
+        raw, share = raw * share, 1.0
+    factor = _scale_factor(raw, profile.scale, dataset.path, profile.data, capacity_or_peak_mw)
+    per_period = resample_to_period(
+        raw, dataset.resolution_min, period_min, source=str(dataset.path)
+    )
+    return per_period * (factor * share)

@@ -38,6 +38,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .profiles import CsvScale, ProfileError, ShapeName, profile_series
+from .splits import SplitName
 
 __all__ = [
     "MAX_EPISODE_PERIODS",
@@ -46,6 +47,9 @@ __all__ = [
     "Broker",
     "Consumer",
     "CsvProfile",
+    "DataProfile",
+    "DataSource",
+    "PriceIndex",
     "ForecastError",
     "Market",
     "Participant",
@@ -187,22 +191,81 @@ class CsvProfile(_Model):
         return v
 
 
+class DataProfile(_Model):
+    """A column of the scenario's dataset (``data:``): real values on the episode's dates.
+
+    The realised output or load is the data itself; the forecast agents see is the data
+    times ``1 + e`` with ``e`` the forecast-error model's AR(1) path, drawn at reset.
+    """
+
+    data: str = Field(min_length=1)
+    """Column of the dataset named in the scenario's ``data.csv``."""
+    scale: CsvScale = "mw"
+    """How values become MW: 'mw' (values are MW), 'capacity_frac' (fractions of
+    capacity_mw or peak_mw, in [0, 1]) or 'peak' (rescaled so the year's maximum is it)."""
+    share_frac: PositiveFraction = 1.0
+    """Multiplier applied after scaling (a sector's share of national demand), in (0, 1]."""
+
+
+_PROFILE_KEYS = ("shape", "csv", "data")
+
+
 def _profile_kind(v: Any) -> str | None:
-    keys = set(v) if isinstance(v, Mapping) else {k for k in ("shape", "csv") if hasattr(v, k)}
-    has_shape, has_csv = "shape" in keys, "csv" in keys
-    return "shape" if has_shape and not has_csv else "csv" if has_csv and not has_shape else None
+    keys = set(v) if isinstance(v, Mapping) else {k for k in _PROFILE_KEYS if hasattr(v, k)}
+    found = [k for k in _PROFILE_KEYS if k in keys]
+    return found[0] if len(found) == 1 else None
 
 
 Profile = Annotated[
-    Annotated[ShapeProfile, Tag("shape")] | Annotated[CsvProfile, Tag("csv")],
+    Annotated[ShapeProfile, Tag("shape")]
+    | Annotated[CsvProfile, Tag("csv")]
+    | Annotated[DataProfile, Tag("data")],
     Discriminator(
         _profile_kind,
         custom_error_type="profile_kind",
-        custom_error_message="a profile needs exactly one of 'shape' (a generated daily shape) "
-        "or 'csv' (a metered series with 'column' and 'resolution_min')",
+        custom_error_message="a profile needs exactly one of 'shape' (a generated daily shape), "
+        "'csv' (a metered series with 'column' and 'resolution_min') or 'data' (a column of "
+        "the scenario's dataset)",
     ),
 ]
-"""``{shape: ...}`` (:class:`ShapeProfile`) or ``{csv: ..., column: ...}`` (:class:`CsvProfile`)."""
+"""``{shape: ...}`` (:class:`ShapeProfile`), ``{csv: ..., column: ...}`` (:class:`CsvProfile`)
+or ``{data: column}`` (:class:`DataProfile`)."""
+
+
+class PriceIndex(_Model):
+    """A monthly price index: multipliers of the costs or values that name it."""
+
+    name: str = Field(min_length=1)
+    """Name the participants' ``price_index`` refers to (e.g. 'gas')."""
+    monthly: Annotated[tuple[PositiveFloat, ...], Field(min_length=12, max_length=12)]
+    """12 factors, January first, each > 0 (1: the cost or value as written)."""
+
+
+class DataSource(_Model):
+    """Real data behind a scenario: each episode starts on a date drawn from a split.
+
+    See :mod:`elecbay_env.datasets` (the file) and :mod:`elecbay_env.splits` (the splits).
+    """
+
+    csv: str = Field(min_length=1)
+    """A shipped dataset name ('gb2024') or a CSV path, relative to the scenario file."""
+    time_column: str = "utc_start"
+    """Column of ISO-8601 UTC period starts (consecutive, from midnight, whole days)."""
+    split: SplitName = "train"
+    """Split the episodes' dates are drawn from (the env's ``split=`` overrides it):
+    train, validation, test, train_in_distribution, ood_peak_demand, ood_wind_drought,
+    ood_low_price or all."""
+    price_index: tuple[PriceIndex, ...] = ()
+    """Monthly multipliers of marginal costs (producers) and values (consumers) that name
+    an index in their ``price_index``; the month of the episode's first day applies to
+    the whole episode."""
+
+    def index_factors(self, name: str) -> tuple[float, ...]:
+        """The 12 monthly factors of index ``name``."""
+        for index in self.price_index:
+            if index.name == name:
+                return index.monthly
+        raise KeyError(name)
 
 
 # --------------------------------------------------------------------------- market
@@ -361,6 +424,9 @@ class ThermalProducer(_Model):
     initial_output_frac: Fraction = 1.0
     """Output at the start as a fraction of capacity_mw, in [0, 1]; when initial_on it must
     give at least min_stable_mw. Ignored (output 0) when the unit starts off."""
+    price_index: str | None = None
+    """Name of a monthly index in the scenario's ``data.price_index`` that multiplies
+    marginal_cost_per_mwh (a fuel price); None: the cost is fixed."""
     zone: NonNegativeInt = 0
     """Price zone of the unit, < market.zones."""
 
@@ -479,11 +545,14 @@ class Consumer(_Model):
     """Forecast error of the load (std as a fraction of peak_mw)."""
     flexible_frac: Fraction = 0.0
     """Share of the load it can curtail or shift as demand response, in [0, 1]."""
+    price_index: str | None = None
+    """Name of a monthly index in the scenario's ``data.price_index`` that multiplies
+    value_per_mwh and shifted_value_per_mwh (e.g. an export's continental price)."""
     zone: NonNegativeInt = 0
     """Price zone, < market.zones."""
 
     @property
-    def load_profile(self) -> ShapeProfile | CsvProfile:
+    def load_profile(self) -> ShapeProfile | CsvProfile | DataProfile:
         """The profile in force: ``profile`` or the generated shape of ``profile_type``."""
         return self.profile if self.profile is not None else ShapeProfile(shape=self.profile_type)
 
@@ -516,6 +585,40 @@ Participant = ThermalProducer | WindProducer | SolarProducer | StorageProducer |
 # --------------------------------------------------------------------------- scenario
 
 
+def _check_data(sc: Scenario) -> list[tuple[str, Any, str]]:
+    """Problems of the data section and the data profiles (reads the dataset)."""
+    from .datasets import load_dataset
+    from .profiles import data_series
+    from .splits import episode_start_days
+
+    assert sc.data is not None
+    try:
+        ds = load_dataset(sc.data.csv, sc.data.time_column)
+    except ProfileError as exc:
+        return [("data.csv", sc.data.csv, str(exc))]
+    m = sc.market
+    res = ds.resolution_min
+    if m.period_min % res and res % m.period_min:
+        msg = f"must be a multiple or a divisor of the dataset's {res}-min rows"
+        return [("market.period_min", m.period_min, msg)]
+    try:
+        episode_start_days(ds, sc.data.split, m.days)
+    except ProfileError as exc:
+        return [("data.split", sc.data.split, str(exc))]
+    p: list[tuple[str, Any, str]] = []
+    rows = [(f"producers[{i}]", x) for i, x in enumerate(sc.producers)]
+    rows += [(f"consumers[{i}]", x) for i, x in enumerate(sc.consumers)]
+    for path, x in rows:
+        profile = x.load_profile if isinstance(x, Consumer) else getattr(x, "profile", None)
+        if isinstance(profile, DataProfile):
+            size = x.peak_mw if isinstance(x, Consumer) else x.capacity_mw
+            try:
+                data_series(profile, ds, m.period_min, size)
+            except ProfileError as exc:
+                p.append((f"{path}.profile.data", profile.data, str(exc)))
+    return p
+
+
 def _non_empty(what: str) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
     def check(v: tuple[Any, ...]) -> tuple[Any, ...]:
         if not v:
@@ -540,6 +643,9 @@ class Scenario(_Model):
     """Consumers, in agent-id order (consumer_0, ...); at least one."""
     broker: Broker = Broker()
     """The balancing authority (broker_0)."""
+    data: DataSource | None = None
+    """Real data: episodes start on its dates and ``{data: column}`` profiles read it;
+    None (the default): generated or CSV profiles only, every episode alike."""
 
     @property
     def participants(self) -> tuple[Participant, ...]:
@@ -572,6 +678,16 @@ class Scenario(_Model):
                     profile_series(profile, m.n_periods, m.period_min, None, size)
                 except ProfileError as exc:
                     p.append((f"{path}.profile.csv", str(profile.csv), str(exc)))
+            if isinstance(profile, DataProfile) and self.data is None:
+                msg = "a {data: column} profile needs the scenario's data section"
+                p.append((f"{path}.profile.data", profile.data, msg))
+            index = getattr(x, "price_index", None)
+            names = [i.name for i in self.data.price_index] if self.data is not None else []
+            if index is not None and index not in names:
+                allowed = ", ".join(names) or "none: the scenario has no data.price_index"
+                p.append((f"{path}.price_index", index, f"allowed: {allowed}"))
+        if self.data is not None and not p:
+            p += _check_data(self)
         lo, hi = m.price_floor_per_mwh, m.price_cap_per_mwh
         cap = self.broker.max_utilisation_price_per_mwh
         if cap is None:

@@ -36,6 +36,8 @@ class MarketState(NamedTuple):
     last_imbalance_mwh: np.ndarray  # (E, N) last period's own imbalance
     last_available_mw: np.ndarray  # (E, N) last period's realised availability / load
     last_shed_mw: np.ndarray  # (E, N) flexible load a consumer shed last period
+    start: np.ndarray  # (E,) int64 column of forecast_mw where the episode starts
+    fc_err: np.ndarray  # (E, N, T or 1) relative error of the forecast of data rows
 
 
 def allocate(params: MarketParams) -> MarketState:
@@ -62,6 +64,8 @@ def allocate(params: MarketParams) -> MarketState:
         last_imbalance_mwh=np.zeros((e, n)),
         last_available_mw=np.zeros((e, n)),
         last_shed_mw=np.zeros((e, n)),
+        start=np.zeros(e, np.int64),
+        fc_err=np.zeros((e, n, params.n_periods if params.data_row.any() else 1)),
     )
     reset_rows(params, state, np.ones(e, bool))
     return state
@@ -90,3 +94,5 @@ def reset_rows(params: MarketParams, state: MarketState, mask: np.ndarray) -> No
     state.last_imbalance_mwh[m] = 0.0
     state.last_available_mw[m] = 0.0
     state.last_shed_mw[m] = 0.0
+    state.start[m] = 0
+    state.fc_err[m] = 0.0

@@ -26,7 +26,9 @@ from elecbay_env.config import (
     load_scenario,
     shipped_scenarios,
 )
+from elecbay_env.params import build_params, source_periods
 from elecbay_env.profiles import load_csv_series, profile_series
+from elecbay_env.schema import DataProfile
 
 EXAMPLE_CSV = Path(str(resources.files("elecbay_configs").joinpath("example_load.csv")))
 
@@ -112,10 +114,15 @@ def test_every_shipped_scenario_loads(name: str) -> None:
     assert s.name == name
     assert s.broker.max_utilisation_price_per_mwh is not None
     for c in s.consumers:  # every profile gives a finite series of the right length
+        if isinstance(c.load_profile, DataProfile):
+            continue  # read from the dataset: checked through build_params below
         series = profile_series(
             c.load_profile, s.market.n_periods, s.market.period_min, None, c.peak_mw
         )
         assert series.shape == (s.market.n_periods,) and np.all(np.isfinite(series))
+    table = build_params(s).forecast_mw
+    assert table.shape == (len(s.participants) + 1, source_periods(s))
+    assert table.shape[1] >= s.market.n_periods and np.all(np.isfinite(table))
 
 
 def test_default_is_the_embedded_default() -> None:
@@ -519,7 +526,9 @@ def test_yaml_duplicate_key(tmp_path: Path) -> None:
 def test_missing_file_and_unknown_name(tmp_path: Path) -> None:
     _fails(tmp_path / "none.yaml", "none.yaml", "not found")
     _fails(
-        "no_such_scenario", "'no_such_scenario' not found", "shipped: csv_profile, default, small"
+        "no_such_scenario",
+        "'no_such_scenario' not found",
+        "shipped: csv_profile, default, gb2024, small",
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from ._jit import kernel, parallel_kernel, prange
+from .forecast import visible_mw
 from .kinds import BROKER, CONSUMER, SOLAR, STORAGE, THERMAL, WIND
 
 ERR_CLIP = 3.0
@@ -18,8 +19,8 @@ ERR_CLIP = 3.0
 @kernel
 def _observe_market(P, S, lo, hi, out, e):
     n = P.kind.shape[1]
-    n_periods = P.forecast_mw.shape[1]
-    t = S.t[e] % n_periods
+    n_periods = P.episode_periods
+    t = S.t[e]
     periods_per_day = 1440 // P.period_min
     period_h = P.period_min / 60.0
     tod = (t % periods_per_day) / periods_per_day
@@ -31,7 +32,7 @@ def _observe_market(P, S, lo, hi, out, e):
     ramp = 0.0
     for i in range(n):
         k = P.kind[e, i]
-        fc = P.forecast_mw[i, t]
+        fc = visible_mw(P, S, e, i, t)
         if k == CONSUMER:
             demand += fc
         if k == WIND or k == SOLAR:
@@ -42,12 +43,9 @@ def _observe_market(P, S, lo, hi, out, e):
             thermal_available += P.cap_mw[e, i]
             if P.outage_prob[e, i] > 0.0:  # only a unit that can trip is a credible loss
                 largest = max(largest, S.level_mw[e, i])
-        if S.t[e] > 0:
-            prev = (t - 1) % n_periods
-            if k == CONSUMER:
-                ramp += fc - P.forecast_mw[i, prev]
-            elif k == WIND or k == SOLAR:
-                ramp -= fc - P.forecast_mw[i, prev]
+        if S.t[e] > 0 and (k == CONSUMER or k == WIND or k == SOLAR):
+            before = visible_mw(P, S, e, i, t - 1)
+            ramp += fc - before if k == CONSUMER else before - fc
     public = (
         math.sin(2 * math.pi * tod), math.cos(2 * math.pi * tod), S.t[e] / n_periods,
         S.ref_price[e], S.last_imbalance_price[e], S.last_niv_mwh[e], demand, renewable,
@@ -70,7 +68,7 @@ def _observe_market(P, S, lo, hi, out, e):
             x[15] = largest
             x[16] = ramp
         else:
-            fc = P.forecast_mw[i, t]
+            fc = visible_mw(P, S, e, i, t)
             cap = P.cap_mw[e, i]
             level = S.level_mw[e, i]
             outage = S.outage_left[e, i] > 0

@@ -39,6 +39,7 @@ from .delivery import (
     storage_soc_after,
     thermal_level,
 )
+from .forecast import source_mw, visible_mw
 from .kinds import BROKER, CONSUMER, SOLAR, STORAGE, THERMAL, WIND
 from .reserve import DOWN, UP, activate, headroom, procure
 from .settle import settle
@@ -117,7 +118,7 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
     n_meters = P.period_min // P.meter_min
     period_h = P.period_min / 60.0
     meter_h = P.meter_min / 60.0
-    tt = S.t[e] % P.forecast_mw.shape[1]
+    tt = S.t[e]
     first = S.t[e] == 0  # no previous period: profiles start flat
 
     # 1 forward clearing
@@ -144,8 +145,11 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
             broker = i
         phi = P.err_ar1[e, i]
         err = phi * S.err[e, i] + P.err_std[e, i] * math.sqrt(1.0 - phi * phi) * D.z[e, i]
+        fc = visible_mw(P, S, e, i, tt)
+        if P.data_row[e, i]:  # the data is what happens; the forecast carried the error
+            actual = source_mw(P, S, e, i, tt)
+            err = actual / fc - 1.0 if fc > 0.0 else 0.0
         S.err[e, i] = err
-        fc = P.forecast_mw[i, tt]
         expected[i] = fc
         var_mw2 += (P.err_std[e, i] * fc) ** 2
         pos = R.contract_mw[e, i]
