@@ -504,8 +504,9 @@ def data_series(
     neg = np.flatnonzero(raw < 0.0)
     if neg.size:
         r = int(neg[0]) + 1
-        raise ProfileError(f"{_where(dataset.path, profile.data, r)}: negative value "
-                           f"{raw[neg[0]]:g}; profiles are non-negative MW or fractions")  # fmt: skip
+        where = _where(dataset.path, profile.data, r)
+        msg = f"negative value {raw[neg[0]]:g}; profiles are non-negative MW or fractions"
+        raise ProfileError(f"{where}: {msg}")
     share = profile.share_frac
     if profile.scale == "mw":  # the shared MW must fit the asset
         raw, share = raw * share, 1.0
