@@ -83,8 +83,20 @@ MARKET_METRICS: dict[str, tuple[str, str]] = {
         "reserve + balancing energy + unserved + curtailment cost",
         "currency",
     ),
+    "hhi_mean": ("mean Herfindahl-Hirschman index of producers' metered energy", "index"),
+    "lerner_mean": ("mean Lerner index: (price - marginal unit's cost) / price", "fraction"),
+    "markup_mean_per_mwh": ("mean clearing price minus the truthful book's", "currency/MWh"),
+    "withheld_mw_mean": ("mean MW that units below the price did not offer", "MW"),
+    "pivotal_period_share": ("share of periods with a pivotal producer (RSI < 1)", "fraction"),
 }
 """Per-episode market figures: name -> (meaning, unit), in the order of ``results.csv``."""
+
+MARKET_POWER_METRICS = (
+    "hhi_mean", "lerner_mean", "markup_mean_per_mwh", "withheld_mw_mean", "pivotal_period_share",
+)  # fmt: skip
+"""The :data:`MARKET_METRICS` names that :mod:`elecbay_evaluate.market_power` computes."""
+MARKET_POWER_PERIODS = ("hhi", "lerner", "markup_per_mwh", "withheld_mw", "rsi_min")
+"""Its per-period figures, in :meth:`EpisodeMetrics.result`'s ``market_power_periods``."""
 
 
 def true_weights(params: MarketParams, e: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -187,6 +199,9 @@ class EpisodeMetrics:
         self.parties = np.asarray(params.kind[e] != kinds.BROKER)
         self.prices: list[float] = []
         self.profit = np.zeros(len(self.agents))
+        from .market_power import MarketPowerMetrics  # here: it imports this module
+
+        self.market_power = MarketPowerMetrics(params, agents, e)
         self._sums = dict.fromkeys(
             ("realised_surplus", "max_surplus", "welfare", "traded_volume_mwh",
              "imbalance_volume_mwh", "imbalance_cost", "unserved_mwh", "curtailed_mwh",
@@ -222,12 +237,16 @@ class EpisodeMetrics:
         s["curtailment_cost"] -= float(amount[CURTAILMENT_COST])
         self.prices.append(float(out.price[e]))
         self.profit += out.reward[e]
+        self.market_power.record(t, in_outage, orders, out)
 
     def result(self) -> dict[str, Any]:
         """The episode's figures: every :data:`MARKET_METRICS` name, plus ``profit``
-        (``{agent: sum of rewards}``) and ``prices`` (clearing price per period, NaN
-        where nothing traded)."""
+        (``{agent: sum of rewards}``), ``prices`` (clearing price per period, NaN
+        where nothing traded), ``pivotal_share`` (``{producer: share of periods
+        pivotal}``) and ``market_power_periods`` (the per-period lists of
+        :meth:`~elecbay_evaluate.market_power.MarketPowerMetrics.result`)."""
         s = self._sums
+        power = self.market_power.result()
         prices = np.asarray(self.prices)
         traded = prices[np.isfinite(prices)]
         has = traded.size > 0
@@ -257,12 +276,15 @@ class EpisodeMetrics:
             + s["balancing_energy_cost"]
             + s["unserved_cost"]
             + s["curtailment_cost"],
+            **{k: power[k] for k in MARKET_POWER_METRICS},
         }
         assert list(figures) == list(MARKET_METRICS)
         return {
             **figures,
             "profit": {a: float(p) for a, p in zip(self.agents, self.profit, strict=True)},
             "prices": prices.tolist(),
+            "pivotal_share": power["pivotal_share"],
+            "market_power_periods": {k: power[k] for k in MARKET_POWER_PERIODS},
         }
 
 

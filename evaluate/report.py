@@ -88,6 +88,11 @@ MARKET_COLUMNS = (
     ("unserved_mwh", "unserved MWh", 1, False),
     ("offer_acceptance", "offers cleared", 3, False),
     ("bid_acceptance", "bids cleared", 3, False),
+    ("hhi_mean", "HHI", 0, True),
+    ("lerner_mean", "Lerner", 3, True),
+    ("markup_mean_per_mwh", "markup", 2, True),
+    ("withheld_mw_mean", "withheld MW", 1, True),
+    ("pivotal_period_share", "pivotal periods", 3, True),
 )
 """Columns of the market table: (metric, heading, decimals, with its interval)."""
 
