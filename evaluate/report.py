@@ -5,9 +5,11 @@
 episode), ``agents.csv`` (profit per agent and per policy with bootstrap confidence
 intervals across seeds), ``summary.json``, ``report.md`` and three plots
 (:func:`plot_profit`, :func:`plot_prices`, :func:`plot_efficiency`; matplotlib's Agg
-backend). :func:`market_table` and :func:`profit_table` are the report's Markdown
-tables (``elecbay evaluate`` also prints the market table). The metrics are defined in
-:mod:`elecbay_evaluate.metrics` and ``docs/evaluator.md``.
+backend), and the protocol's files (:mod:`elecbay_evaluate.protocol_report`: the
+differences from the baseline, IQM and performance profiles). :func:`market_table` and
+:func:`profit_table` are the report's Markdown tables (``elecbay evaluate`` also prints
+the market table). The metrics are defined in :mod:`elecbay_evaluate.metrics` and
+``docs/evaluator.md``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ OUTPUT_FILES = (
     "profit_per_policy.png",
     "prices.png",
     "efficiency.png",
+    "paired_differences.csv",
+    "aggregates.csv",
+    "performance_profile.csv",
+    "performance_profile.png",
 )
 """What :func:`write_outputs` writes into the output folder."""
 
@@ -128,20 +134,18 @@ def profit_table(result: TournamentResult, level: str) -> str:
 
 
 def _report(result: TournamentResult) -> str:
+    from .comparison import protocol_lines
+    from .protocol_report import protocol_sections
+
     spec = result.spec
-    seeds = spec.seed_list()
-    scen = ", ".join(
-        s.display + (f" ({', '.join(f'{k}={v}' for k, v in s.overrides.items())})"
-                     if s.overrides else "")
-        for s in spec.scenarios
-    )  # fmt: skip
     parts = [f"# Tournament: {spec.name}", ""]
     if spec.description:
         parts += [spec.description.strip(), ""]
     parts += [
-        f"- scenarios: {scen}",
-        f"- seeds: {seeds} ({len(seeds)})",
-        f"- episodes: {len(result.episodes)}, played in {result.elapsed_s:.1f} s on "
+        "## Protocol",
+        "",
+        *protocol_lines(spec),
+        f"- **Episodes**: {len(result.episodes)}, played in {result.elapsed_s:.1f} s on "
         f"{result.workers} worker{'s' * (result.workers != 1)}",
         "",
         "| entry | policies (agent / role / * -> spec; others play the baseline) |",
@@ -160,6 +164,7 @@ def _report(result: TournamentResult) -> str:
         market_table(result), "",
         "![efficiency per entry](efficiency.png)", "",
         "![clearing prices per entry](prices.png)", "",
+        *protocol_sections(result),
         "## Profit per policy", "",
         f"Profit = sum of an agent's rewards over the episode; per policy, the mean over "
         f"the agents of that role playing it. Mean across seeds and {ci} interval.", "",
@@ -333,6 +338,10 @@ def write_outputs(result: TournamentResult, out: str | os.PathLike[str]) -> list
         "markets": result.markets,
         "agents": result.agents,
         "notes": result.notes,
+        "baseline": result.spec.baseline_name,
+        "paired_differences": result.paired,
+        "aggregates": result.aggregates,
+        "performance_profiles": result.profiles,
         "files": list(OUTPUT_FILES),
     }
     path = out / "summary.json"
@@ -344,4 +353,7 @@ def write_outputs(result: TournamentResult, out: str | os.PathLike[str]) -> list
     written.append(plot_profit(result, out / "profit_per_policy.png"))
     written.append(plot_prices(result, out / "prices.png"))
     written.append(plot_efficiency(result, out / "efficiency.png"))
+    from .protocol_report import write_protocol_outputs
+
+    written += write_protocol_outputs(result, out)
     return written

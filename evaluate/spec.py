@@ -117,6 +117,9 @@ class TournamentSpec(_Model):
     """First seed with ``n_seeds``."""
     entries: list[EntrySpec] = Field(min_length=1)
     """Line-ups to compare."""
+    baseline: str | None = Field(default=None, min_length=1)
+    """Name of the entry the others are compared with, seed by seed (default: the first
+    entry)."""
     deterministic: bool = True
     """Passed to every ``predict`` call (False: stochastic policies sample)."""
     confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
@@ -159,6 +162,19 @@ class TournamentSpec(_Model):
         if self.seeds is not None and self.n_seeds is not None:
             raise ValueError("seeds, n_seeds: give one of them, not both")
         return self
+
+    @model_validator(mode="after")
+    def _baseline_is_an_entry(self) -> TournamentSpec:
+        names = [e.name for e in self.entries]
+        if self.baseline is not None and self.baseline not in names:
+            raise ValueError(f"baseline: {self.baseline!r} is not an entry (entries: "
+                             f"{', '.join(names)})")  # fmt: skip
+        return self
+
+    @property
+    def baseline_name(self) -> str:
+        """The baseline entry's name: ``baseline``, or the first entry's."""
+        return self.baseline if self.baseline is not None else self.entries[0].name
 
     def seed_list(self) -> list[int]:
         """The seeds every (scenario, entry) is played with."""

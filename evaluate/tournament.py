@@ -22,7 +22,9 @@ order in which episodes finish; they are sorted by (scenario, entry, seed) in sp
 order. :func:`summarise` turns the episodes into a :class:`TournamentResult`, and
 :func:`write_outputs` writes ``results.csv`` (one row per episode), ``agents.csv``
 (profit per agent and per policy with bootstrap confidence intervals across seeds),
-``summary.json``, ``report.md`` and three plots. The metrics are defined in
+``summary.json``, ``report.md`` and three plots, plus the protocol's comparison with a
+baseline entry (``paired_differences.csv``, ``aggregates.csv``, performance profiles;
+:mod:`elecbay_evaluate.comparison`). The metrics are defined in
 :mod:`elecbay_evaluate.metrics` and ``docs/evaluator.md``.
 
 This module plays tournaments (tasks, episodes, worker processes, summaries) and holds
@@ -55,7 +57,9 @@ from typing import Any
 import numpy as np
 import yaml
 
+from .comparison import aggregate_rows, paired_rows, profile_rows
 from .metrics import MARKET_METRICS, EpisodeMetrics, describe
+from .protocol_report import console_table
 from .report import (
     MARKET_COLUMNS,
     OUTPUT_FILES,
@@ -298,6 +302,9 @@ class TournamentResult:
     markets: list[dict[str, Any]]  # per (scenario, entry): {metric: describe(...)}
     agents: list[dict[str, Any]]  # rows of agents.csv
     notes: list[str] = field(default_factory=list)
+    paired: list[dict[str, Any]] = field(default_factory=list)  # paired_differences.csv
+    aggregates: list[dict[str, Any]] = field(default_factory=list)  # aggregates.csv
+    profiles: list[dict[str, Any]] = field(default_factory=list)  # performance_profile.csv
     workers: int = 1
     elapsed_s: float = 0.0
 
@@ -313,7 +320,9 @@ def _groups(spec: TournamentSpec, episodes: list[dict]) -> list[tuple[str, str, 
 
 def summarise(spec: TournamentSpec, episodes: list[dict[str, Any]]) -> TournamentResult:
     """Per (scenario, entry) market figures and per agent / policy profit, each with its
-    mean, standard deviation and bootstrap confidence interval across seeds."""
+    mean, standard deviation and bootstrap confidence interval across seeds; the
+    seed-paired differences from the baseline entry, interquartile means and
+    performance profiles (:mod:`elecbay_evaluate.comparison`)."""
     ci = {"confidence": spec.confidence, "n_resamples": spec.n_resamples,
           "seed": spec.bootstrap_seed}  # fmt: skip
     markets, agents = [], []
@@ -346,7 +355,10 @@ def summarise(spec: TournamentSpec, episodes: list[dict[str, Any]]) -> Tournamen
         f"intervals: {spec.confidence:.0%} bootstrap (BCa, scipy.stats.bootstrap, "
         f"{spec.n_resamples} resamples, seed {spec.bootstrap_seed}) of the mean across seeds"
     )
-    return TournamentResult(spec, episodes, markets, agents, notes)
+    return TournamentResult(spec, episodes, markets, agents, notes,
+                            paired=paired_rows(spec, episodes, tuple(MARKET_METRICS)),
+                            aggregates=aggregate_rows(spec, episodes),
+                            profiles=profile_rows(spec, episodes))  # fmt: skip
 
 
 def run_tournament(
@@ -399,10 +411,15 @@ Policy keys: an agent id (producer_2), a role (producer, consumer, broker) or "*
 (quote it in YAML); values: policy specs of elecbay_agents.registry. Without SPEC,
 give --entry (and --scenario). Results do not depend on --workers.
 
+Every line-up is compared with a baseline entry (--baseline, the spec's 'baseline',
+else the first entry) seed by seed: episodes on the same seed are paired.
+
 Writes into the output folder: results.csv (one row per episode), agents.csv (profit
 per agent and per policy, with bootstrap confidence intervals across seeds),
-summary.json, report.md and profit_per_policy.png, prices.png, efficiency.png.
-Metrics: docs/evaluator.md."""
+summary.json, report.md and profit_per_policy.png, prices.png, efficiency.png;
+paired_differences.csv (line-up minus baseline per metric and seat), aggregates.csv
+(interquartile means), performance_profile.csv and .png.
+Metrics and protocol: docs/evaluator.md."""
 
 
 def _int(text: str) -> int:
@@ -475,6 +492,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "producer_0=markup:0.3; repeatable; replaces the spec's entries",
     )
     parser.add_argument(
+        "--baseline",
+        default=None,
+        metavar="NAME",
+        help="the entry the others are compared with, seed by seed (default: the spec's "
+        "baseline, else its first entry)",
+    )
+    parser.add_argument(
         "--quiet", action="store_true", help="no progress bar and no tables; only errors"
     )
     return parser  # fmt: skip
@@ -513,6 +537,9 @@ def spec_from_args(args: argparse.Namespace) -> TournamentSpec:
     if args.entry:
         data["entries"] = [{"name": e[0], "policies": _parse_pairs(e[1:], "--entry")}
                            for e in args.entry]  # fmt: skip
+        data["baseline"] = None  # the spec's baseline named one of the replaced entries
+    if getattr(args, "baseline", None) is not None:
+        data["baseline"] = args.baseline
     spec = load_spec(data)
     sets = {k: yaml.safe_load(v) for k, v in _parse_pairs(args.set, "--set").items()}
     return update_spec(spec, n_seeds=args.seeds, seed0=args.seed0, days=args.days,
@@ -565,6 +592,8 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
     files = write_outputs(result, out)
     if not args.quiet:
         print(market_table(result))
+        print()
+        print(console_table(result))
         for note in result.notes:
             print(f"note: {note}")
         print(f"{len(result.episodes)} episodes in {result.elapsed_s:.1f} s; wrote "

@@ -241,7 +241,8 @@ def test_cli_evaluate_on_a_tiny_spec(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["evaluate", str(path), "--out", str(out), "--workers", "2"]) == 0
     text = capsys.readouterr().out
-    assert "| small | truthful | 2 |" in text and "wrote 7 files" in text
+    assert "| small | truthful | 2 |" in text and f"wrote {len(tm.OUTPUT_FILES)} files" in text
+    assert "welfare diff vs truthful" in text and "(baseline)" in text
     assert sorted(p.name for p in out.iterdir()) == sorted(tm.OUTPUT_FILES)
     lines = (out / "results.csv").read_text().splitlines()
     assert len(lines) == 3
