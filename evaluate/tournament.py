@@ -57,6 +57,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from elecbay_env.splits import SPLITS
+
 from .comparison import aggregate_rows, paired_rows, profile_rows
 from .metrics import MARKET_METRICS, EpisodeMetrics, describe
 from .protocol_report import console_table
@@ -200,10 +202,12 @@ def run_episode(task: Task) -> dict[str, Any]:
         first = False
         obs, *_ = env.step(actions)
         metrics.record(t, in_outage, env.last_orders, env.last_outcome)
+    date = env.engine.dates[0]
     return {
         "scenario": task.scenario,
         "entry": task.entry,
         "seed": task.seed,
+        "date": None if np.isnat(date) else str(date),
         "n_periods": int(env.num_periods),
         **metrics.result(),
         "policy": {a: resolve_policy(env, task.policies, a) for a in env.possible_agents},
@@ -499,6 +503,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "baseline, else its first entry)",
     )
     parser.add_argument(
+        "--split",
+        default=None,
+        choices=SPLITS,
+        metavar="SPLIT",
+        help="for scenarios with real data (gb2024): draw each seed's date from this split "
+        f"({', '.join(SPLITS)}); the same seed gives the same date in every line-up",
+    )
+    parser.add_argument(
         "--quiet", action="store_true", help="no progress bar and no tables; only errors"
     )
     return parser  # fmt: skip
@@ -542,8 +554,26 @@ def spec_from_args(args: argparse.Namespace) -> TournamentSpec:
         data["baseline"] = args.baseline
     spec = load_spec(data)
     sets = {k: yaml.safe_load(v) for k, v in _parse_pairs(args.set, "--set").items()}
+    if getattr(args, "split", None) is not None:
+        _check_split_scenarios(spec, args.split)
+        sets["data.split"] = args.split
     return update_spec(spec, n_seeds=args.seeds, seed0=args.seed0, days=args.days,
                        overrides=sets)  # fmt: skip
+
+
+def _check_split_scenarios(spec: TournamentSpec, split: str) -> None:
+    from elecbay_env.config import ScenarioError, load_scenario
+
+    for s in spec.scenarios:
+        try:
+            sc = load_scenario(s.name, **s.overrides)
+        except ScenarioError:
+            continue  # check_spec reports it
+        if sc.data is None:
+            raise SpecError(
+                f"--split {split}: scenario {s.display!r} has no data section (no real dates); "
+                "splits apply to scenarios with real data, e.g. gb2024"
+            )
 
 
 def _default_out(name: str) -> Path:

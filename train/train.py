@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from elecbay_env.splits import SPLITS
+
 from .transforms import ALGORITHMS, DEFAULT_PRICE_RANGE, LearnerSpec, algorithm_class
 
 
@@ -193,6 +195,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     p.add_argument("--no-norm-reward", action="store_true", help="raw rewards")
     p.add_argument("--checkpoint-every", type=int, default=0, help="steps between checkpoints")
     p.add_argument("--days", type=int, default=None, help="override market.days")
+    p.add_argument("--split", default=None, choices=SPLITS, metavar="SPLIT",
+                   help="real-data scenarios (gb2024): the split episodes' dates come from "
+                   "(default: the scenario's data.split, train)")  # fmt: skip
     p.add_argument("--torch-threads", type=int, default=1, help="torch CPU threads")
     p.add_argument("-v", "--verbose", action="count", default=0)
     return p
@@ -206,7 +211,9 @@ def main(argv: Sequence[str] | None = None, args: argparse.Namespace | None = No
     if args.timesteps < 1 or args.n_markets < 1:
         raise SystemExit("elecbay train: --timesteps and --n-markets must be >= 1")
     out = args.out or f"runs/train-{time.strftime('%Y%m%d-%H%M%S')}"
-    overrides = {"market.days": args.days} if args.days else {}
+    overrides: dict[str, Any] = {"market.days": args.days} if args.days else {}
+    if args.split is not None:
+        overrides["data.split"] = args.split
     try:
         opponents = parse_opponents(args.opponents)
         folder = train(
