@@ -40,6 +40,7 @@ import numpy as np
 import yaml
 
 from .clearing import DEFAULT_PRICE_CAP, DEFAULT_PRICE_FLOOR, ClearingResult, clear
+from .splits import SPLITS
 
 
 def _read_book(path: str | None) -> tuple[str, dict[str, Any]]:
@@ -165,25 +166,34 @@ class Episode:
     step_qty: np.ndarray  # (T, N, B) every forward step's MW (+ sell, - buy)
 
 
-def build_env(config: str | None = "default", days: int = DEFAULT_DAYS) -> Any:
-    """The parallel environment of ``config`` (a shipped name or a YAML path) for ``days``.
+def build_env(
+    config: str | None = "default", days: int = DEFAULT_DAYS, split: str | None = None
+) -> Any:
+    """The parallel environment of ``config`` (a shipped name or a YAML path) for ``days``;
+    ``split`` chooses the split of a real-data scenario's dates.
 
     Raises:
         ScenarioError: the scenario cannot be loaded with ``days``.
+        ValueError: a split the scenario cannot take.
     """
     from .envs.parallel import parallel_env
 
-    return parallel_env(config, **{"market.days": days})
+    return parallel_env(config, split=split, **{"market.days": days})
 
 
 def simulate(
-    env: Any, seed: int = DEFAULT_SEED, progress: bool = True, spec: Any = None
+    env: Any,
+    seed: int = DEFAULT_SEED,
+    progress: bool = True,
+    spec: Any = None,
+    date: str | None = None,
 ) -> Episode:
     """Play one episode of ``env``; by default with the baseline policies.
 
     Args:
         env: an :class:`~elecbay_env.envs.parallel.ElecbayParallelEnv` (:func:`build_env`).
         seed: seed of the market's random generator (>= 0).
+        date: for a real-data scenario, the episode's first day (None: drawn by the seed).
         progress: show a tqdm progress bar over periods on stderr.
         spec: policies, as :func:`elecbay_agents.base.make_policies` takes them (None:
             truthful merit order for producers and consumers, the rule-based broker).
@@ -195,7 +205,7 @@ def simulate(
 
     start = time.perf_counter()
     policies = make_policies(env, spec)
-    obs, _ = env.reset(seed=seed)
+    obs, _ = env.reset(seed=seed, options=None if date is None else {"date": date})
     states: dict[str, Any] = dict.fromkeys(env.possible_agents)
     n, t_max = len(env.possible_agents), env.num_periods
     b = env.codec.bid_steps
@@ -427,9 +437,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
         raise UsageError(f"--out {args.out}: exists and is not a folder")
     try:
-        env = build_env(args.config, args.days)
+        env = build_env(args.config, args.days, args.split)
     except ScenarioError as exc:
         raise UsageError("--config: " + "; ".join(str(exc).splitlines())) from None
+    except ValueError as exc:
+        raise UsageError(f"--split {args.split}: {exc}") from None
+    if args.date is not None:
+        try:
+            env.engine.episodes.day_index(args.date)
+        except ValueError as exc:
+            raise UsageError(f"--date {args.date}: {exc}") from None
     if args.plot_period is not None and args.plot_period >= env.num_periods:
         raise UsageError(f"--plot-period {args.plot_period}: the run has periods 0 to "
                          f"{env.num_periods - 1}")  # fmt: skip
@@ -437,7 +454,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"elecbay run: scenario {env.scenario.name!r}, {m.days} day{'s' * (m.days != 1)} x "
           f"{env.num_periods // m.days} periods of {m.period_min} min, seed {args.seed}, "
           f"{len(env.possible_agents)} agents", flush=True)  # fmt: skip
-    ep = simulate(env, args.seed, progress=not args.no_progress)
+    ep = simulate(env, args.seed, progress=not args.no_progress, date=args.date)
+    if env.engine.split is not None:
+        first = env.engine.dates[0]
+        last = first + np.timedelta64(m.days - 1, "D")
+        how = (
+            "chosen with --date"
+            if args.date
+            else f"drawn by the seed from split {env.engine.split!r}"
+        )
+        print(f"real data: UTC days {first} to {last}, {how}")
     period = int(np.argmax(ep.volume_mw)) if args.plot_period is None else args.plot_period
     print("policies: truthful merit order (producers, consumers), rule-based broker "
           f"(z = {ep.policies['broker_0'].z:g}); {env.num_periods} periods in "
@@ -516,6 +542,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="period whose supply and demand curves market.png shows "
              "(default: the period with the largest traded volume)",
     )  # fmt: skip
+    run.add_argument("--split", default=None, choices=SPLITS, metavar="SPLIT",
+                     help="real-data scenarios (gb2024): the split the seed draws the first "
+                     f"day from ({', '.join(SPLITS)}; default: the scenario's)")  # fmt: skip
+    run.add_argument("--date", default=None, metavar="YYYY-MM-DD",
+                     help="real-data scenarios: start on this UTC day instead")  # fmt: skip
     run.add_argument("--no-progress", action="store_true",
                      help="no progress bar (it goes to stderr)")  # fmt: skip
     run.set_defaults(func=_cmd_run)

@@ -18,19 +18,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 MARKER = "$ ./run.sh\n"
+GB_ARGS = ["--config", "gb2024", "--days", "1", "--split", "test"]
+GB_MARKER = "$ ./run.sh " + " ".join(GB_ARGS) + "\n"
 
 
-def run_output(out_dir: Path) -> str:
-    """What ``elecbay run --no-progress`` prints, with the output folder shown as the
-    default one of ``runs/``."""
+def run_output(out_dir: Path, extra: list[str] | None = None, name: str = "default") -> str:
+    """What ``elecbay run --no-progress [extra]`` prints, with the output folder shown as
+    the default one of ``runs/``."""
     cmd = [sys.executable, "-m", "elecbay_env.cli", "run", "--no-progress", "--out", str(out_dir)]
-    text = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
-    return text.replace(f"{out_dir}/", "runs/default-seed0/")
+    text = subprocess.run(
+        cmd + (extra or []), check=True, capture_output=True, text=True, cwd=ROOT
+    ).stdout
+    return text.replace(f"{out_dir}/", f"runs/{name}-seed0/")
 
 
-def replace_block(readme: str, output: str) -> str:
-    """README text with the sample output after ``$ ./run.sh`` replaced by ``output``."""
-    start = readme.index(MARKER) + len(MARKER)
+def replace_block(readme: str, output: str, marker: str = MARKER) -> str:
+    """README text with the sample output after ``marker`` replaced by ``output``."""
+    start = readme.index(marker) + len(marker)
     end = readme.index("```", start)
     return readme[:start] + output + readme[end:]
 
@@ -40,7 +44,9 @@ def main() -> int:
         out = Path(tmp) / "run"
         output = run_output(out)
         shutil.copyfile(out / "market.png", ROOT / "docs" / "img" / "market.png")
-    README.write_text(replace_block(README.read_text(), output))
+        gb = run_output(Path(tmp) / "gb", GB_ARGS, "gb2024")
+    text = replace_block(README.read_text(), output)
+    README.write_text(replace_block(text, gb, GB_MARKER))
     print(output, end="")
     return 0
 

@@ -28,3 +28,15 @@ def test_readme_shows_what_the_main_command_prints() -> None:
         f"seed {DEFAULT_SEED}, {len(env.possible_agents)} agents"
     )
     assert header in readme
+
+
+def test_readme_shows_the_real_data_run() -> None:
+    from elecbay_env.cli import build_env, format_summary, simulate, summarise
+
+    readme = (ROOT / "README.md").read_text()
+    env = build_env("gb2024", 1, "test")
+    ep = simulate(env, 0, progress=False)
+    assert format_summary(summarise(ep)) in readme, (
+        "README real-data sample is stale: run scripts/readme_output.py"
+    )
+    assert f"real data: UTC days {env.engine.dates[0]} to {env.engine.dates[0]}" in readme

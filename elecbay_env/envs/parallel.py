@@ -47,6 +47,9 @@ class ElecbayParallelEnv(ParallelEnv):
             (prints the ansi text) or None.
         price_range: decoded price range of actions; default the price floor and cap.
         avail_hi: highest availability price an action can state (per MW per hour).
+        split: for a real-data scenario (``"gb2024"``), the split episodes' dates are drawn
+            from: ``"train"``, ``"validation"``, ``"test"`` or an out-of-distribution set
+            (:data:`elecbay_env.splits.SPLITS`); None keeps the scenario's ``data.split``.
         **overrides: dotted scenario overrides, e.g. ``**{"market.days": 1}``.
     """
 
@@ -63,6 +66,7 @@ class ElecbayParallelEnv(ParallelEnv):
         render_mode: str | None = None,
         price_range: tuple[float, float] | None = None,
         avail_hi: float = 200.0,
+        split: str | None = None,
         **overrides: Any,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -71,7 +75,7 @@ class ElecbayParallelEnv(ParallelEnv):
                 f"{self.metadata['render_modes']} or None"
             )
         self.render_mode = render_mode
-        self.engine = Engine(config, n_markets=1, keep_ledger=True, **overrides)
+        self.engine = Engine(config, n_markets=1, keep_ledger=True, split=split, **overrides)
         self.scenario = self.engine.scenario
         self.possible_agents = list(self.engine.agents)
         self.agents: list[str] = []
@@ -113,8 +117,17 @@ class ElecbayParallelEnv(ParallelEnv):
     def reset(
         self, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, Any]]]:
-        """Start an episode. ``seed`` seeds the market's one ``numpy.random.Generator``."""
-        self.engine.reset(seed=seed)
+        """Start an episode. ``seed`` seeds the market's one ``numpy.random.Generator``.
+
+        With a real-data scenario (``gb2024``) the seed also draws the episode's first UTC
+        day from the split; ``options={"date": "2024-03-05"}`` chooses it instead. Other
+        option keys are refused (a typo must not pass unnoticed).
+        """
+        options = dict(options or {})
+        date = options.pop("date", None)
+        if options:
+            raise ValueError(f"options: unknown key(s) {sorted(options)}; allowed: 'date'")
+        self.engine.reset(seed=seed, dates=None if date is None else [date])
         self.agents = list(self.possible_agents)
         self.last_outcome = None
         self.last_orders = None
