@@ -139,3 +139,20 @@ class EpisodeStarts:
         if self.dataset is None:
             return np.full(state.start.shape, np.datetime64("NaT"), "datetime64[D]")
         return self.dataset.days[state.start // self.periods_per_day]
+
+
+def visible_forecast(params: MarketParams, state: MarketState, t: int) -> np.ndarray:
+    """``(E, N)`` MW: the forecast every agent sees for period ``t`` of each episode.
+
+    The same numbers as the kernels' ``visible_mw`` (``kernels/forecast.py``): the table's
+    value at the episode's start plus ``t``; for data rows times ``1 + fc_err``, at least
+    0, renewables at most their capacity.
+    """
+    n_src = params.forecast_mw.shape[1]
+    cols = (state.start + t) % n_src
+    src = params.forecast_mw[:, cols].T  # (E, N)
+    k = min(max(t, 0), state.fc_err.shape[2] - 1)
+    data = params.data_row == 1
+    seen = np.where(data, np.maximum(src * (1.0 + state.fc_err[:, :, k]), 0.0), src)
+    renewable = data & ((params.kind == kinds.WIND) | (params.kind == kinds.SOLAR))
+    return np.where(renewable, np.minimum(seen, params.cap_mw), seen)

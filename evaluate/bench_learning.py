@@ -85,7 +85,7 @@ def ledger_episode(task: Any) -> dict[str, Any]:
 
     env = tm._env(task.source, task.overrides)
     policies = tm._registry().make_policies(env, task.policies, seed=task.seed)
-    metrics = tm.EpisodeMetrics(env.engine.params, env.possible_agents)
+    metrics = tm.EpisodeMetrics(env.engine.params, env.possible_agents, 0, env.engine.state)
     amount = np.zeros((len(env.possible_agents), len(NAMES)))
     mwh = np.zeros_like(amount)
     obs, _ = env.reset(seed=task.seed)

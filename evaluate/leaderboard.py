@@ -1,6 +1,6 @@
 """A leaderboard of the shipped baseline line-ups, as a Markdown file.
 
-``python -m evaluate.leaderboard [--scenario NAME] [--split SPLIT] [--seeds N]
+``python -m elecbay_evaluate.leaderboard [--scenario NAME] [--split SPLIT] [--seeds N]
 [--out docs/leaderboard.md]`` plays the fixed line-ups of :data:`LINEUPS` (truthful
 merit order, markup, capacity withholding, forecast-following retailers,
 zero-intelligence traders) on one scenario with the tournament evaluator
@@ -58,7 +58,7 @@ a line-up names a broker policy (``zi_c``, ``zi_u``)."""
 DEFAULT_OUT = "docs/leaderboard.md"
 
 
-def leaderboard_spec(scenario: str = "default", split: str | None = None, n_seeds: int = 10,
+def leaderboard_spec(scenario: str = "gb2024", split: str | None = "test", n_seeds: int = 10,
                      seed0: int = 0, days: int | None = 1,
                      lineups: Sequence[str] | None = None,
                      n_resamples: int = 9999) -> TournamentSpec:  # fmt: skip
@@ -143,8 +143,8 @@ def leaderboard_markdown(result: TournamentResult, command: str) -> str:
         "included); **efficiency** = realised / maximum surplus of the forward market "
         "(`docs/evaluator.md`)", "",
         f"| rank | line-up | policies | welfare IQM [{ci} CI] | efficiency mean [{ci} CI] | "
-        f"welfare diff vs {spec.baseline_name} [{ci} CI] | W/T/L |",
-        "|---|---|---|---|---|---|---|",
+        f"welfare diff vs {spec.baseline_name} [{ci} CI] | W/T/L | markup mean (per MWh) |",
+        "|---|---|---|---|---|---|---|---|",
     ]  # fmt: skip
     policies = {e.name: ", ".join(f"`{k}`: `{v}`" for k, v in e.policies.items())
                 for e in spec.entries}  # fmt: skip
@@ -153,19 +153,30 @@ def leaderboard_markdown(result: TournamentResult, command: str) -> str:
         eff = _row(result, "market", name, "efficiency")
         d = _row(result, "paired", name, "welfare")
         diff, wtl = (diff_text(d, 0), wtl_text(d)) if d else ("(baseline)", "-")
+        markup = _row(result, "market", name, "markup_mean_per_mwh")
         lines.append(f"| {i} | {name} | {policies[name]} | {_interval(w, 'iqm', 0)} | "
-                     f"{_interval(eff, 'mean', 5)} | {diff} | {wtl} |")  # fmt: skip
+                     f"{_interval(eff, 'mean', 5)} | {diff} | {wtl} | "
+                     f"{_interval(markup, 'mean', 2) if markup else '-'} |")  # fmt: skip
+    lines += [
+        "",
+        "The trained learners of `docs/training.md` hold seats of the `default` scenario "
+        "(its 13 agents); they cannot sit in `gb2024`'s 23 seats, so they are not listed "
+        "here. Train one on the train split (`elecbay train --config gb2024 --split train`) "
+        "and compare it on the test split with `elecbay evaluate --scenario gb2024 --split "
+        "test --entry NAME producer_4=sb3:runs/train-...`.",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line of ``python -m evaluate.leaderboard``."""
-    p = argparse.ArgumentParser(prog="python -m evaluate.leaderboard",
+    """The command line of ``python -m elecbay_evaluate.leaderboard``."""
+    p = argparse.ArgumentParser(prog="python -m elecbay_evaluate.leaderboard",
                                 description=__doc__.split("\n\n")[0])  # fmt: skip
-    p.add_argument("--scenario", default="default", metavar="NAME|PATH",
-                   help="scenario to play (default: default)")  # fmt: skip
-    p.add_argument("--split", default=None, metavar="SPLIT",
-                   help="scenario override data.split (needs a data section)")  # fmt: skip
+    p.add_argument("--scenario", default="gb2024", metavar="NAME|PATH",
+                   help="scenario to play (default: gb2024)")  # fmt: skip
+    p.add_argument("--split", default="test", metavar="SPLIT",
+                   help="scenario override data.split (default: test; 'none' for a "
+                   "scenario without data)")  # fmt: skip
     p.add_argument("--seeds", type=int, default=10, metavar="N", help="seeds (default 10)")
     p.add_argument("--seed0", type=int, default=0, metavar="S", help="first seed (default 0)")
     p.add_argument("--days", type=int, default=1, metavar="N",
@@ -185,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command(args: argparse.Namespace) -> str:
     """The command that reproduces the file (every result-changing argument, normalised)."""
-    parts = ["python -m evaluate.leaderboard", f"--scenario {args.scenario}"]
+    parts = ["python -m elecbay_evaluate.leaderboard", f"--scenario {args.scenario}"]
     if args.split is not None:
         parts.append(f"--split {args.split}")
     parts += [f"--seeds {args.seeds}", f"--seed0 {args.seed0}", f"--days {args.days}"]
@@ -199,6 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Play the leaderboard's tournament and write the Markdown file; the exit code
     (0, or 2 for bad arguments with one line per problem on stderr)."""
     args = build_parser().parse_args(argv)
+    if args.split == "none":
+        args.split = None
     prog = "leaderboard"
     try:
         spec = leaderboard_spec(args.scenario, args.split, args.seeds, args.seed0,

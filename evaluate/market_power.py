@@ -50,6 +50,7 @@ from elecbay_env.kernels import kinds
 from elecbay_env.orders import Orders
 from elecbay_env.params import MarketParams
 from elecbay_env.period import PeriodOutcome
+from elecbay_env.state import MarketState
 
 from .metrics import truthful_book
 
@@ -161,14 +162,20 @@ def withheld_mw(
     return float(short[economic].sum())
 
 
-def truthful_price(params: MarketParams, t: int, in_outage: np.ndarray, e: int = 0) -> float:
+def truthful_price(
+    params: MarketParams,
+    t: int,
+    in_outage: np.ndarray,
+    e: int = 0,
+    state: MarketState | None = None,
+) -> float:
     """Competitive clearing price of period ``t``: the truthful book cleared under the
     market's rules (its ``k``, price floor and cap; values and costs clipped into them).
 
     Returns:
         The uniform price (currency per MWh); NaN when nothing would trade.
     """
-    bid_value, bid_mw, ask_cost, ask_mw = truthful_book(params, t, in_outage, e)
+    bid_value, bid_mw, ask_cost, ask_mw = truthful_book(params, t, in_outage, e, state)
     if bid_value.size == 0 or ask_cost.size == 0:
         return math.nan
     lo, hi = float(params.price_floor[e]), float(params.price_cap[e])
@@ -194,16 +201,24 @@ class MarketPowerMetrics:
         params: the markets' parameters.
         agents: agent ids in row order.
         e: the market to watch.
+        state: the markets' state; required for a real-data scenario (see
+            :func:`~elecbay_evaluate.metrics.truthful_book`).
     """
 
-    def __init__(self, params: MarketParams, agents: Sequence[str], e: int = 0) -> None:
+    def __init__(
+        self,
+        params: MarketParams,
+        agents: Sequence[str],
+        e: int = 0,
+        state: MarketState | None = None,
+    ) -> None:
         self.params = params
         self.agents = list(agents)
         self.e = e
+        self.state = state
         kind = params.kind[e]
         self.producer = np.isin(kind, (kinds.THERMAL, kinds.WIND, kinds.SOLAR, kinds.STORAGE))
         self.generator = np.isin(kind, (kinds.THERMAL, kinds.WIND, kinds.SOLAR))
-        self.cost = np.asarray(params.cost_per_mwh[e], dtype=np.float64)
         self.periods: dict[str, list[float]] = {
             k: [] for k in ("hhi", "lerner", "markup_per_mwh", "withheld_mw", "rsi_min")
         }
@@ -215,7 +230,7 @@ class MarketPowerMetrics:
         """(N,) available MW per row (module doc): the truthful book's offer of thermal,
         wind and solar rows, the power rating of storage, 0 elsewhere."""
         p, e = self.params, self.e
-        _, _, _, ask_mw = truthful_book(p, t, in_outage, e)
+        _, _, _, ask_mw = truthful_book(p, t, in_outage, e, self.state)
         avail = np.zeros(p.n_rows)
         avail[self.generator] = ask_mw
         storage = p.kind[e] == kinds.STORAGE
@@ -227,19 +242,20 @@ class MarketPowerMetrics:
         p, e = self.params, self.e
         price = float(out.price[e])
         avail = self.available_mw(t, in_outage)
-        _, demand, _, _ = truthful_book(p, t, in_outage, e)
+        _, demand, _, _ = truthful_book(p, t, in_outage, e, self.state)
         supply, load = avail[self.producer], float(demand.sum())
         rsi = residual_supply_index(supply, load)
         is_pivotal = pivotal(supply, load)
         injected = np.maximum(np.asarray(out.metered_mwh[e], dtype=np.float64), 0.0)
         sold = out.step_fill_mw[e].clip(min=0.0).sum(axis=1)
         gen = self.generator
+        cost = np.asarray(p.cost_per_mwh[e], dtype=np.float64)  # per episode (price index)
         c = self.periods
         c["hhi"].append(hhi(injected[self.producer]))
-        c["lerner"].append(lerner(price, marginal_cost(sold[gen], self.cost[gen])))
-        c["markup_per_mwh"].append(price - truthful_price(p, t, in_outage, e))
+        c["lerner"].append(lerner(price, marginal_cost(sold[gen], cost[gen])))
+        c["markup_per_mwh"].append(price - truthful_price(p, t, in_outage, e, self.state))
         offers = orders.step_price[e][gen], orders.step_qty[e][gen]
-        c["withheld_mw"].append(withheld_mw(avail[gen], *offers, self.cost[gen], price))
+        c["withheld_mw"].append(withheld_mw(avail[gen], *offers, cost[gen], price))
         c["rsi_min"].append(float(rsi.min()) if rsi.size else math.inf)
         self.pivotal_count += is_pivotal
         self.pivotal_periods += bool(is_pivotal.any())

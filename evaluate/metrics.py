@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from elecbay_env.clearing import clear
+from elecbay_env.episodes import visible_forecast
 from elecbay_env.kernels import kinds
 from elecbay_env.kernels.ledger_codes import (
     AVAILABILITY,
@@ -56,6 +57,7 @@ from elecbay_env.kernels.ledger_codes import (
 from elecbay_env.orders import Orders
 from elecbay_env.params import MarketParams
 from elecbay_env.period import PeriodOutcome
+from elecbay_env.state import MarketState
 
 MARKET_METRICS: dict[str, tuple[str, str]] = {
     "efficiency": ("allocative efficiency: realised / maximum surplus", "fraction"),
@@ -130,7 +132,11 @@ def realised_surplus(params: MarketParams, step_fill_mw: np.ndarray, e: int = 0)
 
 
 def truthful_book(
-    params: MarketParams, t: int, in_outage: np.ndarray, e: int = 0
+    params: MarketParams,
+    t: int,
+    in_outage: np.ndarray,
+    e: int = 0,
+    state: MarketState | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The truthful book of period ``t`` in market ``e``.
 
@@ -139,6 +145,9 @@ def truthful_book(
         t: the period within the episode.
         in_outage: (N,) True where a thermal unit is in a forced outage before the period.
         e: the market.
+        state: the markets' state; needed for a real-data scenario, whose episodes start
+            on different days and whose forecasts carry drawn errors (None: the profile
+            table from its first column, right for scenarios without data).
 
     Returns:
         ``(bid_value, bid_mw, ask_cost, ask_mw)``: one bid per consumer (its value, its
@@ -146,7 +155,7 @@ def truthful_book(
         outage), wind and solar farm (marginal cost, forecast MW).
     """
     kind = params.kind[e]
-    fc = params.forecast_mw[:, t]
+    fc = params.forecast_mw[:, t] if state is None else visible_forecast(params, state, t)[e]
     thermal = kind == kinds.THERMAL
     renewable = (kind == kinds.WIND) | (kind == kinds.SOLAR)
     consumer = kind == kinds.CONSUMER
@@ -160,14 +169,20 @@ def truthful_book(
     )
 
 
-def max_surplus(params: MarketParams, t: int, in_outage: np.ndarray, e: int = 0) -> float:
+def max_surplus(
+    params: MarketParams,
+    t: int,
+    in_outage: np.ndarray,
+    e: int = 0,
+    state: MarketState | None = None,
+) -> float:
     """Welfare of clearing the :func:`truthful_book` of period ``t`` (currency).
 
     The book is cleared with :func:`elecbay_env.clear` between bounds just outside its
     own prices (a value above the market's price cap is not clipped: clipping could tie
     consumers that differ).
     """
-    bid_value, bid_mw, ask_cost, ask_mw = truthful_book(params, t, in_outage, e)
+    bid_value, bid_mw, ask_cost, ask_mw = truthful_book(params, t, in_outage, e, state)
     if bid_value.size == 0 or ask_cost.size == 0:
         return 0.0
     prices = np.concatenate([bid_value, ask_cost])
@@ -190,18 +205,32 @@ class EpisodeMetrics:
         params: the markets' parameters.
         agents: agent ids in row order.
         e: the market to watch.
+        state: the markets' state (the engine's ``state``); required for a real-data
+            scenario (its forecasts depend on the episode's date and drawn errors).
     """
 
-    def __init__(self, params: MarketParams, agents: Sequence[str], e: int = 0) -> None:
+    def __init__(
+        self,
+        params: MarketParams,
+        agents: Sequence[str],
+        e: int = 0,
+        state: MarketState | None = None,
+    ) -> None:
+        if state is None and np.any(params.data_row):
+            raise ValueError(
+                "state: a real-data scenario needs the engine's state (its forecasts depend "
+                "on the episode's date): EpisodeMetrics(params, agents, e, env.engine.state)"
+            )
         self.params = params
         self.agents = list(agents)
         self.e = e
+        self.state = state
         self.parties = np.asarray(params.kind[e] != kinds.BROKER)
         self.prices: list[float] = []
         self.profit = np.zeros(len(self.agents))
         from .market_power import MarketPowerMetrics  # here: it imports this module
 
-        self.market_power = MarketPowerMetrics(params, agents, e)
+        self.market_power = MarketPowerMetrics(params, agents, e, state)
         self._sums = dict.fromkeys(
             ("realised_surplus", "max_surplus", "welfare", "traded_volume_mwh",
              "imbalance_volume_mwh", "imbalance_cost", "unserved_mwh", "curtailed_mwh",
@@ -217,7 +246,7 @@ class EpisodeMetrics:
         fill = out.step_fill_mw[e]
         qty = orders.step_qty[e]
         s["realised_surplus"] += realised_surplus(self.params, fill)
-        s["max_surplus"] += max_surplus(self.params, t, in_outage, e)
+        s["max_surplus"] += max_surplus(self.params, t, in_outage, e, self.state)
         s["welfare"] += float(out.reward[e].sum())
         s["traded_volume_mwh"] += float(out.volume_mw[e]) * h
         s["imbalance_volume_mwh"] += abs(float(out.niv_mwh[e]))

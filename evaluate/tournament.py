@@ -187,7 +187,7 @@ def run_episode(task: Task) -> dict[str, Any]:
     """Play one episode and return its figures (:class:`EpisodeMetrics` and labels)."""
     env = _env(task.source, task.overrides)
     policies = _registry().make_policies(env, task.policies, seed=task.seed)
-    metrics = EpisodeMetrics(env.engine.params, env.possible_agents)
+    metrics = EpisodeMetrics(env.engine.params, env.possible_agents, 0, env.engine.state)
     obs, _ = env.reset(seed=task.seed)
     states: dict[str, Any] = dict.fromkeys(env.possible_agents)
     first = True

@@ -31,7 +31,7 @@ def play(env: Any, policies: dict[str, Any], seed: int, metrics: bool = False) -
     if metrics:
         from elecbay_evaluate.metrics import EpisodeMetrics
 
-        watch = EpisodeMetrics(env.engine.params, env.possible_agents)
+        watch = EpisodeMetrics(env.engine.params, env.possible_agents, 0, env.engine.state)
     obs, _ = env.reset(seed=seed)
     states: dict[str, Any] = dict.fromkeys(env.possible_agents)
     amount = mwh = 0.0

@@ -223,3 +223,32 @@ def test_data_profile_errors_name_the_field(tmp_path: Path) -> None:
         load_scenario("small", **{"consumers[0].profile": {"data": "nd_mw"}})
     with pytest.raises(ScenarioError, match="12"):
         load_scenario("gb2024", **{"data.price_index": [{"name": "gas", "monthly": [1.0]}]})
+
+
+def test_visible_forecast_is_what_the_agents_observe() -> None:
+    from elecbay_env.envs.parallel import parallel_env
+    from elecbay_env.episodes import visible_forecast
+
+    env = parallel_env("gb2024", split="test")
+    obs, _ = env.reset(seed=4)
+    from elecbay_env.kernels import kinds
+
+    kind = env.engine.params.kind[0]
+    rows = np.flatnonzero(np.isin(kind, (kinds.WIND, kinds.SOLAR, kinds.CONSUMER)))
+    assert rows.size == 7
+    for t in range(3):
+        seen = visible_forecast(env.engine.params, env.engine.state, t)[0]
+        for i in rows:
+            agent = env.possible_agents[i]
+            # feature 8 is own_forecast (MW, float32)
+            assert obs[agent][8] == pytest.approx(seen[i], rel=1e-6, abs=1e-3), agent
+        obs, *_ = env.step({a: np.zeros(env.action_space(a).shape) for a in env.agents})
+
+
+def test_episode_metrics_need_the_state_on_real_data() -> None:
+    from elecbay_evaluate.metrics import EpisodeMetrics
+
+    eng = Engine("gb2024", keep_ledger=False)
+    with pytest.raises(ValueError, match="needs the engine's state"):
+        EpisodeMetrics(eng.params, eng.agents)
+    EpisodeMetrics(eng.params, eng.agents, 0, eng.state)
