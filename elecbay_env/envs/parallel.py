@@ -121,12 +121,9 @@ class ElecbayParallelEnv(ParallelEnv):
 
         With a real-data scenario (``gb2024``) the seed also draws the episode's first UTC
         day from the split; ``options={"date": "2024-03-05"}`` chooses it instead. Other
-        option keys are refused (a typo must not pass unnoticed).
+        option keys are ignored, as PettingZoo's API test expects.
         """
-        options = dict(options or {})
-        date = options.pop("date", None)
-        if options:
-            raise ValueError(f"options: unknown key(s) {sorted(options)}; allowed: 'date'")
+        date = (options or {}).get("date")
         self.engine.reset(seed=seed, dates=None if date is None else [date])
         self.agents = list(self.possible_agents)
         self.last_outcome = None
