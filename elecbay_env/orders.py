@@ -102,7 +102,7 @@ def validate_orders(params: MarketParams, orders: Orders, agents: list[str] | No
         if bad.any():
             unit = "MW" if name in _QUANTITIES else "currency per MWh (or per MW per hour)"
             raise ValueError(
-                f"{name}{_where(bad, agents)}={arr[bad][0]!r}: allowed magnitude is at most "
+                f"{name}{_where(bad, agents)}={float(arr[bad][0])!r}: allowed magnitude is at most "
                 f"{limit:g} {unit}"
             )
     floor = params.price_floor[:, None, None]
