@@ -43,6 +43,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from .ledger import round_price
 from .splits import SPLITS
 
 # ------------------------------------------------------------------------------ run
@@ -329,7 +330,8 @@ def write_outputs(ep: Episode, summary: dict[str, Any], out: Path, plot_period: 
     lines = [",".join(columns)]
     for t in range(len(ep.price)):
         values = (v[t].item() for v in columns.values())
-        lines.append(",".join("" if v != v else repr(v) for v in values))
+        lines.append(",".join("" if v != v else repr(round_price(v) if isinstance(v, float)
+                                                       else v) for v in values))  # fmt: skip
     periods = out / "periods.csv"
     periods.write_text("\n".join(lines) + "\n")
     written.append(periods)
