@@ -8,6 +8,11 @@ Units: prices in currency per MWh, quantities in MW over the settlement period (
 bids and offers of one call share one period, so MW and MWh are interchangeable up
 to the period length). Quantities are non-negative on both sides; a bid buys, an
 offer (ask) sells.
+
+Bounds: every price and price bound lies in ``[-MAX_ABS_PRICE, MAX_ABS_PRICE]`` (1e9
+currency per MWh) and every quantity in ``[0, MAX_QTY]`` (1e9 MW), so that sums of
+quantities and products of price and quantity stay finite in float64 (no NaN fills from
+overflowing sums). Complex numbers are refused, never silently cut to their real part.
 """
 
 from __future__ import annotations
@@ -25,6 +30,11 @@ DEFAULT_PRICE_FLOOR = -500.0
 """Currency per MWh. The EU single day-ahead coupling's harmonised minimum clearing price."""
 DEFAULT_PRICE_CAP = 4000.0
 """Currency per MWh. The EU single day-ahead coupling's harmonised maximum (2022 value)."""
+
+MAX_ABS_PRICE = 1e9
+"""Currency per MWh. Largest magnitude of an order price or a price bound."""
+MAX_QTY = 1e9
+"""MW. Largest order quantity (a thousand times a large national system's peak)."""
 
 PRICING_RULES = ("uniform", "pay_as_bid")
 _PARALLEL_MIN_MARKETS = 64
@@ -79,11 +89,11 @@ class BatchClearingResult(NamedTuple):
 
 
 @kernel
-def _scan_side(price, qty, n, price_floor, price_cap):
+def _scan_side(price, qty, n, price_floor, price_cap, max_qty):
     """First invalid real order of a padded (E, N) side: (row, col, code) or (-1, -1, 0).
 
-    Codes: 1 price not finite, 2 price outside [floor, cap], 3 quantity not finite
-    or negative.
+    Codes: 1 price not finite, 2 price outside [floor, cap], 3 quantity not finite,
+    negative or above ``max_qty``.
     """
     for e in range(price.shape[0]):
         for i in range(n[e]):
@@ -93,12 +103,25 @@ def _scan_side(price, qty, n, price_floor, price_cap):
                 return e, i, 1
             if p < price_floor[e] or p > price_cap[e]:
                 return e, i, 2
-            if not (q >= 0.0 and q < np.inf):
+            if not (q >= 0.0 and q <= max_qty):
                 return e, i, 3
     return -1, -1, 0
 
 
+def _refuse_complex(name: str, value: object) -> None:
+    """Complex inputs would lose their imaginary part in a float64 cast: refuse them."""
+    if isinstance(value, complex | np.complexfloating) or (
+        isinstance(value, np.ndarray) and np.iscomplexobj(value)
+    ):
+        raise ValueError(f"{name}: expected real numbers, got complex values")
+    if isinstance(value, list | tuple) and any(
+        isinstance(v, complex | np.complexfloating) for v in np.ravel(np.asarray(value, object))
+    ):
+        raise ValueError(f"{name}: expected real numbers, got complex values")
+
+
 def _as_float_array(name: str, value: ArrayLike, ndim: int) -> NDArray[np.float64]:
+    _refuse_complex(name, value)
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -110,7 +133,7 @@ def _as_float_array(name: str, value: ArrayLike, ndim: int) -> NDArray[np.float6
 
 
 def _check_rule(pricing: str) -> bool:
-    if pricing not in PRICING_RULES:
+    if not isinstance(pricing, str) or pricing not in PRICING_RULES:
         raise ValueError(f"pricing={pricing!r}: allowed values are {PRICING_RULES}")
     return pricing == "pay_as_bid"
 
@@ -124,6 +147,12 @@ def _check_k(k: NDArray[np.float64]) -> None:
 def _check_bounds(price_floor: NDArray[np.float64], price_cap: NDArray[np.float64]) -> None:
     if not np.all(np.isfinite(price_floor)) or not np.all(np.isfinite(price_cap)):
         raise ValueError("price_floor, price_cap: must be finite numbers")
+    for name, arr in (("price_floor", price_floor), ("price_cap", price_cap)):
+        if np.any(np.abs(arr) > MAX_ABS_PRICE):
+            raise ValueError(
+                f"{name}={float(arr[np.abs(arr) > MAX_ABS_PRICE][0])!r}: allowed range is "
+                f"[-{MAX_ABS_PRICE:g}, {MAX_ABS_PRICE:g}] currency per MWh"
+            )
     if not np.all(price_floor < price_cap):
         raise ValueError(
             f"price_floor={price_floor.min()!r}, price_cap={price_cap.min()!r}: "
@@ -140,11 +169,11 @@ def _raise_bad_order(side: str, row: int, col: int, code: int, batched: bool, va
             f"{side}_price{where}={value!r}: allowed range is [price_floor, price_cap] = "
             f"[{lo!r}, {hi!r}] currency per MWh"
         )
-    raise ValueError(f"{side}_qty{where}={value!r}: allowed range is [0, inf) MW, finite")
+    raise ValueError(f"{side}_qty{where}={value!r}: allowed range is [0, {MAX_QTY:g}] MW")
 
 
 def _validate_side(side, price, qty, n, floor, cap, batched):
-    e, i, code = _scan_side(price, qty, n, floor, cap)
+    e, i, code = _scan_side(price, qty, n, floor, cap, MAX_QTY)
     if code:
         value = price[e, i] if code < 3 else qty[e, i]
         _raise_bad_order(side, e, i, code, batched, float(value), float(floor[e]), float(cap[e]))
@@ -190,8 +219,9 @@ def clear(
 
     Raises:
         ValueError: naming the argument and its allowed range, for NaN or infinite
-            prices, prices outside the bounds, negative, NaN or infinite
-            quantities, mismatched lengths, ``k`` outside [0, 1] or an unknown rule.
+            prices, prices outside the bounds, negative, NaN, infinite or too large
+            (> :data:`MAX_QTY`) quantities, bounds beyond :data:`MAX_ABS_PRICE`,
+            complex values, mismatched lengths, ``k`` outside [0, 1] or an unknown rule.
 
     Example:
         >>> r = clear([30.0, 20.0], [1.0, 1.0], [10.0, 25.0], [1.0, 1.0])
@@ -212,7 +242,7 @@ def clear(
             f"ask_price, ask_qty: lengths differ ({ap.shape[0]} and {aq.shape[0]}); "
             "give one quantity per price"
         )
-    if pricing not in PRICING_RULES:
+    if not isinstance(pricing, str) or pricing not in PRICING_RULES:
         raise ValueError(f"pricing={pricing!r}: allowed values are {PRICING_RULES}")
     k = _scalar_in_unit_interval(k)
     floor, cap = _scalar_bounds(price_floor, price_cap)
@@ -238,6 +268,7 @@ def clear(
 
 
 def _scalar_in_unit_interval(k: object) -> float:
+    _refuse_complex("k", k)
     try:
         value = float(k)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -248,6 +279,8 @@ def _scalar_in_unit_interval(k: object) -> float:
 
 
 def _scalar_bounds(price_floor: object, price_cap: object) -> tuple[float, float]:
+    _refuse_complex("price_floor", price_floor)
+    _refuse_complex("price_cap", price_cap)
     try:
         floor = float(price_floor)  # type: ignore[arg-type]
         cap = float(price_cap)  # type: ignore[arg-type]
@@ -261,6 +294,7 @@ def _scalar_bounds(price_floor: object, price_cap: object) -> tuple[float, float
         raise ValueError(
             f"price_floor={floor!r}, price_cap={cap!r}: price_floor must be below price_cap"
         )
+    _check_bounds(np.array([floor]), np.array([cap]))
     return floor, cap
 
 
@@ -283,7 +317,13 @@ def _run(bp, bq, bid_order, nb, ap, aq, ask_order, na, kk, pay_as_bid, floor, ca
 
 
 def _per_market(name: str, value: ArrayLike, n_markets: int) -> NDArray[np.float64]:
-    arr = np.asarray(value, dtype=np.float64)
+    _refuse_complex(name, value)
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name}={value!r}: expected a number or {n_markets} numbers (one per market)"
+        ) from None
     if arr.ndim == 0:
         return np.full(n_markets, float(arr))
     if arr.shape != (n_markets,):
@@ -296,7 +336,9 @@ def _counts(name: str, value: ArrayLike | None, n_markets: int, width: int) -> N
         return np.full(n_markets, width, dtype=np.int64)
     arr = np.asarray(value)
     if arr.shape != (n_markets,) or not np.issubdtype(arr.dtype, np.integer):
-        raise ValueError(f"{name}: expected integers of shape ({n_markets},), got {arr.shape}")
+        raise ValueError(
+            f"{name}: expected integers of shape ({n_markets},), got {arr.dtype} {arr.shape}"
+        )
     if np.any((arr < 0) | (arr > width)):
         raise ValueError(f"{name}: allowed range is [0, {width}] (the padded width)")
     return arr.astype(np.int64, copy=False)
@@ -330,7 +372,8 @@ def clear_batch(
         real orders.
 
     Raises:
-        ValueError: as :func:`clear`, with the ``[row, column]`` of the bad entry.
+        ValueError: as :func:`clear`, with the ``[row, column]`` of the bad entry; every
+            message starts with the name of the bad argument.
     """
     pay_as_bid = _check_rule(pricing)
     bp = _as_float_array("bid_price", bid_price, 2)

@@ -7,8 +7,14 @@ with the baseline policies -- truthful merit order for producers and consumers
 over settlement periods, prints a summary table and writes the ledger, the meter
 reads, a summary and a plot into an output folder (``docs/main_command.md``).
 
-``elecbay clear [BOOK]`` clears one order book given as YAML (default: the embedded
-demonstration book ``configs/demo_book.yaml``) and prints every order's fill.
+``elecbay clear [BOOK]`` clears one order book given as YAML or CSV (default: the
+embedded demonstration book ``configs/demo_book.yaml``), prints every order's fill and
+the surplus, and with ``--plot`` draws the curves (:mod:`elecbay_env.clear_command`).
+
+``elecbay cda [ORDERS]`` replays orders through the continuous double auction and prints
+the trades (:mod:`elecbay_env.cda_command`, ``docs/cda.md``).
+
+``elecbay --version`` prints the package version.
 
 ``elecbay classroom zi|withholding|reserve`` runs one of the classroom experiments of
 :mod:`elecbay_evaluate.classroom` (``docs/classroom.md``).
@@ -32,93 +38,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
-import yaml
 
-from .clearing import DEFAULT_PRICE_CAP, DEFAULT_PRICE_FLOOR, ClearingResult, clear
+from .ledger import round_price
 from .splits import SPLITS
-
-
-def _read_book(path: str | None) -> tuple[str, dict[str, Any]]:
-    if path is None:
-        text = resources.files("elecbay_configs").joinpath("demo_book.yaml").read_text()
-        return "configs/demo_book.yaml (embedded)", yaml.safe_load(text)
-    p = Path(path)
-    if not p.is_file():
-        raise SystemExit(f"elecbay: order book file not found: {p}")
-    try:
-        return str(p), yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        raise SystemExit(f"elecbay: {p} is not valid YAML: {exc}") from None
-
-
-def _side(book: dict[str, Any], key: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-    rows = book.get(key) or []
-    if not isinstance(rows, list):
-        raise SystemExit(f"elecbay: '{key}' must be a list of {{who, price, qty}}")
-    who, price, qty = [], [], []
-    for i, row in enumerate(rows):
-        try:
-            who.append(str(row.get("who", f"{key}_{i}")))
-            price.append(float(row["price"]))
-            qty.append(float(row["qty"]))
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise SystemExit(f"elecbay: {key}[{i}] needs numbers 'price' and 'qty'") from None
-    return who, np.array(price), np.array(qty)
-
-
-def format_result(
-    bid_who: list[str],
-    bid_price: np.ndarray,
-    bid_qty: np.ndarray,
-    ask_who: list[str],
-    ask_price: np.ndarray,
-    ask_qty: np.ndarray,
-    r: ClearingResult,
-) -> str:
-    """A text table of a cleared book: every order with its fill, then the summary."""
-    lines = [
-        f"{'side':<5} {'who':<14} {'price':>9} {'qty MW':>9} {'filled MW':>10} {'trades at':>10}"
-    ]
-    for side, who, price, qty, fill, paid in (
-        ("bid", bid_who, bid_price, bid_qty, r.bid_fill, r.bid_price_paid),
-        ("ask", ask_who, ask_price, ask_qty, r.ask_fill, r.ask_price_received),
-    ):
-        for i in range(len(who)):
-            at = "-" if np.isnan(paid[i]) else f"{paid[i]:.2f}"
-            lines.append(
-                f"{side:<5} {who[i]:<14} {price[i]:>9.2f} {qty[i]:>9.2f} {fill[i]:>10.2f} {at:>10}"
-            )
-    if r.volume > 0:
-        lines.append(
-            f"clearing price {r.price:.2f} per MWh (supporting interval "
-            f"[{r.price_lo:.2f}, {r.price_hi:.2f}]), volume {r.volume:.2f} MW"
-        )
-    else:
-        lines.append("no trade: the book does not cross (price NaN)")
-    return "\n".join(lines)
-
-
-def _cmd_clear(args: argparse.Namespace) -> int:
-    source, book = _read_book(args.book)
-    bid_who, bp, bq = _side(book, "bids")
-    ask_who, ap, aq = _side(book, "asks")
-    k = args.k if args.k is not None else float(book.get("k", 0.5))
-    pricing = args.pricing or book.get("pricing", "uniform")
-    try:
-        r = clear(bp, bq, ap, aq, k=k, pricing=pricing,
-                  price_floor=float(book.get("price_floor", DEFAULT_PRICE_FLOOR)),
-                  price_cap=float(book.get("price_cap", DEFAULT_PRICE_CAP)))  # fmt: skip
-    except ValueError as exc:
-        raise SystemExit(f"elecbay: {source}: {exc}") from None
-    print(f"order book: {source}  (k={k}, pricing={pricing})")
-    print(format_result(bid_who, bp, bq, ask_who, ap, aq, r))
-    return 0
-
 
 # ------------------------------------------------------------------------------ run
 
@@ -404,7 +330,8 @@ def write_outputs(ep: Episode, summary: dict[str, Any], out: Path, plot_period: 
     lines = [",".join(columns)]
     for t in range(len(ep.price)):
         values = (v[t].item() for v in columns.values())
-        lines.append(",".join("" if v != v else repr(v) for v in values))
+        lines.append(",".join("" if v != v else repr(round_price(v) if isinstance(v, float)
+                                                       else v) for v in values))  # fmt: skip
     periods = out / "periods.csv"
     periods.write_text("\n".join(lines) + "\n")
     written.append(periods)
@@ -512,8 +439,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="elecbay", description="elecbay: a multi-agent electricity-market environment."
     )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"elecbay {__version__}")
     sub = parser.add_subparsers(
-        dest="command", required=True, metavar="{run,clear,classroom,evaluate,train}"
+        dest="command", required=True, metavar="{run,clear,cda,classroom,evaluate,train}"
     )
     run = sub.add_parser(
         "run", help="the main job: play a scenario with the baseline policies",
@@ -550,17 +480,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true",
                      help="no progress bar (it goes to stderr)")  # fmt: skip
     run.set_defaults(func=_cmd_run)
-    clear_help = "clear one order book given as YAML (bids and asks of {who, price, qty})"
-    p = sub.add_parser("clear", help=clear_help, description=clear_help)
-    p.add_argument(
-        "book", nargs="?", default=None,
-        help="YAML order book (default: the embedded configs/demo_book.yaml)",
-    )  # fmt: skip
-    p.add_argument("--k", type=float, default=None,
-                   help="price position in the supporting interval, in [0, 1]")  # fmt: skip
-    p.add_argument("--pricing", choices=["uniform", "pay_as_bid"], default=None,
-                   help="uniform (pay as clear, the default) or pay_as_bid")  # fmt: skip
-    p.set_defaults(func=_cmd_clear)
+    from . import cda_command, clear_command
+
+    for name, helptext, description, add_arguments, run in (
+        ("clear", "clear one order book (YAML or CSV): fills, surplus, --plot",
+         clear_command.CLEAR_HELP, clear_command.add_arguments, clear_command.run_command),
+        ("cda", "replay orders through the continuous double auction, print the trades",
+         cda_command.CDA_HELP, cda_command.add_arguments, cda_command.run_command),
+    ):  # fmt: skip
+        sp = sub.add_parser(name, help=helptext, description=description,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+        add_arguments(sp)
+        sp.set_defaults(func=run)
     from elecbay_evaluate import classroom, tournament
     from elecbay_train import train as training
 
@@ -603,4 +534,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m elecbay_env.cli`: run the imported module's main, so that its exception
+    # classes (UsageError, raised by subcommand modules) are the ones main() catches
+    from elecbay_env.cli import main as _main
+
+    sys.exit(_main())

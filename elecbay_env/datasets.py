@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from .numbers import duplicates, parse_strict_float
 from .profiles import ProfileError
 
 SHIPPED_DATASETS: dict[str, str] = {"gb2024": "data/gb2024/gb_2024_halfhourly.csv"}
@@ -132,7 +133,7 @@ def _column(ds: Dataset, name: str) -> NDArray[np.float64]:
         if cell.lower() in _GAPS:
             raise ProfileError(f"{where}: empty or NaN cell ({cell!r}), a gap in the series")
         try:
-            v = float(cell)
+            v = parse_strict_float(cell)
         except ValueError:
             raise ProfileError(f"{where}: {cell!r} is not a number") from None
         if not math.isfinite(v):
@@ -179,6 +180,9 @@ def _load(path: Path, time_column: str, _mtime: int, _size: int) -> Dataset:
     if len(rows) < 2:
         raise ProfileError(f"{path}: a dataset needs a header row and data rows")
     header = tuple(h.strip() for h in rows[0])
+    dup = duplicates(header)
+    if dup:
+        raise ProfileError(f"{path}: duplicate column {dup[0]!r} in the header; names must differ")
     if time_column not in header:
         available = ", ".join(repr(h) for h in header)
         raise ProfileError(f"{path}: no time column {time_column!r}; available: {available}")

@@ -23,18 +23,71 @@ class PeriodDraws(NamedTuple):
     trip_meter: np.ndarray  # (E, N) int64 meter interval in which an outage strikes
 
 
+def check_seed(seed: object, name: str = "seed") -> int:
+    """``seed`` as a Python int, if it is an integer >= 0 (Python ``int`` or a NumPy
+    integer; ``bool``, floats such as 1.5 or 2.0 and strings are refused).
+
+    Raises:
+        ValueError: naming ``name``, the value and the allowed range.
+    """
+    if isinstance(seed, bool | np.bool_) or not isinstance(seed, int | np.integer):
+        raise ValueError(
+            f"{name}={seed!r}: expected an integer >= 0 (int or NumPy integer), "
+            f"got {type(seed).__name__}"
+        )
+    if seed < 0:
+        raise ValueError(f"{name}={seed}: allowed range is integers >= 0")
+    return int(seed)
+
+
 def market_seeds(seed: int | Sequence[int] | None, n_markets: int) -> list[int | None]:
-    """Per-market seeds: ``seed + e`` for an int, the sequence itself, or fresh entropy."""
+    """Per-market seeds: ``seed + e`` for an int, the sequence itself, or fresh entropy.
+
+    Raises:
+        ValueError: a seed that is not an integer >= 0 (see :func:`check_seed`), or a
+            sequence of the wrong length; nothing is seeded then.
+    """
     if seed is None:
         return [None] * n_markets
-    if isinstance(seed, int | np.integer):
-        if seed < 0:
-            raise ValueError(f"seed={seed}: allowed range is integers >= 0")
-        return [int(seed) + e for e in range(n_markets)]
-    seeds = [int(s) for s in seed]
+    if isinstance(seed, str | bytes) or not hasattr(seed, "__iter__"):
+        return [check_seed(seed) + e for e in range(n_markets)]
+    seeds = list(seed)
     if len(seeds) != n_markets:
         raise ValueError(f"seed: expected {n_markets} per-market seeds, got {len(seeds)}")
-    return seeds
+    return [check_seed(s, f"seed[{e}]") for e, s in enumerate(seeds)]
+
+
+def check_reseed(
+    markets: np.ndarray, seeds: Sequence[int | None], n_markets: int
+) -> tuple[np.ndarray, list[int | None]]:
+    """Validate a reseed request before anything changes.
+
+    Args:
+        markets: (E,) bool mask of the markets to reseed.
+        seeds: one seed (an integer >= 0, or None for fresh entropy) per True entry.
+
+    Returns:
+        The market indices and the checked seeds.
+
+    Raises:
+        ValueError: naming ``mask`` (wrong shape or a dtype other than bool) or
+            ``seeds`` (wrong length or a bad seed).
+    """
+    arr = np.asarray(markets)
+    if arr.dtype != np.bool_:
+        raise ValueError(f"mask: expected a bool array of shape ({n_markets},), got {arr.dtype}")
+    if arr.shape != (n_markets,):
+        raise ValueError(f"mask: expected shape ({n_markets},) (one entry per market), got "
+                         f"{arr.shape}")  # fmt: skip
+    idx = np.flatnonzero(arr)
+    if isinstance(seeds, str | bytes) or not hasattr(seeds, "__len__"):
+        raise ValueError(f"seeds: expected a sequence of {len(idx)} seeds, got {seeds!r}")
+    if len(seeds) != len(idx):
+        raise ValueError(
+            f"seeds: expected {len(idx)} seeds (one per market the mask selects), got {len(seeds)}"
+        )
+    checked = [None if s is None else check_seed(s, f"seeds[{i}]") for i, s in enumerate(seeds)]
+    return idx, checked
 
 
 class DrawStream:
@@ -61,8 +114,12 @@ class DrawStream:
         self.reseed_markets(np.ones(self.n_markets, bool), market_seeds(seed, self.n_markets))
 
     def reseed_markets(self, markets: np.ndarray, seeds: Sequence[int | None]) -> None:
-        """Reseed the markets where ``markets`` (E,) is true, in order, from ``seeds``."""
-        idx = np.flatnonzero(np.asarray(markets, bool))
+        """Reseed the markets where ``markets`` (E,) is true, in order, from ``seeds``.
+
+        Raises:
+            ValueError: a bad mask or seeds (:func:`check_reseed`); nothing changes then.
+        """
+        idx, seeds = check_reseed(markets, seeds, self.n_markets)
         if len(self._gens) != self.n_markets:
             self._gens = [np.random.default_rng(0)] * self.n_markets
         for e, s in zip(idx, seeds, strict=True):

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .config import Scenario, load_scenario
-from .draws import DrawStream, PeriodDraws
+from .draws import DrawStream, PeriodDraws, check_reseed, market_seeds
 from .episodes import EpisodeStarts
 from .ledger import Ledger
 from .orders import Orders, empty_orders, validate_orders
@@ -125,9 +125,12 @@ class Engine:
                 to draw it), for replaying chosen days; the date need not be in the split.
 
         Raises:
-            ValueError: a date outside the dataset or the episode's reach, or dates for a
-                scenario without data; nothing is reset then.
+            ValueError: a date outside the dataset or the episode's reach, dates for a
+                scenario without data, or a seed that is not an integer >= 0 (Python or
+                NumPy integers; bools, floats and strings are refused); nothing is reset
+                then.
         """
+        market_seeds(seed, self.n_markets)  # checks the seed before anything changes
         if dates is not None:
             dates = list(dates)
             if len(dates) != self.n_markets:
@@ -143,8 +146,19 @@ class Engine:
         self._seeded = True
 
     def reset_markets(self, mask: np.ndarray, seeds: Sequence[int | None]) -> None:
-        """Start a new episode in the markets where ``mask`` (E,) is true (autoreset)."""
-        mask = np.asarray(mask, bool)
+        """Start a new episode in the markets where ``mask`` (E,) is true (autoreset).
+
+        Args:
+            mask: (E,) bool array, True for the markets to restart.
+            seeds: one seed per True entry of ``mask`` (an integer >= 0, or None).
+
+        Raises:
+            ValueError: naming ``mask`` (shape or dtype) or ``seeds`` (length or a seed
+                that is not an integer >= 0); checked before anything changes.
+        """
+        idx, seeds = check_reseed(mask, seeds, self.n_markets)
+        mask = np.zeros(self.n_markets, bool)
+        mask[idx] = True
         self.draws.reseed_markets(mask, seeds)
         reset_rows(self.params, self.state, mask)
         self._start(mask)

@@ -6,6 +6,11 @@ with ``places`` digits (default 6); within each market and period the broker's c
 lines are written as minus the sum of everyone else's exported lines, so the exported
 cash sums to exactly zero and every agent's lines add up to its reward to the cent.
 
+Exported prices are rounded to :data:`PRICE_PLACES` decimal places (1e-6 currency per
+MWh), far below any meaningful price difference, so that float32 noise from actions
+(``53.999945521354675``) does not show in the files; the arrays in memory keep every
+bit.
+
 Formats: CSV, JSON (records; decimals as strings) and Parquet (decimal128 columns)
 through pyarrow. Meter reads export the same way.
 """
@@ -27,6 +32,15 @@ if TYPE_CHECKING:
 
     from .params import MarketParams
     from .period import PeriodOutcome
+
+PRICE_PLACES = 6
+"""Decimal places of exported prices (currency per MWh): a precision of 1e-6."""
+
+
+def round_price(price: float) -> float | None:
+    """``price`` (currency per MWh) rounded to :data:`PRICE_PLACES` places; None for NaN."""
+    return None if price != price else round(float(price), PRICE_PLACES)
+
 
 STATEMENT_COLUMNS = ("market", "period", "agent", "component", "mwh", "price", "amount")
 METER_COLUMNS = ("market", "period", "interval", "agent", "mwh")
@@ -96,7 +110,8 @@ class Ledger:
         return result
 
     def statements(self, places: int = 6) -> list[dict[str, object]]:
-        """Every statement line as a record (amount a :class:`~decimal.Decimal`)."""
+        """Every statement line as a record (amount a :class:`~decimal.Decimal`, price
+        rounded to :data:`PRICE_PLACES` places or None)."""
         records = []
         dec = self.decimal_amounts(places)
         for p, period in enumerate(self._period):
@@ -115,7 +130,7 @@ class Ledger:
                                 "agent": agent,
                                 "component": component,
                                 "mwh": float(mwh[e, i, c]),
-                                "price": None if np.isnan(pr) else float(pr),
+                                "price": round_price(pr),
                                 "amount": amount,
                             }
                         )

@@ -9,6 +9,12 @@ forward steps. A zero quantity is an unused step.
 availability price (currency per MW per hour) and utilisation price (currency per
 MWh; for down reserve the price the provider pays for energy it no longer delivers).
 The **broker** states its requirement (MW) and caps per direction.
+
+Magnitudes are bounded so that sums over agents and steps stay finite in float64:
+quantities (``step_qty``, ``res_qty``, ``req_mw``) within ``MAX_QTY`` (1e9 MW) in
+absolute value, prices (``res_avail``, ``res_util``, ``max_avail``, ``max_util``)
+within ``MAX_ABS_PRICE`` (1e9 currency per MWh or per MW per hour); step prices lie in
+the scenario's ``[price_floor, price_cap]``.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .clearing import MAX_ABS_PRICE, MAX_QTY
 from .kernels import kinds
 from .params import MarketParams
 
@@ -48,6 +55,9 @@ def empty_orders(params: MarketParams) -> Orders:
         max_avail=np.zeros((e, 2)),
         max_util=np.zeros((e, 2)),
     )
+
+
+_QUANTITIES = frozenset({"step_qty", "res_qty", "req_mw"})
 
 
 def _where(mask: np.ndarray, agents: list[str] | None) -> str:
@@ -84,6 +94,16 @@ def validate_orders(params: MarketParams, orders: Orders, agents: list[str] | No
         if bad.any():
             raise ValueError(
                 f"{name}{_where(bad, agents)}={arr[bad][0]!r}: must be finite (not NaN or inf)"
+            )
+    for name in shapes:
+        arr = getattr(orders, name)
+        limit = MAX_QTY if name in _QUANTITIES else MAX_ABS_PRICE
+        bad = np.abs(arr) > limit
+        if bad.any():
+            unit = "MW" if name in _QUANTITIES else "currency per MWh (or per MW per hour)"
+            raise ValueError(
+                f"{name}{_where(bad, agents)}={float(arr[bad][0])!r}: allowed magnitude is at most "
+                f"{limit:g} {unit}"
             )
     floor = params.price_floor[:, None, None]
     cap = params.price_cap[:, None, None]

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Literal, get_args
 import numpy as np
 from numpy.typing import NDArray
 
+from .numbers import duplicates, parse_strict_float
+
 if TYPE_CHECKING:
     from .config import CsvProfile, ShapeProfile
     from .datasets import Dataset
@@ -320,6 +322,9 @@ def load_csv_series(path: str | Path, column: str, resolution_min: int) -> NDArr
     if not rows:
         raise ProfileError(f"{path}: empty CSV file; expected a header row and data rows")
     header = [h.strip() for h in rows[0]]
+    dup = duplicates(header)
+    if dup:
+        raise ProfileError(f"{path}: duplicate column {dup[0]!r} in the header; names must differ")
     key = column.strip()
     if key not in header:
         available = ", ".join(repr(h) for h in header)
@@ -338,7 +343,7 @@ def load_csv_series(path: str | Path, column: str, resolution_min: int) -> NDArr
                 "series; fill it (e.g. interpolate) before use"
             )
         try:
-            v = float(cell)
+            v = parse_strict_float(cell)
         except ValueError:
             raise ProfileError(f"{_where(path, column, r)}: {cell!r} is not a number") from None
         if math.isnan(v):

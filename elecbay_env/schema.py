@@ -13,6 +13,13 @@ names: ``_mw`` power, ``_mwh`` energy, ``_per_mwh`` currency per MWh, ``_per_mw_
 currency per MW per hour, ``_mw_per_min`` ramp, ``_min`` minutes, ``_frac`` a fraction.
 Money is in one unspecified currency (the shipped figures are GBP-based).
 
+Magnitudes are bounded by physical limits so that no reward, price or sum can overflow
+to inf: prices, costs and values within :data:`MAX_PRICE_PER_MWH` (1e7 currency per
+MWh, some 2 500 times the EU day-ahead cap) in absolute value, powers and ramps within
+:data:`MAX_POWER_MW` (1e6 MW, some 20 times GB's peak demand), energies within
+:data:`MAX_ENERGY_MWH` (1e8 MWh), start-up costs within :data:`MAX_MONEY` (1e12
+currency). The error of a value outside names the field and the whole allowed range.
+
 Cross-field checks raise one pydantic error of type ``elecbay_checks`` whose context
 ``problems`` lists ``(field, value, message)`` triples, so that the loader can report
 each as its own line.
@@ -41,7 +48,11 @@ from .profiles import CsvScale, ProfileError, ShapeName, profile_series
 from .splits import SplitName
 
 __all__ = [
+    "MAX_ENERGY_MWH",
     "MAX_EPISODE_PERIODS",
+    "MAX_MONEY",
+    "MAX_POWER_MW",
+    "MAX_PRICE_PER_MWH",
     "MINUTES_PER_DAY",
     "PRODUCER_TYPES",
     "Broker",
@@ -66,6 +77,14 @@ __all__ = [
 MINUTES_PER_DAY = 1440
 MAX_EPISODE_PERIODS = 1_000_000
 """Most settlement periods in an episode (days x periods per day), to fail early on typos."""
+MAX_PRICE_PER_MWH = 1e7
+"""Currency per MWh (or per MW per hour): largest magnitude of any price, cost or value."""
+MAX_POWER_MW = 1e6
+"""MW: largest capacity, peak, power, ramp (MW per minute) or reserve quantity."""
+MAX_ENERGY_MWH = 1e8
+"""MWh: largest storage energy or balancing threshold."""
+MAX_MONEY = 1e12
+"""Currency: largest one-off cost (a start-up)."""
 
 
 # --------------------------------------------------------------------------- fields
@@ -132,6 +151,14 @@ NonNegativeInt = _bounded(int, 0)
 DayMinutes = _bounded(int, 1, 1440)
 """Whole minutes from 1 to 1440 (a day)."""
 BidSteps = _bounded(int, 1, 16)
+Price = _bounded(float, -MAX_PRICE_PER_MWH, MAX_PRICE_PER_MWH)
+"""Currency per MWh, in [-1e7, 1e7]."""
+PositivePrice = _bounded(float, 0, MAX_PRICE_PER_MWH, lo_open=True)
+NonNegativePrice = _bounded(float, 0, MAX_PRICE_PER_MWH)
+PositivePower = _bounded(float, 0, MAX_POWER_MW, lo_open=True)
+NonNegativePower = _bounded(float, 0, MAX_POWER_MW)
+PositiveEnergy = _bounded(float, 0, MAX_ENERGY_MWH, lo_open=True)
+NonNegativeEnergy = _bounded(float, 0, MAX_ENERGY_MWH)
 
 
 class _Model(BaseModel):
@@ -288,10 +315,10 @@ class Market(_Model):
     (0.5: the midpoint, the k-double auction)."""
     pricing: Literal["uniform", "pay_as_bid"] = "uniform"
     """'uniform' (pay-as-clear) or 'pay_as_bid'."""
-    price_floor_per_mwh: float = -500.0
+    price_floor_per_mwh: Price = -500.0
     """Lowest admissible price (currency/MWh): the EU day-ahead coupling's harmonised
     minimum."""
-    price_cap_per_mwh: float = 4000.0
+    price_cap_per_mwh: Price = 4000.0
     """Highest admissible price (currency/MWh): the EU day-ahead harmonised maximum (2022);
     must exceed the floor."""
     imbalance_pricing: Literal["gb_single", "dual", "legacy_dual", "legacy_single"] = "gb_single"
@@ -306,20 +333,20 @@ class Market(_Model):
     a position moves linearly from the previous period's (minutes, in [0, period_min]);
     None (the default) ramps over the whole period; 0 gives flat blocks (the first
     version)."""
-    dmat_mwh: NonNegativeFloat = 0.1
+    dmat_mwh: NonNegativeEnergy = 0.1
     """De minimis: balancing actions smaller than this (MWh) do not set the imbalance
     price (GB's DMAT is 1 MWh on a system some 15 times larger), >= 0."""
-    par_mwh: PositiveFloat = 1.0
+    par_mwh: PositiveEnergy = 1.0
     """The imbalance price is the volume-weighted average of the most expensive par_mwh
     of the net stack (GB's PAR, 1 MWh), > 0."""
     residual_reallocation: bool = True
     """Return the residual imbalance cash to the parties in proportion to their metered
     energy, so the broker is cost-neutral (GB's residual cashflow reallocation)."""
-    value_of_lost_load_per_mwh: PositiveFloat = 6000.0
+    value_of_lost_load_per_mwh: PositivePrice = 6000.0
     """Cost of unserved energy (currency/MWh), > 0; GB's BSC uses 6000 GBP/MWh."""
-    curtailment_cost_per_mwh: NonNegativeFloat = 0.0
+    curtailment_cost_per_mwh: NonNegativePrice = 0.0
     """Cost to the system of spilling surplus energy no reserve covers (currency/MWh), >= 0."""
-    initial_price_per_mwh: float = 50.0
+    initial_price_per_mwh: Price = 50.0
     """Reference price before the first trade (currency/MWh), between floor and cap."""
     grace_factor_frac: OpenFraction = 0.1
     """Performance verification, in [0, 1): a reserve provider delivering at least
@@ -401,15 +428,15 @@ class ThermalProducer(_Model):
     """Unique participant name."""
     technology: str = Field(min_length=1)
     """Free-text technology label, e.g. nuclear, ccgt, ocgt, coal, biomass."""
-    capacity_mw: PositiveFloat
+    capacity_mw: PositivePower
     """Maximum output (MW), > 0."""
-    min_stable_mw: NonNegativeFloat
+    min_stable_mw: NonNegativePower
     """Minimum stable output while on (MW), in [0, capacity_mw]."""
-    marginal_cost_per_mwh: float
+    marginal_cost_per_mwh: Price
     """Fuel, carbon and variable O&M cost of one more MWh (currency/MWh)."""
-    startup_cost: NonNegativeFloat = 0.0
+    startup_cost: _bounded(float, 0, MAX_MONEY) = 0.0
     """Cost of one start (currency per start), >= 0."""
-    ramp_mw_per_min: PositiveFloat
+    ramp_mw_per_min: PositivePower
     """Largest change of output (MW per minute, up or down), > 0."""
     min_run_periods: PositiveInt = 1
     """Minimum periods on after a start, >= 1."""
@@ -449,9 +476,9 @@ class ThermalProducer(_Model):
 class _Renewable(_Model):
     name: str = Field(min_length=1)
     """Unique participant name."""
-    capacity_mw: PositiveFloat
+    capacity_mw: PositivePower
     """Installed capacity (MW), > 0."""
-    marginal_cost_per_mwh: float = 0.0
+    marginal_cost_per_mwh: Price = 0.0
     """Cost of one more MWh (currency/MWh); about 0 for wind and solar."""
     forecast_error: ForecastError
     """Forecast error of the output (std as a fraction of capacity_mw)."""
@@ -484,9 +511,9 @@ class StorageProducer(_Model):
     """Asset type tag."""
     name: str = Field(min_length=1)
     """Unique participant name."""
-    power_mw: PositiveFloat
+    power_mw: PositivePower
     """Largest charge or discharge power (MW), > 0."""
-    energy_mwh: PositiveFloat
+    energy_mwh: PositiveEnergy
     """Usable energy capacity (MWh), > 0."""
     round_trip_efficiency_frac: PositiveFraction
     """Energy out / energy in over a full cycle, in (0, 1]."""
@@ -496,7 +523,7 @@ class StorageProducer(_Model):
     """Lowest allowed state of charge (fraction of energy_mwh), below max_soc_frac."""
     max_soc_frac: Fraction = 1.0
     """Highest allowed state of charge (fraction of energy_mwh)."""
-    degradation_cost_per_mwh: NonNegativeFloat = 0.0
+    degradation_cost_per_mwh: NonNegativePrice = 0.0
     """Wear cost per MWh of throughput, charge and discharge each counted (currency/MWh)."""
     zone: NonNegativeInt = 0
     """Price zone, < market.zones."""
@@ -532,11 +559,11 @@ class Consumer(_Model):
     """Unique participant name."""
     profile_type: Literal["residential", "commercial", "industrial", "ev_fleet"]
     """Kind of load; also the default generated shape of its profile."""
-    peak_mw: PositiveFloat
+    peak_mw: PositivePower
     """Peak demand (MW), > 0; the expected load is the profile scaled to it."""
-    value_per_mwh: PositiveFloat
+    value_per_mwh: PositivePrice
     """Willingness to pay for energy (currency/MWh), > 0."""
-    shifted_value_per_mwh: NonNegativeFloat = 0.0
+    shifted_value_per_mwh: NonNegativePrice = 0.0
     """Value of energy taken only because the broker instructed it (down reserve: extra
     or shifted consumption), currency/MWh, in [0, value_per_mwh]; default 0."""
     profile: Profile | None = None
@@ -563,18 +590,18 @@ class Consumer(_Model):
 class Broker(_Model):
     """The balancing authority's rule-of-thumb parameters."""
 
-    reserve_z: NonNegativeFloat = 2.0
+    reserve_z: _bounded(float, 0, 100) = 2.0
     """Default reserve rule, forecast-error part: z x the standard deviation of the
     system's forecast error (MW), up and down; >= 0."""
     largest_loss_frac: Fraction = 1.0
     """Default reserve rule, largest-loss part: this share of the largest single infeed
     (the biggest running thermal unit's position, MW) is held as up reserve, in [0, 1]."""
-    ramp_frac: NonNegativeFloat = 0.25
+    ramp_frac: _bounded(float, 0, 100) = 0.25
     """Default reserve rule, ramping part: this share of the expected change of net
     demand from the last period (MW) is held in the direction of the change, >= 0."""
-    max_availability_price_per_mw_h: NonNegativeFloat = 100.0
+    max_availability_price_per_mw_h: NonNegativePrice = 100.0
     """Most the broker pays to hold reserve (currency per MW per hour), >= 0."""
-    max_utilisation_price_per_mwh: float | None = None
+    max_utilisation_price_per_mwh: Price | None = None
     """Most the broker pays for activated reserve energy (currency/MWh), within the price
     bounds; None (the default) becomes market.price_cap_per_mwh on loading."""
 

@@ -288,7 +288,7 @@ def test_bad_override_index_and_value() -> None:
 def test_negative_capacity() -> None:
     err = _fails(
         _base(producers=[_thermal(capacity_mw=-5.0, min_stable_mw=0.0)]),
-        "producers[0].capacity_mw = -5: must be > 0",
+        "producers[0].capacity_mw = -5: must be in (0, 1e+06]",
     )
     assert [p.path for p in err.problems] == ["producers[0].capacity_mw"]
 
@@ -670,14 +670,14 @@ _OUT_OF_RANGE = [
         "must be in [1, 16]",
     ),
     ("market.days", st.integers(max_value=0), "must be >= 1"),
-    ("market.value_of_lost_load_per_mwh", st.floats(max_value=0.0), "must be > 0"),
+    ("market.value_of_lost_load_per_mwh", st.floats(max_value=0.0), "must be in (0, 1e+07]"),
     (
         "market.grace_factor_frac",
         st.one_of(st.floats(max_value=-1e-9), st.floats(min_value=1.0)),
         "must be in [0, 1)",
     ),
-    ("producers[0].capacity_mw", st.floats(max_value=0.0), "must be > 0"),
-    ("producers[0].ramp_mw_per_min", st.floats(max_value=0.0), "must be > 0"),
+    ("producers[0].capacity_mw", st.floats(max_value=0.0), "must be in (0, 1e+06]"),
+    ("producers[0].ramp_mw_per_min", st.floats(max_value=0.0), "must be in (0, 1e+06]"),
     ("producers[0].forced_outage_prob_per_period", st.floats(min_value=1.0), "must be in [0, 1)"),
     ("producers[1].forecast_error.std_frac", st.floats(min_value=1.000001), "must be in [0, 1]"),
     (
@@ -690,8 +690,8 @@ _OUT_OF_RANGE = [
         st.one_of(st.floats(max_value=-1e-9), st.floats(min_value=1.000001)),
         "must be in [0, 1]",
     ),
-    ("consumers[0].value_per_mwh", st.floats(max_value=0.0), "must be > 0"),
-    ("broker.reserve_z", st.floats(max_value=-1e-9), "must be >= 0"),
+    ("consumers[0].value_per_mwh", st.floats(max_value=0.0), "must be in (0, 1e+07]"),
+    ("broker.reserve_z", st.floats(max_value=-1e-9), "must be in [0, 100]"),
 ]
 
 

@@ -17,11 +17,17 @@ def test_environment_doc_has_the_default_scenarios_observation_tables() -> None:
     assert observation_table(params, "broker") in text
 
 
-def test_observation_module_docstring_lists_every_feature_in_order() -> None:
+def test_every_observation_feature_has_a_meaning_and_a_unit() -> None:
+    """The Meaning column comes from FEATURE_MEANINGS, next to the names in the code."""
     import elecbay_env.envs.observations as obs
+    from elecbay_env.kernels import kinds
 
-    doc = obs.__doc__ or ""
-    for names in (TRADER_FEATURES, BROKER_FEATURES):
-        positions = [doc.index(f"| {name} |") for name in names if f"| {name} |" in doc]
-        assert len(positions) >= len(names) - 8  # the broker table reuses 0-7
-        assert positions == sorted(positions) or names is BROKER_FEATURES
+    for name in TRADER_FEATURES + BROKER_FEATURES:
+        assert obs.FEATURE_MEANINGS.get(name, "").strip(), name
+        assert name in obs.FEATURE_UNITS, name
+    assert set(obs.FEATURE_MEANINGS) == set(TRADER_FEATURES + BROKER_FEATURES)
+    kind = obs.FEATURE_MEANINGS["own_kind"]
+    for code, name in enumerate(kinds.NAMES[: kinds.BROKER]):
+        assert f"{code} {name}" in kind
+    text = (DOCS / "environment.md").read_text()
+    assert f"| own_kind | {kind} |" in text

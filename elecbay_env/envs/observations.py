@@ -7,52 +7,10 @@ public information and system aggregates. No agent sees another's costs, values,
 state of charge or position. Every value is clipped into its documented bounds
 (:func:`feature_bounds`), so observations always lie in the space.
 
-Trader features (``TRADER_FEATURES``, in order; bounds computed from the scenario):
-
-| Index | Name | Meaning | Unit |
-| --- | --- | --- | --- |
-| 0 | time_sin | sin(2 pi x time of day) of the period about to be traded | - |
-| 1 | time_cos | cos(2 pi x time of day) | - |
-| 2 | progress | periods elapsed / periods in the episode | - |
-| 3 | last_price | last clearing price that traded (the reference) | currency/MWh |
-| 4 | last_imbalance_price | last period's imbalance price | currency/MWh |
-| 5 | last_niv | last period's net imbalance volume, + short | MWh |
-| 6 | demand_forecast | public forecast of total load this period | MW |
-| 7 | renewable_forecast | public forecast of wind + solar this period | MW |
-| 8 | own_forecast | own available MW (renewable, thermal not in outage) or expected load | MW |
-| 9 | own_capacity | capacity / power rating / peak load | MW |
-| 10 | own_cost_or_value | marginal (or degradation) cost; a consumer's value | currency/MWh |
-| 11 | own_min_stable | thermal minimum stable output | MW |
-| 12 | own_level | own net injection in the last meter interval | MW |
-| 13 | own_headroom | MW it could still add above its level now | MW |
-| 14 | own_soc | storage state of charge / energy capacity | fraction |
-| 15 | own_hours_run | thermal hours on in a row | h |
-| 16 | own_outage_left | periods of forced outage still to run | periods |
-| 17 | own_on | thermal unit running | 0/1 |
-| 18 | own_last_contract | last period's net forward position, + sold | MW |
-| 19 | own_last_imbalance | last period's own imbalance, metered - contracted - instructed | MWh |
-| 20 | own_last_error | last realised relative forecast error (clipped to [-3, 3]) | fraction |
-| 21 | own_kind | asset kind code (0 thermal, 1 wind, 2 solar, 3 storage, 4 consumer) | - |
-| 22 | own_startup_cost | cost of one start | currency |
-| 23 | own_energy | storage energy it can hold between its bounds | MWh |
-| 24 | own_round_trip | storage round-trip efficiency | fraction |
-| 25 | own_flexible | consumer's flexible share of load | fraction |
-| 26 | own_ramp | thermal ramp rate (0 for other kinds) | MW/min |
-| 27 | own_hours_off | thermal hours off in a row (0 while running) | h |
-
-Broker features (``BROKER_FEATURES``): 0-7 as above, then
-
-| Index | Name | Meaning | Unit |
-| --- | --- | --- | --- |
-| 8 | forecast_error_std | sqrt(sum (std_frac x forecast)^2) over renewables and loads | MW |
-| 9 | thermal_available | capacity of thermal units not in outage | MW |
-| 10 | last_unserved | energy unserved last period | MWh |
-| 11 | last_curtailed | surplus curtailed last period | MWh |
-| 12 | last_activated_up | up reserve activated last period | MWh |
-| 13 | last_activated_down | down reserve activated last period | MWh |
-| 14 | value_of_lost_load | cost of unserved energy | currency/MWh |
-| 15 | largest_infeed | largest output of a thermal unit that can trip (single loss) | MW |
-| 16 | net_demand_ramp | change of (demand - renewable) forecast from the last period | MW |
+Features, in order: ``TRADER_FEATURES`` (producers and consumers) and
+``BROKER_FEATURES``; ``FEATURE_MEANINGS`` and ``FEATURE_UNITS`` say what each means and
+its unit, and :func:`observation_table` writes the tables of docs/environment.md from
+them (bounds computed from the scenario).
 """
 
 from __future__ import annotations
@@ -179,6 +137,49 @@ def observe(
     return out
 
 
+FEATURE_MEANINGS: dict[str, str] = {
+    "time_sin": "sin(2 pi x time of day) of the period about to be traded",
+    "time_cos": "cos(2 pi x time of day)",
+    "progress": "periods elapsed / periods in the episode",
+    "last_price": "last clearing price that traded (the reference)",
+    "last_imbalance_price": "last period's imbalance price",
+    "last_niv": "last period's net imbalance volume, + short",
+    "demand_forecast": "public forecast of total load this period",
+    "renewable_forecast": "public forecast of wind + solar this period",
+    "own_forecast": "own available MW (renewable, thermal not in outage) or expected load",
+    "own_capacity": "capacity / power rating / peak load",
+    "own_cost_or_value": "marginal (or degradation) cost; a consumer's value",
+    "own_min_stable": "thermal minimum stable output",
+    "own_level": "own net injection in the last meter interval",
+    "own_headroom": "MW it could still add above its level now",
+    "own_soc": "storage state of charge / energy capacity",
+    "own_hours_run": "thermal hours on in a row",
+    "own_outage_left": "periods of forced outage still to run",
+    "own_on": "thermal unit running",
+    "own_last_contract": "last period's net forward position, + sold",
+    "own_last_imbalance": "last period's own imbalance, metered - contracted - instructed",
+    "own_last_error": "last realised relative forecast error (clipped to [-3, 3])",
+    "own_kind": "asset kind code ("
+    + ", ".join(f"{code} {name}" for code, name in enumerate(kinds.NAMES[: kinds.BROKER]))
+    + ")",
+    "own_startup_cost": "cost of one start",
+    "own_energy": "storage energy it can hold between its bounds",
+    "own_round_trip": "storage round-trip efficiency",
+    "own_flexible": "consumer's flexible share of load",
+    "own_ramp": "thermal ramp rate (0 for other kinds)",
+    "own_hours_off": "thermal hours off in a row (0 while running)",
+    "forecast_error_std": "sqrt(sum (std_frac x forecast)^2) over renewables and loads",
+    "thermal_available": "capacity of thermal units not in outage",
+    "last_unserved": "energy unserved last period",
+    "last_curtailed": "surplus curtailed last period",
+    "last_activated_up": "up reserve activated last period",
+    "last_activated_down": "down reserve activated last period",
+    "value_of_lost_load": "cost of unserved energy",
+    "largest_infeed": "largest output of a thermal unit that can trip (single loss)",
+    "net_demand_ramp": "change of (demand - renewable) forecast from the last period",
+}
+"""What each observation feature means (the Meaning column of docs/environment.md); the
+asset-kind codes come from :mod:`elecbay_env.kernels.kinds`."""
 FEATURE_UNITS = {
     "time_sin": "-", "time_cos": "-", "progress": "fraction", "last_price": "currency/MWh",
     "last_imbalance_price": "currency/MWh", "last_niv": "MWh", "demand_forecast": "MW",
@@ -197,10 +198,16 @@ FEATURE_UNITS = {
 
 
 def observation_table(params: MarketParams, role: str) -> str:
-    """A Markdown table (Index, Name, Min, Max, Unit) of one role's observation."""
+    """A Markdown table (Index, Name, Meaning, Min, Max, Unit) of one role's observation."""
     names = TRADER_FEATURES if role == "trader" else BROKER_FEATURES
     lo, hi = feature_bounds(params, role)
-    lines = ["| Index | Name | Min | Max | Unit |", "| --- | --- | --- | --- | --- |"]
+    lines = [
+        "| Index | Name | Meaning | Min | Max | Unit |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for i, name in enumerate(names):
-        lines.append(f"| {i} | {name} | {lo[i]:.6g} | {hi[i]:.6g} | {FEATURE_UNITS[name]} |")
+        lines.append(
+            f"| {i} | {name} | {FEATURE_MEANINGS[name]} | {lo[i]:.6g} | {hi[i]:.6g} "
+            f"| {FEATURE_UNITS[name]} |"
+        )
     return "\n".join(lines)

@@ -207,6 +207,8 @@ class ElecbayParallelEnv(ParallelEnv):
         buf = np.zeros_like(self._actions)
         for agent, action in actions.items():
             width = self._width[agent]
+            if np.iscomplexobj(action):
+                self.check_action(agent, action)  # raises: complex values
             try:
                 buf[0, self._row[agent], :width] = action
             except (TypeError, ValueError):
@@ -221,6 +223,10 @@ class ElecbayParallelEnv(ParallelEnv):
 
     def check_action(self, agent: str, action: Any) -> np.ndarray:
         """The agent's action as float64, or ``ValueError`` naming the agent."""
+        if np.iscomplexobj(action):
+            raise ValueError(
+                f"actions[{agent!r}]: expected real numbers in [-1, 1], got complex values"
+            )
         try:
             a = np.asarray(action, dtype=np.float64)
         except (TypeError, ValueError):

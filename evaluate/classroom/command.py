@@ -48,13 +48,14 @@ _DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "withholding": {
         "full": {"seeds": 10, "days": 3, "producer": WITHHOLD_AGENT, "markups": MARKUPS,
-                 "withholds": WITHHOLDS},
+                 "withholds": WITHHOLDS, "config": "default"},
         "quick": {"seeds": 2, "days": 1, "producer": WITHHOLD_AGENT, "markups": MARKUPS,
-                  "withholds": WITHHOLDS},
+                  "withholds": WITHHOLDS, "config": "default"},
     },
     "reserve": {
-        "full": {"seeds": 10, "days": 3, "z": RESERVE_Z},
-        "quick": {"seeds": 2, "days": 1, "z": (0.0, 1.0, 2.0, 4.0, 8.0, 16.0)},
+        "full": {"seeds": 10, "days": 3, "z": RESERVE_Z, "config": "default"},
+        "quick": {"seeds": 2, "days": 1, "z": (0.0, 1.0, 2.0, 4.0, 8.0, 16.0),
+                  "config": "default"},
     },
 }  # fmt: skip
 """Sizes of each experiment: default and ``--quick``; options given override them."""
@@ -100,12 +101,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     zi.add_argument("--periods", type=_int, default=None, metavar="N",
                     help="trading periods per seed (default: 10; --quick: 5)")  # fmt: skip
     env = parser.add_argument_group("withholding and reserve")
+    env.add_argument("--config", default=None, metavar="PATH|NAME",
+                     help="scenario: a shipped name (default, small, ...) or a YAML file "
+                          "(default: default)")  # fmt: skip
     env.add_argument(
         "--days",
         type=_int,
         default=None,
         metavar="N",
-        help="days of the default scenario per run (default: 3; --quick: 1)",
+        help="days of the scenario per run (default: 3; --quick: 1)",
     )
     env.add_argument("--producer", default=None, metavar="AGENT",
                      help=f"withholding: the strategic producer (default: {WITHHOLD_AGENT}, "
@@ -168,16 +172,19 @@ def run_experiment(name: str, opts: dict[str, Any], first_seed: int = 0) -> Outc
         return zi_outcome(run_zi(opts["buyers"], opts["sellers"], opts["periods"], seeds))
     if name == "withholding":
         res = run_withholding(opts["markups"], opts["withholds"], opts["days"], seeds,
-                              opts["producer"])  # fmt: skip
+                              opts["producer"], opts.get("config", "default"))  # fmt: skip
         return withholding_outcome(res)
     if name == "reserve":
-        return reserve_outcome(run_reserve(opts["z"], opts["days"], seeds))
+        return reserve_outcome(
+            run_reserve(opts["z"], opts["days"], seeds, opts.get("config", "default"))
+        )
     raise ValueError(f"experiment {name!r}: allowed values are {EXPERIMENTS}")
 
 
 def run_command(args: argparse.Namespace) -> int:
     """``elecbay classroom``: run, print the table, write the outputs; returns 0."""
     from elecbay_env.cli import UsageError
+    from elecbay_env.config import ScenarioError
 
     opts = _options(args)
     out = Path(args.out or f"runs/classroom-{args.experiment}")
@@ -188,6 +195,8 @@ def run_command(args: argparse.Namespace) -> int:
         outcome = run_experiment(args.experiment, opts, args.first_seed)
     except OptionError as exc:  # e.g. a producer id the scenario does not have
         raise UsageError(str(exc)) from None
+    except ScenarioError as exc:  # --config: a scenario that does not load
+        raise UsageError("--config: " + "; ".join(str(exc).splitlines())) from None
     print(outcome.table)
     files = outcome.write(out)
     print(f"{time.perf_counter() - start:.1f} s; wrote {', '.join(f.name for f in files)} "
