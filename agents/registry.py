@@ -202,15 +202,18 @@ def _sb3(algorithm: str | None) -> Builder:
         from .sb3 import SB3Policy, load_sb3
 
         (path,) = args
+        allow = path.endswith(":allow_scenario_mismatch")
+        path = path.removesuffix(":allow_scenario_mismatch") if allow else path
         folder = Path(path).expanduser()
         folder = folder if folder.is_dir() else folder.parent
         if (folder / "elecbay.json").is_file():
-            # trained by `elecbay train`: replay it with its observation scaling and
-            # price range (elecbay_train.transforms.TrainedPolicy)
+            # trained by `elecbay train`: its contract is checked against the seat, then
+            # it is replayed with its observation scaling and price range
+            # (elecbay_train.transforms.TrainedPolicy)
             from elecbay_train.transforms import load_trained_policy
 
             model_path = Path(path).expanduser()
-            return load_trained_policy(model_path, env, agent)
+            return load_trained_policy(model_path, env, agent, allow_scenario_mismatch=allow)
         return SB3Policy(load_sb3(path, algorithm), env, agent, path=path)
 
     return build
@@ -339,7 +342,9 @@ _ENTRIES: tuple[PolicyInfo, ...] = (
     PolicyInfo(
         "sb3", ALL_ROLES, None, (1,), True, "sb3:PATH",
         "A saved stable-baselines3 model; the algorithm (PPO, SAC, TD3, A2C) is read from "
-        "the zip's data file (`elecbay_agents.sb3`).",
+        "the zip's data file (`elecbay_agents.sb3`). A folder from `elecbay train` is "
+        "checked against the seat (role, shapes, scenario); "
+        "`sb3:DIR:allow_scenario_mismatch` plays it on another scenario with a warning.",
         _SB3_PARAMS, _sb3(None),
     ),
     *(

@@ -122,11 +122,15 @@ class SafeOutput:
             if final.exists() and not final.is_dir():
                 raise OutputError(f"{flag} {out}: exists and is not a folder")
             try:
-                final.parent.mkdir(parents=True, exist_ok=True)
+                if not final.parent.is_dir():
+                    final.parent.mkdir(parents=True)
                 final.mkdir()
                 created = True
             except FileExistsError:
                 created = False
+                if not final.is_dir():
+                    raise OutputError(f"{flag} {out}: cannot create the folder: a file is in "
+                                      "the way") from None  # fmt: skip
             except OSError as exc:
                 raise OutputError(f"{flag} {out}: cannot create the folder: {_why(exc)}") from None
         replace = marked = False

@@ -132,8 +132,14 @@ def test_objects_workers_cannot_import_are_refused(rules_dir: Path) -> None:
         raise AssertionError("never built")
 
     local.__module__ = "__main__"
-    spec = {"scenarios": [SMALL], "seeds": [0, 1], "entries": [
-        {"name": "a", "policies": {}}, {"name": "b", "policies": {"producer_0": local}}]}
+    spec = {
+        "scenarios": [SMALL],
+        "seeds": [0, 1],
+        "entries": [
+            {"name": "a", "policies": {}},
+            {"name": "b", "policies": {"producer_0": local}},
+        ],
+    }
     with pytest.raises(tm.SpecError, match=r"entries\.1\.policies\.producer_0: __main__:.*"
                        r"use workers=1"):  # fmt: skip
         tm.run_tournament(spec, workers=2, progress=False)
