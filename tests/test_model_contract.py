@@ -19,10 +19,11 @@ import pytest
 
 pytest.importorskip("stable_baselines3")
 
-from elecbay_agents.registry import make_policy  # noqa: E402
-from elecbay_env.cli import RUN_FILES, main  # noqa: E402
-from elecbay_env.envs.parallel import parallel_env  # noqa: E402
-from elecbay_train.transforms import METADATA_FILE, scenario_hash  # noqa: E402
+from elecbay_agents.registry import make_policy
+from elecbay_train.transforms import METADATA_FILE, scenario_hash
+
+from elecbay_env.cli import RUN_FILES, main
+from elecbay_env.envs.parallel import parallel_env
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +64,13 @@ def test_the_contract_is_saved_and_fits_its_seat(model_dir: Path) -> None:
     assert action.shape == env.action_space("producer_0").shape and np.all(np.isfinite(action))
 
 
-@pytest.mark.parametrize("seat, needle", [("consumer_0", "trained as a producer, but consumer_0 "
-                                           "is a consumer"),
-                                          ("broker_0", "trained as a producer, but broker_0")])  # fmt: skip
+@pytest.mark.parametrize(
+    "seat, needle",
+    [
+        ("consumer_0", "trained as a producer, but consumer_0 is a consumer"),
+        ("broker_0", "trained as a producer, but broker_0"),
+    ],
+)
 def test_a_model_in_the_wrong_seat_is_refused(model_dir: Path, seat: str, needle: str) -> None:
     with pytest.raises(ValueError) as info:
         make_policy(f"sb3:{model_dir}", parallel_env("small"), seat)
@@ -82,7 +87,7 @@ def test_other_shapes_are_refused(model_dir: Path, tmp_path: Path) -> None:
 
 def test_another_scenario_is_refused_unless_allowed(model_dir: Path) -> None:
     env = parallel_env("small", **{"market.price_cap_per_mwh": 3000.0})
-    with pytest.raises(ValueError, match="trained on scenario 'small'.*allow_scenario_mismatch"):
+    with pytest.raises(ValueError, match=r"trained on scenario 'small'.*allow_scenario_mismatch"):
         make_policy(f"sb3:{model_dir}", env, "producer_0")
     with pytest.warns(UserWarning, match="playing it anyway"):
         policy = make_policy(f"sb3:{model_dir}:allow_scenario_mismatch", env, "producer_0")

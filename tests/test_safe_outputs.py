@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 import pytest
+from elecbay_evaluate import tournament as tm
 
 from elecbay_env.cli import RUN_FILES, main
 from elecbay_env.outputs import MARKER, SafeOutput, reserve_folder
-from elecbay_evaluate import tournament as tm
 
 RUN = ["run", "--config", "small", "--days", "1", "--no-progress"]
 

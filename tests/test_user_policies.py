@@ -12,16 +12,15 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
-
 from elecbay_agents.registry import make_policies, make_policy, parse_spec, policy_info
+from elecbay_evaluate import tournament as tm
+
 from elecbay_env.cli import main
 from elecbay_env.envs.parallel import parallel_env
-from elecbay_evaluate import tournament as tm
 
 RULES = '''
 import numpy as np
