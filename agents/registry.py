@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BASELINE_SPEC", "REGISTRY", "PolicyInfo", "agent_rng", "asset_kind", "make_policies",
-    "make_policy", "parse_spec", "policy_info", "policy_names", "policy_table",
+    "make_policy", "parse_spec", "policy_info", "policy_lines", "policy_names", "policy_table",
 ]  # fmt: skip
 
 Args = tuple[Any, ...]
@@ -202,15 +202,18 @@ def _sb3(algorithm: str | None) -> Builder:
         from .sb3 import SB3Policy, load_sb3
 
         (path,) = args
+        allow = path.endswith(":allow_scenario_mismatch")
+        path = path.removesuffix(":allow_scenario_mismatch") if allow else path
         folder = Path(path).expanduser()
         folder = folder if folder.is_dir() else folder.parent
         if (folder / "elecbay.json").is_file():
-            # trained by `elecbay train`: replay it with its observation scaling and
-            # price range (elecbay_train.transforms.TrainedPolicy)
+            # trained by `elecbay train`: its contract is checked against the seat, then
+            # it is replayed with its observation scaling and price range
+            # (elecbay_train.transforms.TrainedPolicy)
             from elecbay_train.transforms import load_trained_policy
 
             model_path = Path(path).expanduser()
-            return load_trained_policy(model_path, env, agent)
+            return load_trained_policy(model_path, env, agent, allow_scenario_mismatch=allow)
         return SB3Policy(load_sb3(path, algorithm), env, agent, path=path)
 
     return build
@@ -339,7 +342,9 @@ _ENTRIES: tuple[PolicyInfo, ...] = (
     PolicyInfo(
         "sb3", ALL_ROLES, None, (1,), True, "sb3:PATH",
         "A saved stable-baselines3 model; the algorithm (PPO, SAC, TD3, A2C) is read from "
-        "the zip's data file (`elecbay_agents.sb3`).",
+        "the zip's data file (`elecbay_agents.sb3`). A folder from `elecbay train` is "
+        "checked against the seat (role, shapes, scenario); "
+        "`sb3:DIR:allow_scenario_mismatch` plays it on another scenario with a warning.",
         _SB3_PARAMS, _sb3(None),
     ),
     *(
@@ -363,20 +368,34 @@ def policy_names() -> list[str]:
 
 
 def policy_info(name: str) -> PolicyInfo:
-    """The registry entry of a name (or of a whole spec: the part before ``:``).
+    """The registry entry of a name (or of a whole spec: the part before ``:``); for an
+    import spec (``my_pkg.rules:PeakMarkup``, :mod:`elecbay_agents.user_policies`) an
+    entry built from the object it names (imported on first use).
 
     Raises:
-        ValueError: an unknown name.
+        ValueError: an unknown name, or an import spec whose module, file or attribute
+            does not exist or is not a policy.
     """
     key = str(name).partition(":")[0].strip().lower()
     if key not in REGISTRY:
+        if _is_import(str(name)):
+            from .user_policies import user_policy_info
+
+            return user_policy_info(str(name))
         raise _unknown(str(name), key)
     return REGISTRY[key]
+
+
+def _is_import(spec: str) -> bool:
+    from .user_policies import is_import_spec
+
+    return is_import_spec(spec)
 
 
 def _unknown(spec: str, name: str) -> ValueError:
     return ValueError(
         f"policy spec {spec!r}: unknown policy {name!r}; known names: {', '.join(policy_names())}"
+        "; or your own: MODULE:NAME[:ARGS] or path/to/file.py:NAME[:ARGS]"
     )
 
 
@@ -385,7 +404,9 @@ def parse_spec(spec: str) -> tuple[str, Args]:
 
     Numeric arguments come back as floats; a model's path as one string
     (``"sb3:a,b.zip"`` -> ``("sb3", ("a,b.zip",))``). Names are case-insensitive and
-    spaces around the parts are ignored.
+    spaces around the parts are ignored. An import spec (``"pkg.mod:Cls:0.3"``,
+    ``"rules.py:Cls"``; :mod:`elecbay_agents.user_policies`) comes back as its target
+    and arguments (``("pkg.mod:Cls", (0.3,))``); only its syntax is checked here.
 
     Raises:
         ValueError: not a string, an unknown name, the wrong number of arguments, or an
@@ -401,6 +422,10 @@ def parse_spec(spec: str) -> tuple[str, Args]:
     name = name.strip().lower()
     info = REGISTRY.get(name)
     if info is None:
+        if _is_import(spec):
+            from .user_policies import parse_import_spec
+
+            return parse_import_spec(spec)
         raise _unknown(spec, name)
     if info.path:
         path = rest.strip()
@@ -476,7 +501,7 @@ def make_policy(
         FileNotFoundError, ImportError: a saved model that is missing, or no SB3.
     """
     name, args = parse_spec(spec)
-    info = REGISTRY[name]
+    info = policy_info(spec) if name not in REGISTRY else REGISTRY[name]
     if agent not in env.possible_agents:
         raise ValueError(f"agent {agent!r}: the environment has {env.possible_agents}")
     if not info.fits(env, agent):
@@ -492,7 +517,7 @@ def make_policy(
 
 
 def _fits(spec: str, env: ElecbayParallelEnv, agent: str) -> bool:
-    return REGISTRY[parse_spec(spec)[0]].fits(env, agent)
+    return policy_info(spec).fits(env, agent)
 
 
 def make_policies(
@@ -574,8 +599,50 @@ def make_policies(
         elif isinstance(entry, SupportsPredict) and not isinstance(entry, type):
             policies[agent] = entry
         else:
-            policies[agent] = entry(env, agent)
+            policy = entry(env, agent)
+            if not hasattr(policy, "predict"):
+                name = getattr(entry, "__qualname__", type(entry).__name__)
+                raise ValueError(
+                    f"policy for {agent}: the factory {name} returned a "
+                    f"{type(policy).__name__}, not a policy (no predict method)"
+                )
+            policies[agent] = policy
     return policies
+
+
+BRIEF: dict[str, str] = {
+    "merit_order": "truthful: offers at marginal cost, bids at value (the trader baseline)",
+    "markup": "merit order with prices marked up (sellers) or down (buyers), optional withholding",
+    "withhold": "merit-order prices, only part of every quantity offered",
+    "zi_u": "zero intelligence: random prices over the whole price range",
+    "zi_c": "zero intelligence, budget-constrained: random prices, never at a loss",
+    "storage_threshold": "batteries: charge below a low price, discharge above a high one",
+    "retailer": "bids the load forecast corrected by the last forecast error",
+    "rule_based_broker": "reserve = largest loss + z x forecast-error sd (the broker baseline)",
+    "misforecast": "adversarial: forward quantity scaled by a factor (runs long or short)",
+    "phantom_reserve": "adversarial: offers reserve it cannot deliver",
+    "imbalance_setter": "adversarial: runs long or short to set the imbalance price",
+    "consumer_down_reserve": "adversarial: consumer offering down reserve",
+    "niv_chase": "adversarial storage: positions against (or with) the last imbalance",
+    "broker_reserve_scale": "adversarial broker: the rule-based requirement x a factor",
+    "random": "every action entry uniform on [-1, 1]",
+    "sb3": "a saved stable-baselines3 model or an `elecbay train` folder (algorithm detected)",
+    "ppo": "a saved stable-baselines3 PPO model",
+    "sac": "a saved stable-baselines3 SAC model",
+    "td3": "a saved stable-baselines3 TD3 model",
+    "a2c": "a saved stable-baselines3 A2C model",
+}
+"""One line per built-in policy (``elecbay policies``)."""
+
+
+def policy_lines() -> list[str]:
+    """One line per built-in policy, sorted by name: its usage, the roles it serves and
+    what it does in a few words (``elecbay policies``)."""
+    width = max(len(e.usage) for e in _ENTRIES)
+    return [
+        f"{e.usage:<{width}}  {BRIEF[e.name]} [{e.serves()}]"
+        for e in sorted(_ENTRIES, key=lambda e: e.name)
+    ]
 
 
 def policy_table() -> str:

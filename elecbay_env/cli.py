@@ -7,6 +7,12 @@ with the baseline policies -- truthful merit order for producers and consumers
 over settlement periods, prints a summary table and writes the ledger, the meter
 reads, a summary and a plot into an output folder (``docs/main_command.md``).
 
+``elecbay run --policy AGENT=SPEC`` plays chosen agents with other policies (any spec
+of :mod:`elecbay_agents.registry`, trained models and import paths included); the
+output folder is claimed and filled safely (:mod:`elecbay_env.outputs`).
+
+``elecbay policies`` lists the built-in policy names, one line each.
+
 ``elecbay clear [BOOK]`` clears one order book given as YAML or CSV (default: the
 embedded demonstration book ``configs/demo_book.yaml``), prints every order's fill and
 the surplus, and with ``--plot`` draws the curves (:mod:`elecbay_env.clear_command`).
@@ -130,7 +136,7 @@ def simulate(
     from .kernels.ledger_codes import IMBALANCE
 
     start = time.perf_counter()
-    policies = make_policies(env, spec)
+    policies = make_policies(env, spec, seed=seed)
     obs, _ = env.reset(seed=seed, options=None if date is None else {"date": date})
     states: dict[str, Any] = dict.fromkeys(env.possible_agents)
     n, t_max = len(env.possible_agents), env.num_periods
@@ -344,12 +350,33 @@ def write_outputs(ep: Episode, summary: dict[str, Any], out: Path, plot_period: 
 
 
 def _default_out(scenario: str, seed: int) -> Path:
+    """Base name of the default output folder (made unique when it is reserved)."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path("runs") / f"{scenario}-seed{seed}-{stamp}"
-    out, i = base, 1
-    while out.exists():
-        out, i = base.with_name(f"{base.name}-{i}"), i + 1
-    return out
+    return Path("runs") / f"{scenario}-seed{seed}-{stamp}"
+
+
+def _policy_spec(env: Any, items: Sequence[str], seed: int) -> dict[str, Any] | None:
+    """``--policy AGENT=SPEC`` options -> ``{agent: policy}`` built once (None: none given).
+
+    Raises:
+        UsageError: a malformed option, an unknown agent or role, or a spec that cannot
+            be built for its agents.
+    """
+    if not items:
+        return None
+    from elecbay_agents.registry import make_policies
+
+    spec: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise UsageError(f"--policy {item!r}: expected AGENT=SPEC, e.g. producer_0=markup:0.3")
+        spec[key.strip()] = value.strip()
+    try:
+        return make_policies(env, spec, seed=seed)
+    except (ValueError, TypeError, KeyError, OSError, ImportError) as exc:
+        text = "; ".join(str(exc).splitlines())
+        raise UsageError(f"--policy {' '.join(items)}: {text}") from None
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -363,6 +390,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--plot-period {args.plot_period}: must be at least 0")
     if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
         raise UsageError(f"--out {args.out}: exists and is not a folder")
+    from .outputs import OutputError, SafeOutput
+
     try:
         env = build_env(args.config, args.days, args.split)
     except ScenarioError as exc:
@@ -377,11 +406,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.plot_period is not None and args.plot_period >= env.num_periods:
         raise UsageError(f"--plot-period {args.plot_period}: the run has periods 0 to "
                          f"{env.num_periods - 1}")  # fmt: skip
+    policies = _policy_spec(env, args.policy, args.seed)
+    try:
+        target = SafeOutput.claim(args.out, _default_out(env.scenario.name, args.seed),
+                                  overwrite=args.overwrite)  # fmt: skip
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+    with target:
+        return _run_into(args, env, policies, target)
+
+
+def _run_into(args: argparse.Namespace, env: Any, policies: Any, target: Any) -> int:
+    """Simulate, print and write into ``target`` (a claimed
+    :class:`~elecbay_env.outputs.SafeOutput`, committed by the caller)."""
     m = env.scenario.market
     print(f"elecbay run: scenario {env.scenario.name!r}, {m.days} day{'s' * (m.days != 1)} x "
           f"{env.num_periods // m.days} periods of {m.period_min} min, seed {args.seed}, "
           f"{len(env.possible_agents)} agents", flush=True)  # fmt: skip
-    ep = simulate(env, args.seed, progress=not args.no_progress, date=args.date)
+    ep = simulate(env, args.seed, progress=not args.no_progress, spec=policies, date=args.date)
     if env.engine.split is not None:
         first = env.engine.dates[0]
         last = first + np.timedelta64(m.days - 1, "D")
@@ -392,15 +434,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
         print(f"real data: UTC days {first} to {last}, {how}")
     period = int(np.argmax(ep.volume_mw)) if args.plot_period is None else args.plot_period
-    print("policies: truthful merit order (producers, consumers), rule-based broker "
-          f"(z = {ep.policies['broker_0'].z:g}); {env.num_periods} periods in "
-          f"{ep.elapsed_s:.2f} s")  # fmt: skip
+    if args.policy:
+        chosen = "; ".join(args.policy)
+        print(f"policies: {chosen}; the others: the baseline; {env.num_periods} periods in "
+              f"{ep.elapsed_s:.2f} s")  # fmt: skip
+    else:
+        print("policies: truthful merit order (producers, consumers), rule-based broker "
+              f"(z = {ep.policies['broker_0'].z:g}); {env.num_periods} periods in "
+              f"{ep.elapsed_s:.2f} s")  # fmt: skip
     summary = summarise(ep)
     print(format_summary(summary))
-    out = Path(args.out) if args.out else _default_out(env.scenario.name, args.seed)
-    files = write_outputs(ep, summary, out, period)
+    files = write_outputs(ep, summary, target.work, period)
+    out = target.final
     print(f"wrote {len(files)} files to {out}/: {', '.join(f.name for f in files)}")
     print(f"(market.png shows supply and demand of period {period})")
+    return 0
+
+
+def _cmd_policies(args: argparse.Namespace) -> int:
+    from elecbay_agents.registry import policy_lines
+
+    print("policy specs (NAME[:ARGS]); docs/policies.md has the details")
+    for line in policy_lines():
+        print(f"  {line}")
+    print("your own: MODULE:NAME[:ARGS] or path/to/file.py:NAME[:ARGS] (a class or function "
+          "f(env, agent, *args) returning a policy, or a policy instance)")  # fmt: skip
     return 0
 
 
@@ -431,7 +489,13 @@ Prints a summary (prices, volumes, imbalance, unserved energy, welfare, profit p
 agent) and writes into the output folder: statements.csv/.parquet/.json (the
 settlement ledger), meter_reads.csv/.parquet, periods.csv (one row per period),
 summary.json and market.png (prices and volumes per period, and one period's supply
-and demand curves with the clearing point)."""
+and demand curves with the clearing point).
+
+--policy AGENT=SPEC plays chosen agents (an agent id, a role or '*') with another
+policy: a built-in name ('elecbay policies'), a trained model (sb3:DIR) or your own
+(my_pkg.rules:Cls or path/to/file.py:Cls). The files are written into a hidden
+folder beside the output folder and moved into place when complete; while the run
+works the output folder holds only a marker file INCOMPLETE."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -443,7 +507,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"elecbay {__version__}")
     sub = parser.add_subparsers(
-        dest="command", required=True, metavar="{run,clear,cda,classroom,evaluate,train}"
+        dest="command",
+        required=True,
+        metavar="{run,clear,cda,policies,classroom,evaluate,train}",
     )
     run = sub.add_parser(
         "run", help="the main job: play a scenario with the baseline policies",
@@ -465,7 +531,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--out", default=None, metavar="DIR",
-        help="output folder, created if missing (default: runs/<scenario>-seed<S>-<timestamp>)",
+        help="output folder, created if missing; must be empty unless --overwrite "
+             "(default: a new runs/<scenario>-seed<S>-<timestamp>[-N])",
+    )  # fmt: skip
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a non-empty --out (only once the run has finished)",
+    )
+    run.add_argument(
+        "--policy", action="append", default=[], metavar="AGENT=SPEC",
+        help="play AGENT (an agent id, a role or '*') with a policy spec instead of the "
+             "baseline: a built-in name (elecbay policies), a trained model (sb3:DIR) or "
+             "an import path (my_pkg.rules:Cls, path/to/file.py:Cls); repeatable",
     )  # fmt: skip
     run.add_argument(
         "--plot-period", type=_int, default=None, metavar="P",
@@ -480,6 +558,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true",
                      help="no progress bar (it goes to stderr)")  # fmt: skip
     run.set_defaults(func=_cmd_run)
+    pol_help = "list the built-in policy names, one line each (docs/policies.md)"
+    pol = sub.add_parser("policies", help=pol_help, description=pol_help)
+    pol.set_defaults(func=_cmd_policies)
     from . import cda_command, clear_command
 
     for name, helptext, description, add_arguments, run in (

@@ -79,24 +79,35 @@ class ScenarioSpec(_Model):
 
 
 class EntrySpec(_Model):
-    """A named line-up: agent id / role / ``"*"`` -> policy spec string."""
+    """A named line-up: agent id / role / ``"*"`` -> policy.
+
+    A policy is a spec string (a built-in name or an import path such as
+    ``my_pkg.rules:PeakMarkup``); from Python also a factory ``f(env, agent)`` or a
+    ready policy (anything with ``predict``).
+    """
 
     name: str = Field(min_length=1)
     """Name of the line-up in the outputs."""
-    policies: dict[str, str] = Field(default_factory=dict)
-    """Policy spec per agent id, role or ``"*"``; empty: the baseline for everyone."""
+    policies: dict[str, Any] = Field(default_factory=dict)
+    """Policy per agent id, role or ``"*"``; empty: the baseline for everyone."""
 
     @field_validator("policies")
     @classmethod
-    def _keys(cls, v: dict[str, str]) -> dict[str, str]:
+    def _keys(cls, v: dict[str, Any]) -> dict[str, Any]:
         for key, spec in v.items():
             if key != "*" and key not in ROLES and not _AGENT_ID.match(key):
                 raise ValueError(
                     f"key {key!r}: expected an agent id (producer_<i>, consumer_<i>, "
                     "broker_0), a role (producer, consumer, broker) or '*'"
                 )
-            if not spec.strip():
-                raise ValueError(f"{key!r}: empty policy spec")
+            if isinstance(spec, str):
+                if not spec.strip():
+                    raise ValueError(f"{key!r}: empty policy spec")
+            elif not (callable(spec) or hasattr(spec, "predict")):
+                raise ValueError(
+                    f"{key!r}: expected a policy spec string, a factory f(env, agent) or a "
+                    f"policy with predict(), got {type(spec).__name__}"
+                )
         return v
 
 
@@ -219,9 +230,36 @@ def _read_spec(source: str | os.PathLike[str]) -> tuple[Any, Path | None]:
         raise SpecError(f"spec {str(source)!r}: not valid YAML: {exc}") from None
 
 
+def _resolve_policy_files(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """Policy files (``rules.py:Cls``) relative to the spec file's folder, when there."""
+    entries = data.get("entries")
+    if not isinstance(entries, list):
+        return data
+    out = []
+    for e in entries:
+        policies = e.get("policies") if isinstance(e, dict) else None
+        if isinstance(policies, dict):
+            fixed = {}
+            for key, value in policies.items():
+                text = value if isinstance(value, str) else ""
+                head, sep, rest = text.partition(".py:")
+                if sep and not Path(head + ".py").is_absolute():
+                    candidate = folder / (head.strip() + ".py")
+                    if candidate.is_file():
+                        value = f"{candidate}:{rest}"
+                fixed[key] = value
+            e = {**e, "policies": fixed}
+        out.append(e)
+    return {**data, "entries": out}
+
+
 def _resolve_paths(data: Any, folder: Path | None) -> Any:
-    """Scenario paths relative to the spec file's folder (shipped names stay names)."""
-    if folder is None or not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
+    """Scenario paths and policy files relative to the spec file's folder (shipped names
+    stay names; a policy file is looked up there first, then in the working directory)."""
+    if folder is None or not isinstance(data, dict):
+        return data
+    data = _resolve_policy_files(data, folder)
+    if not isinstance(data.get("scenarios"), list):
         return data
     from elecbay_env.config import shipped_scenarios
 

@@ -57,9 +57,11 @@ from typing import Any
 import numpy as np
 import yaml
 
+from elecbay_env.outputs import OutputError, SafeOutput
 from elecbay_env.splits import SPLITS
 
 from .comparison import aggregate_rows, paired_rows, profile_rows
+from .journal import JOURNAL_FILE, Journal
 from .metrics import MARKET_METRICS, EpisodeMetrics, describe
 from .protocol_report import console_table
 from .report import (
@@ -130,18 +132,23 @@ def _registry() -> Any:
     return registry
 
 
-def resolve_policy(env: Any, policies: Mapping[str, str], agent: str) -> str:
+def resolve_policy(env: Any, policies: Mapping[str, Any], agent: str) -> str:
     """The spec string ``agent`` plays in an entry, as :func:`elecbay_agents.registry.
     make_policies` resolves it: its agent id; else its role's, then ``"*"``'s spec if
-    that policy fits the agent (role and asset kind); else the baseline."""
+    that policy fits the agent (role and asset kind); else the baseline. A policy given
+    as a Python object is labelled ``module:qualified_name``."""
+    from .journal import _label
+
     registry = _registry()
     role = agent.rsplit("_", 1)[0]
     if agent in policies:
-        return policies[agent].strip()
+        return _label(policies[agent])
     for key in (role, "*"):
         spec = policies.get(key)
-        if spec is not None and registry.policy_info(spec).fits(env, agent):
-            return spec.strip()
+        if spec is None:
+            continue
+        if not isinstance(spec, str) or registry.policy_info(spec).fits(env, agent):
+            return _label(spec)
     return registry.BASELINE_SPEC[role]
 
 
@@ -157,7 +164,7 @@ class Task:
     source: str  # shipped name or path
     overrides: dict[str, Any]
     entry: str
-    policies: dict[str, str]
+    policies: dict[str, Any]  # spec strings (or, from Python, factories and policies)
     seed: int
     deterministic: bool = True
 
@@ -262,32 +269,61 @@ def _pool_context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-def run_episodes(tasks: Sequence[Task], workers: int = 1, progress: bool = True) -> list[dict]:
-    """Play ``tasks`` (in this process when ``workers == 1``), sorted by their keys."""
+def run_episodes(
+    tasks: Sequence[Task],
+    workers: int = 1,
+    progress: bool = True,
+    journal: Journal | None = None,
+) -> list[dict]:
+    """Play ``tasks`` (in this process when ``workers == 1``), sorted by their keys.
+
+    With a :class:`~elecbay_evaluate.journal.Journal`, episodes it already holds are
+    not played again and every finished one is appended to it at once. Worker
+    processes never re-run the caller's ``__main__`` script
+    (:func:`~elecbay_evaluate.journal.workers_without_main`).
+    """
     from tqdm import tqdm
 
+    from .journal import workers_without_main
+
     done: dict[tuple[int, int, int], dict] = {}
-    bar = tqdm(total=len(tasks), desc="episodes", unit="ep", disable=not progress,
-               file=sys.stderr, dynamic_ncols=True)  # fmt: skip
+    todo = list(tasks)
+    if journal is not None:
+        wanted = {t.key for t in tasks}
+        done = {k: v for k, v in journal.done.items() if k in wanted}
+        todo = [t for t in tasks if t.key not in done]
+
+    def finish(task: Task, result: dict) -> None:
+        done[task.key] = result
+        if journal is not None:
+            journal.add(task, result)
+        bar.update(1)
+
+    bar = tqdm(total=len(tasks), initial=len(done), desc="episodes", unit="ep",
+               disable=not progress, file=sys.stderr, dynamic_ncols=True)  # fmt: skip
     with bar:
-        if workers <= 1:
-            for task in tasks:
-                done[task.key] = run_episode(task)
-                bar.update(1)
+        if workers <= 1 or len(todo) <= 1:
+            for task in todo:
+                finish(task, run_episode(task))
         else:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-                futures = {pool.submit(run_episode, task): task for task in tasks}
+            with (
+                workers_without_main(),
+                ProcessPoolExecutor(
+                    max_workers=min(workers, len(todo)), mp_context=_pool_context()
+                ) as pool,
+            ):
+                futures = {pool.submit(run_episode, task): task for task in todo}
                 try:
                     for fut in as_completed(futures):
                         task = futures[fut]
                         try:
-                            done[task.key] = fut.result()
+                            result = fut.result()
                         except Exception as exc:
                             raise RuntimeError(
                                 f"episode scenario={task.scenario!r} entry={task.entry!r} "
                                 f"seed={task.seed}: {exc}"
                             ) from exc
-                        bar.update(1)
+                        finish(task, result)
                 except BaseException:
                     pool.shutdown(wait=False, cancel_futures=True)
                     raise
@@ -369,26 +405,49 @@ def run_tournament(
     spec: TournamentSpec | str | os.PathLike[str] | Mapping[str, Any],
     workers: int | None = None,
     progress: bool = True,
+    journal: str | os.PathLike[str] | None = None,
+    resume: bool = False,
 ) -> TournamentResult:
     """Check the spec, play every episode and summarise.
 
     Args:
         spec: a :class:`TournamentSpec`, a YAML path, a shipped spec name or a dict.
+            Entry policies are spec strings (built-in names, ``sb3:DIR``, import paths
+            ``my_pkg.rules:Cls`` / ``path/to/file.py:Cls``); from Python also
+            factories ``f(env, agent)`` and policy instances. With ``workers > 1``
+            those objects must be importable by the workers (not defined in the
+            running ``__main__`` script): else :class:`SpecError` says so.
         workers: processes (default ``os.cpu_count()``; 1 plays in this process).
         progress: show a tqdm progress bar over episodes on stderr.
+        journal: a JSON-lines file that keeps every finished episode
+            (:class:`~elecbay_evaluate.journal.Journal`).
+        resume: reuse the episodes ``journal`` already holds for this spec.
 
     Raises:
         SpecError: an invalid spec, a scenario that does not load or a bad policy.
     """
+    from .journal import Journal, check_sendable
+
     spec = load_spec(spec)
     workers = (os.cpu_count() or 1) if workers is None else int(workers)
     if workers < 1:
         raise SpecError(f"workers={workers}: must be at least 1")
-    check_spec(spec)
     tasks = make_tasks(spec)
     workers = min(workers, len(tasks))
+    if workers > 1:
+        try:
+            for j, entry in enumerate(spec.entries):
+                check_sendable(entry.policies, f"entries.{j}.policies")
+        except ValueError as exc:
+            raise SpecError(str(exc)) from None
+    check_spec(spec)
+    book = Journal(journal, tasks, resume=resume) if journal is not None else None
     start = time.perf_counter()
-    episodes = run_episodes(tasks, workers, progress)
+    try:
+        episodes = run_episodes(tasks, workers, progress, book)
+    finally:
+        if book is not None:
+            book.close()
     result = summarise(spec, episodes)
     result.workers = workers
     result.elapsed_s = time.perf_counter() - start
@@ -422,8 +481,10 @@ Writes into the output folder: results.csv (one row per episode), agents.csv (pr
 per agent and per policy, with bootstrap confidence intervals across seeds),
 summary.json, report.md and profit_per_policy.png, prices.png, efficiency.png;
 paired_differences.csv (line-up minus baseline per metric and seat), aggregates.csv
-(interquartile means), performance_profile.csv and .png.
-Metrics and protocol: docs/evaluator.md."""
+(interquartile means), performance_profile.csv and .png. The files are moved into
+the output folder when complete; until then it holds a marker file INCOMPLETE and
+episodes.jsonl (every finished episode, so that --resume can finish an interrupted
+run). Metrics and protocol: docs/evaluator.md."""
 
 
 def _int(text: str) -> int:
@@ -446,7 +507,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "--out",
         default=None,
         metavar="DIR",
-        help="output folder, created if missing (default: runs/evaluate-<name>-<timestamp>)",
+        help="output folder, created if missing; must be empty unless --overwrite or "
+        "--resume (default: a new runs/evaluate-<name>-<timestamp>[-N])",
     )
     parser.add_argument(
         "--workers",
@@ -509,6 +571,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         metavar="SPLIT",
         help="for scenarios with real data (gb2024): draw each seed's date from this split "
         f"({', '.join(SPLITS)}); the same seed gives the same date in every line-up",
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a non-empty --out (only once the tournament has finished)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish an interrupted run: --out DIR (marked INCOMPLETE) keeps every "
+        f"finished episode in {JOURNAL_FILE}; play only the others",
     )
     parser.add_argument(
         "--quiet", action="store_true", help="no progress bar and no tables; only errors"
@@ -577,13 +650,10 @@ def _check_split_scenarios(spec: TournamentSpec, split: str) -> None:
 
 
 def _default_out(name: str) -> Path:
+    """Base name of the default output folder (made unique when it is reserved)."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
-    base = Path("runs") / f"evaluate-{safe}-{stamp}"
-    out, i = base, 1
-    while out.exists():
-        out, i = base.with_name(f"{base.name}-{i}"), i + 1
-    return out
+    return Path("runs") / f"evaluate-{safe}-{stamp}"
 
 
 def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
@@ -607,19 +677,30 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
             raise SpecError(f"--workers {args.workers}: must be at least 1")
         if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
             raise SpecError(f"--out {args.out}: exists and is not a folder")
+        if args.resume and args.out is None:
+            raise SpecError("--resume: give --out DIR, the folder of the interrupted run")
         workers = args.workers or os.cpu_count() or 1
         n = len(spec.scenarios) * len(spec.entries) * len(spec.seed_list())
-        if not args.quiet:
-            print(f"{prog}: {spec.name!r}: {len(spec.scenarios)} scenario(s) x "
-                  f"{len(spec.entries)} entries x {len(spec.seed_list())} seeds = {n} episodes "
-                  f"on {min(workers, n)} worker(s)", flush=True)  # fmt: skip
-        result = run_tournament(spec, workers=workers, progress=not args.quiet)
+        try:
+            target = SafeOutput.claim(args.out, _default_out(spec.name),
+                                      overwrite=args.overwrite, resume=args.resume)  # fmt: skip
+        except OutputError as exc:
+            raise SpecError(str(exc)) from None
+        with target:
+            if not args.quiet:
+                print(f"{prog}: {spec.name!r}: {len(spec.scenarios)} scenario(s) x "
+                      f"{len(spec.entries)} entries x {len(spec.seed_list())} seeds = {n} "
+                      f"episodes on {min(workers, n)} worker(s)", flush=True)  # fmt: skip
+            result = run_tournament(spec, workers=workers, progress=not args.quiet,
+                                    journal=target.keep_path(JOURNAL_FILE),
+                                    resume=args.resume)  # fmt: skip
+            files = write_outputs(result, target.work)
+            target.keep_path(JOURNAL_FILE).unlink(missing_ok=True)  # results.csv has it all
     except SpecError as exc:
         for line in str(exc).splitlines():
             print(f"{prog}: error: {line}", file=sys.stderr)
         return 2
-    out = Path(args.out) if args.out else _default_out(spec.name)
-    files = write_outputs(result, out)
+    out = target.final
     if not args.quiet:
         print(market_table(result))
         print()

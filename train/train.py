@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,7 +32,13 @@ import yaml
 
 from elecbay_env.splits import SPLITS
 
-from .transforms import ALGORITHMS, DEFAULT_PRICE_RANGE, LearnerSpec, algorithm_class
+from .transforms import (
+    ALGORITHMS,
+    DEFAULT_PRICE_RANGE,
+    LearnerSpec,
+    algorithm_class,
+    scenario_hash,
+)
 
 
 def parse_opponents(text: str | None) -> dict[str, str]:
@@ -144,6 +151,10 @@ def train(
         config=config,
         algo=algo.lower(),
         extra={"overrides": overrides},
+        obs_shape=tuple(int(n) for n in probe.core.observation_space.shape),
+        action_shape=tuple(int(n) for n in probe.core.action_space.shape),
+        scenario=probe.core.template.scenario.name,
+        scenario_hash=scenario_hash(probe.core.template.scenario),
     )
     venv = RoleVecEnv(config, seat_ids, n_markets, opponents, seed, spec, **overrides)
     venv.seed(seed)
@@ -173,33 +184,139 @@ def train(
     return out
 
 
+TRAIN_HELP = """\
+Train a stable-baselines3 learner on the vectorised core (needs the training extra:
+pip install 'elecbay[train]').
+
+The learner sits in one seat (--agent producer_2) or shares one network across every
+agent of a role (--role producer); everyone else plays --opponents (default: the
+baseline). Observations are scaled from their documented bounds to [-1, 1]; rewards
+are normalised while training (VecNormalize); the learner's prices span --price-range.
+
+Writes into --out: model.zip and elecbay.json (the model's contract: seat role,
+observation and action shapes, scenario name and hash; load it as sb3:DIR in
+'elecbay evaluate' or 'elecbay run --policy'), progress.csv, checkpoints/,
+train_config.json. Details: docs/training.md."""
+
+
+def _at_least(low: int) -> Any:
+    """An argparse type: a whole number >= ``low`` (argparse names the flag)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+
+    parse.__name__ = f"whole number >= {low}"
+    return parse
+
+
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
-    """Arguments of ``elecbay train``."""
-    p = parser or argparse.ArgumentParser(prog="elecbay train", description=__doc__)
+    """Arguments of ``elecbay train``; every help line shows its default."""
+    p = parser or argparse.ArgumentParser(
+        prog="elecbay train", description=TRAIN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    if parser is not None:
+        p.description = TRAIN_HELP
     p.add_argument("--config", default=None, help="scenario name or YAML path (default: default)")
     who = p.add_mutually_exclusive_group()
-    who.add_argument("--agent", action="append", help="learner seat(s), e.g. producer_2")
-    who.add_argument("--role", choices=["producer", "consumer", "broker"],
-                     help="share one network across every agent of a role")  # fmt: skip
+    who.add_argument(
+        "--agent",
+        action="append",
+        help="learner seat(s), e.g. producer_2, repeatable (default: producer_0)",
+    )
+    who.add_argument(
+        "--role",
+        choices=["producer", "consumer", "broker"],
+        help="share one network across every agent of a role (default: none)",
+    )
     p.add_argument("--opponents", default=None,
                    help="policies of the others: 'producer=markup:0.2;broker=rule_based_broker'"
                         " or a YAML file (default: the baseline)")  # fmt: skip
-    p.add_argument("--algo", default="ppo", choices=ALGORITHMS)
-    p.add_argument("--timesteps", type=int, default=100_000, help="environment steps")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--n-markets", type=int, default=16, help="markets stepped at once (E)")
-    p.add_argument("--out", default=None, help="output folder (default runs/train-<time>)")
-    p.add_argument("--price-range", type=float, nargs=2, default=DEFAULT_PRICE_RANGE,
-                   metavar=("LO", "HI"), help="learner's price range, per MWh")  # fmt: skip
-    p.add_argument("--no-scale-obs", action="store_true", help="feed raw observations")
-    p.add_argument("--no-norm-reward", action="store_true", help="raw rewards")
-    p.add_argument("--checkpoint-every", type=int, default=0, help="steps between checkpoints")
-    p.add_argument("--days", type=int, default=None, help="override market.days")
+    p.add_argument(
+        "--algo",
+        default="ppo",
+        choices=ALGORITHMS,
+        help="stable-baselines3 algorithm (default: %(default)s)",
+    )
+    p.add_argument(
+        "--timesteps",
+        type=_at_least(1),
+        default=100_000,
+        metavar="N",
+        help="environment steps, >= 1 (default: %(default)s)",
+    )
+    p.add_argument(
+        "--seed",
+        type=_at_least(0),
+        default=0,
+        metavar="S",
+        help="seed of the markets and the algorithm, >= 0 (default: %(default)s)",
+    )
+    p.add_argument(
+        "--n-markets",
+        type=_at_least(1),
+        default=16,
+        metavar="E",
+        help="markets stepped at once, >= 1 (default: %(default)s)",
+    )
+    p.add_argument(
+        "--out", default=None, metavar="DIR", help="output folder (default: runs/train-<timestamp>)"
+    )
+    p.add_argument(
+        "--price-range",
+        type=float,
+        nargs=2,
+        default=DEFAULT_PRICE_RANGE,
+        metavar=("LO", "HI"),
+        help="learner's price range, per MWh (default: 0 500)",
+    )
+    p.add_argument(
+        "--no-scale-obs",
+        action="store_true",
+        help="feed raw observations (default: scaled to [-1, 1])",
+    )
+    p.add_argument(
+        "--no-norm-reward",
+        action="store_true",
+        help="raw rewards (default: normalised by VecNormalize)",
+    )
+    p.add_argument(
+        "--checkpoint-every",
+        type=_at_least(0),
+        default=0,
+        metavar="N",
+        help="steps between checkpoints, >= 0; 0: none (default: %(default)s)",
+    )
+    p.add_argument(
+        "--days",
+        type=_at_least(1),
+        default=None,
+        metavar="N",
+        help="override market.days, >= 1 (default: the scenario's)",
+    )
     p.add_argument("--split", default=None, choices=SPLITS, metavar="SPLIT",
                    help="real-data scenarios (gb2024): the split episodes' dates come from "
                    "(default: the scenario's data.split, train)")  # fmt: skip
-    p.add_argument("--torch-threads", type=int, default=1, help="torch CPU threads")
-    p.add_argument("-v", "--verbose", action="count", default=0)
+    p.add_argument(
+        "--torch-threads",
+        type=_at_least(1),
+        default=1,
+        metavar="N",
+        help="torch CPU threads, >= 1 (default: %(default)s)",
+    )
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="stable-baselines3 verbosity, repeatable (default: quiet)",
+    )
     return p
 
 
@@ -208,10 +325,15 @@ def main(argv: Sequence[str] | None = None, args: argparse.Namespace | None = No
     if args is None:
         args = build_parser().parse_args(argv)
     seats = args.role or args.agent or ["producer_0"]
-    if args.timesteps < 1 or args.n_markets < 1:
-        raise SystemExit("elecbay train: --timesteps and --n-markets must be >= 1")
+    for flag, value, low in (("--timesteps", args.timesteps, 1), ("--n-markets", args.n_markets, 1),
+                             ("--checkpoint-every", args.checkpoint_every, 0),
+                             ("--torch-threads", args.torch_threads, 1), ("--seed", args.seed, 0),
+                             ("--days", 1 if args.days is None else args.days, 1)):  # fmt: skip
+        if value < low:  # a Namespace built by hand skips the parser's checks
+            print(f"elecbay train: error: {flag} {value}: must be at least {low}", file=sys.stderr)
+            return 2
     out = args.out or f"runs/train-{time.strftime('%Y%m%d-%H%M%S')}"
-    overrides: dict[str, Any] = {"market.days": args.days} if args.days else {}
+    overrides: dict[str, Any] = {"market.days": args.days} if args.days is not None else {}
     if args.split is not None:
         overrides["data.split"] = args.split
     try:

@@ -8,12 +8,23 @@ Both are recorded in a small JSON file saved beside the model (``elecbay.json``)
 :class:`TrainedPolicy` can replay a saved model through the standard environment:
 it scales the raw observation, asks the model, decodes the action with the learner
 codec (MW and prices) and encodes it with the environment's codec.
+
+The same file holds the model's **contract**: the seat role, the observation and
+action shapes, and the scenario (its name and :func:`scenario_hash`).
+:func:`load_trained_policy` checks it against the seat it is loaded into before
+loading the network: another role or other shapes are refused (``ValueError`` naming
+the model folder, the seat and what differs); another scenario is refused too unless
+``allow_scenario_mismatch`` (spec ``sb3:DIR:allow_scenario_mismatch``), which warns.
+A model saved before contracts existed loads with a warning (its network's own
+shapes are still checked).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+import warnings
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +36,25 @@ from elecbay_env.params import MarketParams
 
 METADATA_FILE = "elecbay.json"
 DEFAULT_PRICE_RANGE = (0.0, 500.0)
+ALLOW_SCENARIO_MISMATCH = "allow_scenario_mismatch"
+"""Suffix of a model spec (``sb3:DIR:allow_scenario_mismatch``) that lets a model play
+a scenario other than the one it was trained on (with a warning)."""
+HASH_IGNORES = ("market.days", "data.split")
+"""Scenario fields :func:`scenario_hash` leaves out: they set how long an episode runs
+and which dates it draws, not what a seat observes or how the market clears."""
+
+
+def scenario_hash(scenario: Any) -> str:
+    """A short hash of a validated scenario (:class:`elecbay_env.config.Scenario`),
+    without :data:`HASH_IGNORES` and the free-text description."""
+    data = scenario.model_dump(mode="json")
+    data.pop("description", None)
+    for dotted in HASH_IGNORES:
+        head, _, key = dotted.partition(".")
+        if isinstance(data.get(head), dict):
+            data[head].pop(key, None)
+    text = json.dumps(data, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -38,6 +68,10 @@ class LearnerSpec:
         agents: the seats it was trained in.
         config: the scenario it was trained on (name, path or None).
         algo: the stable-baselines3 algorithm.
+        obs_shape: the seat's observation shape (contract; None in older files).
+        action_shape: the seat's action shape (contract).
+        scenario: the trained scenario's name (contract).
+        scenario_hash: :func:`scenario_hash` of the trained scenario (contract).
     """
 
     price_range: tuple[float, float] = DEFAULT_PRICE_RANGE
@@ -47,6 +81,57 @@ class LearnerSpec:
     config: str | None = None
     algo: str = "ppo"
     extra: dict[str, Any] = field(default_factory=dict)
+    obs_shape: tuple[int, ...] | None = None
+    action_shape: tuple[int, ...] | None = None
+    scenario: str | None = None
+    scenario_hash: str | None = None
+
+    @property
+    def has_contract(self) -> bool:
+        """Whether the file records shapes and scenario (saved by this version)."""
+        return self.obs_shape is not None and self.scenario_hash is not None
+
+    def check_seat(
+        self, folder: str | Path, env: Any, agent: str, allow_scenario_mismatch: bool = False
+    ) -> None:
+        """Check the contract against ``agent`` of ``env`` (module doc).
+
+        Raises:
+            ValueError: another role, other shapes, or (unless allowed) another scenario;
+                the message names the model folder, the seat and what differs.
+        """
+        from elecbay_env.roles import role_of
+
+        where = f"model {str(folder)!r} in seat {agent}"
+        if not self.has_contract:
+            warnings.warn(
+                f"{where}: saved without a contract (no shapes or scenario in "
+                f"{METADATA_FILE}); only its role and network shapes are checked",
+                UserWarning,
+                stacklevel=3,
+            )
+        role = role_of(agent)
+        if self.role != role:
+            raise ValueError(f"{where}: trained as a {self.role}, but {agent} is a {role}")
+        want = {
+            "observation shape": (self.obs_shape, tuple(env.observation_space(agent).shape)),
+            "action shape": (self.action_shape, tuple(env.action_space(agent).shape)),
+        }
+        for what, (saved, seat) in want.items():
+            if saved is not None and tuple(saved) != seat:
+                raise ValueError(f"{where}: {what} {tuple(saved)} saved, but the seat has {seat}")
+        if self.scenario_hash is None:
+            return
+        here = scenario_hash(env.scenario)
+        if here != self.scenario_hash:
+            text = (
+                f"{where}: trained on scenario {self.scenario!r} (hash {self.scenario_hash}), "
+                f"but this is scenario {env.scenario.name!r} (hash {here})"
+            )
+            if not allow_scenario_mismatch:
+                raise ValueError(f"{text}; to play it anyway use sb3:DIR:{ALLOW_SCENARIO_MISMATCH}")
+            warnings.warn(f"{text}; playing it anyway ({ALLOW_SCENARIO_MISMATCH})", UserWarning,
+                          stacklevel=3)  # fmt: skip
 
     def save(self, folder: str | Path) -> Path:
         """Write ``elecbay.json`` into ``folder``."""
@@ -54,6 +139,8 @@ class LearnerSpec:
         data = asdict(self)
         data["price_range"] = list(self.price_range)
         data["agents"] = list(self.agents)
+        for key in ("obs_shape", "action_shape"):
+            data[key] = None if data[key] is None else list(data[key])
         path.write_text(json.dumps(data, indent=1))
         return path
 
@@ -66,7 +153,11 @@ class LearnerSpec:
         data = json.loads(path.read_text())
         data["price_range"] = tuple(data.get("price_range", DEFAULT_PRICE_RANGE))
         data["agents"] = tuple(data.get("agents", ()))
-        return cls(**data)
+        for key in ("obs_shape", "action_shape"):
+            if data.get(key) is not None:
+                data[key] = tuple(int(n) for n in data[key])
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 def scale_box(box: spaces.Box, x: np.ndarray) -> np.ndarray:
@@ -160,13 +251,20 @@ class TrainedPolicy:
         return self.env_codec.encode(bids), state
 
 
-def load_trained_policy(path: str | Path, env: Any, agent: str) -> TrainedPolicy | Any:
+def load_trained_policy(
+    path: str | Path, env: Any, agent: str, allow_scenario_mismatch: bool = False
+) -> TrainedPolicy | Any:
     """Load ``path`` (a model zip, or a folder holding ``model.zip``) for ``agent`` of
-    ``env``. With ``elecbay.json`` beside it, the result replays it through the env's
-    spaces (:class:`TrainedPolicy`); without, the bare model is returned.
+    ``env``. With ``elecbay.json`` beside it, its contract is checked against the seat
+    (:meth:`LearnerSpec.check_seat`) and the result replays it through the env's spaces
+    (:class:`TrainedPolicy`); without, the bare model is returned.
+
+    Args:
+        allow_scenario_mismatch: play a model trained on another scenario (warns).
 
     Raises:
-        ValueError: the file is missing, or the algorithm is unknown.
+        ValueError: the file is missing, the algorithm is unknown, or the model does not
+            fit the seat (role, shapes, scenario), naming the folder and the seat.
     """
     from elecbay_env.roles import role_of
 
@@ -175,10 +273,20 @@ def load_trained_policy(path: str | Path, env: Any, agent: str) -> TrainedPolicy
     if not zip_path.is_file():
         raise ValueError(f"model {str(path)!r}: no such file (expected a .zip or a folder)")
     spec = LearnerSpec.load(zip_path.parent)
+    if spec is not None:
+        spec.check_seat(zip_path.parent, env, agent, allow_scenario_mismatch)
     algo = spec.algo if spec is not None else "ppo"
     model = load_model(zip_path, algo)
     if spec is None:
         return model
+    where = f"model {str(zip_path.parent)!r} in seat {agent}"
+    for what, net, seat in (
+        ("observation", model.observation_space, env.observation_space(agent)),
+        ("action", model.action_space, env.action_space(agent)),
+    ):
+        if tuple(net.shape) != tuple(seat.shape):
+            raise ValueError(f"{where}: the network's {what} shape is {tuple(net.shape)}, "
+                             f"but the seat has {tuple(seat.shape)}")  # fmt: skip
     row = env.possible_agents.index(agent)
     bridge = ActionBridge(env.engine.params, env.codec, spec.price_range)
     learner, env_codec = bridge.agent(row, role_of(agent))
