@@ -27,3 +27,21 @@ __all__ = [
     "raw_env",
 ]
 __version__ = "0.2.0"
+
+SINGLE_AGENT_ID = "elecbay/SingleAgent-v0"
+"""Gymnasium id of the single-seat view (``elecbay_train.single_agent.SingleAgentEnv``):
+``gymnasium.make(SINGLE_AGENT_ID, config="small", agent="producer_0")``."""
+
+
+def _register() -> None:
+    import gymnasium
+
+    if SINGLE_AGENT_ID not in gymnasium.registry:
+        gymnasium.register(
+            id=SINGLE_AGENT_ID,
+            entry_point="elecbay_train.single_agent:SingleAgentEnv",
+            disable_env_checker=False,
+        )
+
+
+_register()

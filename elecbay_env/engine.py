@@ -71,6 +71,7 @@ class Engine:
         self.keep_ledger = keep_ledger
         self.ledger = Ledger(self.agents, self.params)
         self._seeded = False
+        self._ever_seeded = False
 
     def _check_split(self, split: str) -> None:
         from .splits import SPLITS
@@ -118,9 +119,10 @@ class Engine:
 
         Args:
             seed: an int (market ``e`` is seeded ``seed + e``), one seed per market,
-                or None for fresh entropy. The same seed and orders give the same
-                meters, prices, rewards and ledger; with real data (``data:``) the seed
-                also draws each market's start date from the split.
+                or None: after a seeded reset, continue each market's generator where it
+                stands (as Gymnasium does), else fresh entropy. The same seed and orders
+                give the same meters, prices, rewards and ledger; with real data
+                (``data:``) the seed also draws each market's start date from the split.
             dates: with real data, one start date per market (``"2024-03-05"``, or None
                 to draw it), for replaying chosen days; the date need not be in the split.
 
@@ -138,7 +140,9 @@ class Engine:
             for d in dates:
                 if d is not None:
                     self.episodes.day_index(d)
-        self.draws.seed(seed)
+        if seed is not None or not self._ever_seeded:
+            self.draws.seed(seed)
+        self._ever_seeded = self._ever_seeded or seed is not None
         every = np.ones(self.n_markets, bool)
         reset_rows(self.params, self.state, every)
         self._start(every, dates)

@@ -22,6 +22,8 @@ from elecbay_env.engine import Engine
 from elecbay_env.envs.codecs import Codec
 from elecbay_env.envs.observations import observe, row_bounds
 from elecbay_env.envs.parallel import ElecbayParallelEnv
+from elecbay_env.episodes import visible_forecast
+from elecbay_env.rewards import learning_rewards, reward_scale
 from elecbay_env.roles import ROLES, role_of
 
 from .transforms import ActionBridge, LearnerSpec, scale_box
@@ -62,7 +64,8 @@ class TrainingCore:
             (the registry's syntax); the baseline by default.
         seed: market ``e`` is seeded ``seed + e`` at the first reset.
         spec: the learner's observation scaling and price range.
-        overrides: dotted scenario overrides.
+        overrides: dotted scenario overrides, and the env's keyword arguments
+            (``reward_mode="learning"``, ``split="train"``).
     """
 
     def __init__(
@@ -91,6 +94,8 @@ class TrainingCore:
         self.codec = Codec(self.engine.params, price_range=tc.price_range, avail_hi=tc.avail_hi)
         self.bridge = ActionBridge(self.engine.params, self.codec, self.spec.price_range)
         self._bounds = row_bounds(self.engine.params)
+        self.reward_mode = self.template.reward_mode
+        self._scale = reward_scale(self.engine.params)
         self.seed = int(seed)
         self.episode = 0
         self._opponent_spec = dict(opponents or {})
@@ -149,7 +154,8 @@ class TrainingCore:
             seat_actions: (E, S, A) the learners' actions in [-1, 1] (learner codec).
 
         Returns:
-            (observations (E, S, F) of the next period, rewards (E, S) in currency,
+            (observations (E, S, F) of the next period, rewards (E, S) in currency (or
+            learning units with ``reward_mode="learning"``),
             whether the episode has ended in every market).
         """
         a = np.asarray(seat_actions, np.float64)
@@ -165,9 +171,16 @@ class TrainingCore:
         actions = self.bridge.to_env(actions, self.seat_rows)
         self._opponent_actions(actions)
         self._episode_start = False
+        learning = self.reward_mode == "learning"
+        if learning:
+            seen = visible_forecast(self.engine.params, self.engine.state, int(self.engine.t[0]))
         out = self.engine.step(self.codec.decode(actions))
         self.last_outcome = out
         self._obs = observe(self.engine.params, self.engine.state, self._bounds)
-        rewards = out.reward[:, self.seat_rows].copy()
+        if learning:
+            scaled = learning_rewards(self.engine.params, out.reward, seen, self._scale)
+            rewards = scaled[:, self.seat_rows]
+        else:
+            rewards = out.reward[:, self.seat_rows].copy()
         done = bool(np.all(self.engine.t >= self.engine.n_periods))
         return self.seat_obs(), rewards, done

@@ -38,7 +38,7 @@ class SingleAgentEnv(gym.Env):
     by truncation after ``days x periods_per_day`` steps.
     """
 
-    metadata = {"render_modes": ["ansi"]}  # noqa: RUF012 - Gymnasium's attribute
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}  # noqa: RUF012 - Gymnasium attribute
 
     def __init__(
         self,

@@ -105,6 +105,7 @@ def train(
     overrides: dict[str, Any] | None = None,
     verbose: int = 0,
     torch_threads: int = 1,
+    reward_mode: str = "raw",
 ) -> Path:
     """Train and save a model; returns the output folder.
 
@@ -124,6 +125,8 @@ def train(
         algo_kwargs: extra keyword arguments of the algorithm.
         overrides: dotted scenario overrides.
         verbose: stable-baselines3's verbosity.
+        reward_mode: ``"raw"`` (currency, normalised by ``VecNormalize`` when
+            ``norm_reward``) or ``"learning"`` (:mod:`elecbay_env.rewards`).
         torch_threads: torch's CPU threads. One by default: the engine's Numba
             threads use the other cores, and on a small machine two pools fighting
             over two cores stall the updates.
@@ -140,7 +143,7 @@ def train(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     overrides = dict(overrides or {})
-    probe = RoleVecEnv(config, seats, 1, opponents, seed, **overrides)
+    probe = RoleVecEnv(config, seats, 1, opponents, seed, reward_mode=reward_mode, **overrides)
     seat_ids = resolve_seats(probe.core.agents, seats)
     role = "broker" if seat_ids[0].startswith("broker") else seat_ids[0].rsplit("_", 1)[0]
     spec = LearnerSpec(
@@ -156,7 +159,9 @@ def train(
         scenario=probe.core.template.scenario.name,
         scenario_hash=scenario_hash(probe.core.template.scenario),
     )
-    venv = RoleVecEnv(config, seat_ids, n_markets, opponents, seed, spec, **overrides)
+    venv = RoleVecEnv(
+        config, seat_ids, n_markets, opponents, seed, spec, reward_mode=reward_mode, **overrides
+    )
     venv.seed(seed)
     env = VecNormalize(venv, norm_obs=False, norm_reward=True) if norm_reward else venv
     cls = algorithm_class(algo)
@@ -179,6 +184,7 @@ def train(
         "timesteps": int(timesteps), "seed": seed, "n_markets": n_markets,
         "price_range": list(price_range), "scale_obs": scale_obs, "norm_reward": norm_reward,
         "algo_kwargs": kwargs, "overrides": overrides, "seconds": seconds,
+        "reward_mode": reward_mode,
     }  # fmt: skip
     (out / "train_config.json").write_text(json.dumps(record, indent=1, default=str))
     return out
@@ -317,6 +323,13 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         default=0,
         help="stable-baselines3 verbosity, repeatable (default: quiet)",
     )
+    p.add_argument(
+        "--reward-mode",
+        default="raw",
+        choices=["raw", "learning"],
+        help="raw currency rewards (normalised by VecNormalize) or learning rewards "
+        "(elecbay_env.rewards) (default: %(default)s)",
+    )
     return p
 
 
@@ -342,7 +355,7 @@ def main(argv: Sequence[str] | None = None, args: argparse.Namespace | None = No
             args.config, seats, opponents, args.algo, args.timesteps, args.seed,
             args.n_markets, out, tuple(args.price_range), not args.no_scale_obs,
             not args.no_norm_reward, args.checkpoint_every, None, overrides, args.verbose,
-            args.torch_threads,
+            args.torch_threads, args.reward_mode,
         )  # fmt: skip
     except ValueError as exc:
         raise SystemExit(f"elecbay train: {exc}") from None

@@ -10,8 +10,15 @@ Rewards (per period, currency): producer = cash - production cost - start-up cos
 consumer = value of energy consumed + cash; broker = cash - cost of unserved energy
 and curtailment. Cash sums to zero, so the rewards sum to the period's welfare.
 
-``infos[agent]["statement"]`` holds the agent's settlement statement of the period:
-``{component: {"mwh": ..., "price": ..., "amount": ...}}``.
+``infos[agent]`` is flat and numeric, with the same keys after ``reset`` and ``step``
+(``period`` -1 and zeros after a reset; every value finite, so that equality checks
+hold): ``period``, ``traded`` (1.0 when the forward market traded, else 0.0),
+``clearing_price`` (the period's price, or the reference price when nothing traded: the
+last traded one), ``imbalance_price``, ``reward_raw`` (currency, whatever ``reward_mode``),
+``amount_<component>`` for every ledger component (currency, + received) and, for
+producers and consumers, ``contract_mw`` and ``imbalance_mwh``. The nested settlement
+statement (``{component: {"mwh", "price", "amount"}}``, ``price`` None where none applies)
+is :meth:`statement`, or ``infos[agent]["statement"]`` with ``info_statement=True``.
 
 Bad actions: a missing or unknown agent, a wrong shape, or a NaN/inf value raises
 ``ValueError`` naming the agent, before the market is touched. Finite values outside
@@ -27,13 +34,16 @@ from pettingzoo import ParallelEnv
 
 from ..config import Scenario
 from ..engine import Engine
+from ..episodes import visible_forecast
 from ..kernels.ledger_codes import NAMES as COMPONENTS
+from ..rewards import check_reward_mode, learning_rewards, reward_scale
 from ..roles import role_of
 from .codecs import AgentCodec, Codec
 from .observations import observe, row_bounds
 from .spaces import Spaces, space_role
 
 ENV_NAME = "elecbay_v0"
+_AMOUNT_KEYS = tuple(f"amount_{name}" for name in COMPONENTS)
 
 
 class ElecbayParallelEnv(ParallelEnv):
@@ -47,6 +57,12 @@ class ElecbayParallelEnv(ParallelEnv):
             (prints the ansi text) or None.
         price_range: decoded price range of actions; default the price floor and cap.
         avail_hi: highest availability price an action can state (per MW per hour).
+        max_cycles: end every episode by truncation after this many periods (at most the
+            scenario's ``days x periods_per_day``; None: all of them).
+        reward_mode: ``"raw"`` (the default: settlement rewards in currency, summing to
+            welfare) or ``"learning"`` (without terms no action changes, about order one
+            per agent; :mod:`elecbay_env.rewards`).
+        info_statement: also put the nested settlement statement into ``infos``.
         split: for a real-data scenario (``"gb2024"``), the split episodes' dates are drawn
             from: ``"train"``, ``"validation"``, ``"test"`` or an out-of-distribution set
             (:data:`elecbay_env.splits.SPLITS`); None keeps the scenario's ``data.split``.
@@ -67,6 +83,9 @@ class ElecbayParallelEnv(ParallelEnv):
         price_range: tuple[float, float] | None = None,
         avail_hi: float = 200.0,
         split: str | None = None,
+        max_cycles: int | None = None,
+        reward_mode: str = "raw",
+        info_statement: bool = False,
         **overrides: Any,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -75,7 +94,17 @@ class ElecbayParallelEnv(ParallelEnv):
                 f"{self.metadata['render_modes']} or None"
             )
         self.render_mode = render_mode
+        self.reward_mode = check_reward_mode(reward_mode)
+        self.info_statement = bool(info_statement)
         self.engine = Engine(config, n_markets=1, keep_ledger=True, split=split, **overrides)
+        if max_cycles is not None and (
+            isinstance(max_cycles, bool) or not isinstance(max_cycles, int | np.integer)
+            or max_cycles < 1
+        ):  # fmt: skip
+            raise ValueError(f"max_cycles={max_cycles!r}: allowed values are integers >= 1 or None")
+        self.max_cycles = self.engine.n_periods if max_cycles is None else int(max_cycles)
+        self.max_cycles = min(self.max_cycles, self.engine.n_periods)
+        self._scale = reward_scale(self.engine.params)
         self.scenario = self.engine.scenario
         self.possible_agents = list(self.engine.agents)
         self.agents: list[str] = []
@@ -111,8 +140,8 @@ class ElecbayParallelEnv(ParallelEnv):
 
     @property
     def num_periods(self) -> int:
-        """Periods in an episode."""
-        return self.engine.n_periods
+        """Periods in an episode (``max_cycles`` when it is shorter than the scenario's)."""
+        return self.max_cycles
 
     def reset(
         self, seed: int | None = None, options: dict[str, Any] | None = None
@@ -130,7 +159,7 @@ class ElecbayParallelEnv(ParallelEnv):
         self.last_orders = None
         self.history = {"price": [], "volume_mw": [], "imbalance_price": [], "niv_mwh": []}
         self._obs = observe(self.engine.params, self.engine.state, self._bounds)
-        return self._agent_obs(), {a: {} for a in self.agents}
+        return self._agent_obs(), self._reset_infos()
 
     def step(self, actions: dict[str, np.ndarray]) -> tuple[
         dict[str, np.ndarray],
@@ -144,14 +173,21 @@ class ElecbayParallelEnv(ParallelEnv):
             raise RuntimeError("the episode is over (or reset() was not called): call reset()")
         self._load_actions(actions)
         orders = self.codec.decode(self._actions)
+        t = int(self.engine.t[0])
+        if self.reward_mode == "learning":
+            seen = visible_forecast(self.engine.params, self.engine.state, t)
         out = self.engine.step(orders)
         self.last_orders = orders
         self.last_outcome = out
         for key in self.history:
             self.history[key].append(float(getattr(out, key)[0]))
         self._obs = observe(self.engine.params, self.engine.state, self._bounds)
-        rewards = {a: float(out.reward[0, self._row[a]]) for a in self.agents}
-        done = bool(self.engine.t[0] >= self.engine.n_periods)
+        if self.reward_mode == "learning":
+            scaled = learning_rewards(self.engine.params, out.reward, seen, self._scale)[0]
+            rewards = {a: float(scaled[self._row[a]]) for a in self.agents}
+        else:
+            rewards = {a: float(out.reward[0, self._row[a]]) for a in self.agents}
+        done = bool(self.engine.t[0] >= self.max_cycles)
         infos = self._infos(out)
         obs = self._agent_obs()
         terminations = dict.fromkeys(self.agents, False)
@@ -240,30 +276,59 @@ class ElecbayParallelEnv(ParallelEnv):
             raise ValueError(f"actions[{agent!r}]: every value must be finite, in [-1, 1]; got {a}")
         return a
 
+    def statement(self, agent: str) -> dict[str, dict[str, float | None]]:
+        """The agent's settlement statement of the last period: ``{component: {"mwh",
+        "price", "amount"}}`` for every component with a non-zero line (``price`` None
+        where none applies); ``{}`` before the first step."""
+        out = self.last_outcome
+        if out is None:
+            return {}
+        i = self._row[agent]
+        a_row, m_row = out.ledger_amount[0, i].tolist(), out.ledger_mwh[0, i].tolist()
+        p_row = out.ledger_price[0, i].tolist()
+        return {
+            name: {"mwh": m_row[c], "price": None if p_row[c] != p_row[c] else p_row[c],
+                   "amount": a_row[c]}
+            for c, name in enumerate(COMPONENTS)
+            if a_row[c] != 0.0 or m_row[c] != 0.0
+        }  # fmt: skip
+
+    def _reset_infos(self) -> dict[str, dict[str, Any]]:
+        infos = {}
+        for agent in self.agents:
+            state = self.engine.state
+            info: dict[str, Any] = {"period": -1, "traded": 0.0,
+                                    "clearing_price": float(state.ref_price[0]),
+                                    "imbalance_price": float(state.last_imbalance_price[0]),
+                                    "reward_raw": 0.0}  # fmt: skip
+            info.update(dict.fromkeys(_AMOUNT_KEYS, 0.0))
+            if self._trader[agent]:
+                info["contract_mw"] = 0.0
+                info["imbalance_mwh"] = 0.0
+            if self.info_statement:
+                info["statement"] = {}
+            infos[agent] = info
+        return infos
+
     def _infos(self, out) -> dict[str, dict[str, Any]]:
         amount = out.ledger_amount[0].tolist()  # plain floats: much cheaper than indexing
-        mwh = out.ledger_mwh[0].tolist()
-        price = out.ledger_price[0].tolist()
         contract = out.contract_mw[0].tolist()
         imbalance = out.imbalance_mwh[0].tolist()
+        raw = out.reward[0].tolist()
         period = int(self.engine.t[0]) - 1
-        clearing, imb_price = float(out.price[0]), float(out.imbalance_price[0])
+        clearing, imb_price = float(out.forward_ref_price[0]), float(out.imbalance_price[0])
+        traded = 1.0 if out.volume_mw[0] > 0.0 else 0.0
         infos = {}
         for agent in self.agents:
             i = self._row[agent]
-            a_row, m_row, p_row = amount[i], mwh[i], price[i]
-            statement = {
-                name: {"mwh": m_row[c], "price": None if p_row[c] != p_row[c] else p_row[c],
-                       "amount": a_row[c]}
-                for c, name in enumerate(COMPONENTS)
-                if a_row[c] != 0.0 or m_row[c] != 0.0
-            }  # fmt: skip
-            info: dict[str, Any] = {"statement": statement, "period": period}
+            info: dict[str, Any] = {"period": period, "traded": traded, "clearing_price": clearing,
+                                    "imbalance_price": imb_price, "reward_raw": raw[i]}  # fmt: skip
+            info.update(zip(_AMOUNT_KEYS, amount[i], strict=True))
             if self._trader[agent]:
                 info["contract_mw"] = contract[i]
                 info["imbalance_mwh"] = imbalance[i]
-            info["clearing_price"] = clearing
-            info["imbalance_price"] = imb_price
+            if self.info_statement:
+                info["statement"] = self.statement(agent)
             infos[agent] = info
         return infos
 

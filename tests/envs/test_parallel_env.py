@@ -255,7 +255,7 @@ def _welfare(e, before) -> float:
 
 @pytest.mark.parametrize("config", [SMALL, DEFAULT], ids=["small", "default"])
 def test_statements_sum_to_rewards_and_rewards_to_welfare(config: str) -> None:
-    e = parallel_env(config, **{"market.days": 1})
+    e = parallel_env(config, info_statement=True, **{"market.days": 1})
     e.reset(seed=4)
     shifted = 0
     for t, actions in enumerate(_plan(e, e.num_periods, seed=4)):
@@ -286,25 +286,39 @@ def test_statements_sum_to_rewards_and_rewards_to_welfare(config: str) -> None:
 
 def test_infos_carry_the_documented_fields() -> None:
     e = parallel_env(SMALL)
-    _, infos = e.reset(seed=0)
-    assert infos == {a: {} for a in e.possible_agents}
+    _, reset_infos = e.reset(seed=0)
     (actions,) = _plan(e, 1, seed=0)
-    _, _, _, _, infos = e.step(actions)
+    _, rewards, _, _, infos = e.step(actions)
     out = e.last_outcome
     for i, agent in enumerate(e.possible_agents):
         info = infos[agent]
+        # flat and numeric, the same keys after reset and step (TorchRL, Tianshou)
+        assert set(reset_infos[agent]) == set(info)
+        assert reset_infos[agent]["period"] == -1
+        for value in (*info.values(), *reset_infos[agent].values()):
+            assert isinstance(value, int | float) and not isinstance(value, bool)
+        assert info["reward_raw"] == rewards[agent]
+        amounts = [info[f"amount_{name}"] for name in NAMES]
+        assert math.fsum(amounts) == pytest.approx(rewards[agent], rel=1e-9, abs=1e-6)
+        assert {k: v["amount"] for k, v in e.statement(agent).items()} == {
+            name: info[f"amount_{name}"] for name in NAMES
+            if info[f"amount_{name}"] != 0.0 or out.ledger_mwh[0, i, NAMES.index(name)] != 0.0
+        }  # fmt: skip
         assert info["period"] == 0
         assert info["imbalance_price"] == float(out.imbalance_price[0])
         if math.isnan(out.price[0]):
-            assert math.isnan(info["clearing_price"])
+            assert info["traded"] == 0.0
+            assert info["clearing_price"] == float(out.forward_ref_price[0])
         else:
+            assert info["traded"] == 1.0
             assert info["clearing_price"] == float(out.price[0])
+        assert all(math.isfinite(v) for v in info.values())
         if agent == "broker_0":
             assert "contract_mw" not in info
         else:
             assert info["contract_mw"] == float(out.contract_mw[0, i])
             assert info["imbalance_mwh"] == float(out.imbalance_mwh[0, i])
-        for line in info["statement"].values():
+        for line in e.statement(agent).values():
             assert line["price"] is None or math.isfinite(line["price"])
 
 
