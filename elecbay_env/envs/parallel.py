@@ -140,8 +140,9 @@ class ElecbayParallelEnv(ParallelEnv):
 
     @property
     def num_periods(self) -> int:
-        """Periods in an episode (``max_cycles`` when it is shorter than the scenario's)."""
-        return self.max_cycles
+        """Periods in an episode (``max_cycles`` when it is shorter than the scenario's;
+        PettingZoo's API test sets ``max_cycles`` as an attribute, so it is bounded here)."""
+        return min(int(self.max_cycles), self.engine.n_periods)
 
     def reset(
         self, seed: int | None = None, options: dict[str, Any] | None = None
@@ -187,7 +188,7 @@ class ElecbayParallelEnv(ParallelEnv):
             rewards = {a: float(scaled[self._row[a]]) for a in self.agents}
         else:
             rewards = {a: float(out.reward[0, self._row[a]]) for a in self.agents}
-        done = bool(self.engine.t[0] >= self.max_cycles)
+        done = bool(self.engine.t[0] >= self.num_periods)
         infos = self._infos(out)
         obs = self._agent_obs()
         terminations = dict.fromkeys(self.agents, False)
