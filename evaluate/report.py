@@ -41,6 +41,7 @@ OUTPUT_FILES = (
     "aggregates.csv",
     "performance_profile.csv",
     "performance_profile.png",
+    "seat_differences.png",
 )
 """What :func:`write_outputs` writes into the output folder."""
 
@@ -356,4 +357,7 @@ def write_outputs(result: TournamentResult, out: str | os.PathLike[str]) -> list
     from .protocol_report import write_protocol_outputs
 
     written += write_protocol_outputs(result, out)
+    from .seat_report import plot_seat_differences
+
+    written.append(plot_seat_differences(result, out / "seat_differences.png"))
     return written

@@ -74,6 +74,7 @@ from .report import (
     profit_table,
     write_outputs,
 )
+from .seat_report import seat_profit_table
 from .spec import (
     _AGENT_ID,
     DEFAULT_N_SEEDS,
@@ -705,6 +706,9 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         print(market_table(result))
         print()
         print(console_table(result))
+        print()
+        print("profit per seat (currency per episode), line-up minus baseline on the same seeds:")
+        print(seat_profit_table(result))
         for note in result.notes:
             print(f"note: {note}")
         print(f"{len(result.episodes)} episodes in {result.elapsed_s:.1f} s; wrote "
