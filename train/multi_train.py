@@ -16,8 +16,10 @@ Design (``docs/training.md``, "Roles learning together"):
   ``model.train()`` runs SB3's own PPO update on that buffer.
 * **Self-play** against each role's pool of past snapshots
   (:mod:`elecbay_train.selfplay`); seats played by a snapshot add no samples.
-* **Rewards** are ``reward_mode="learning"`` by default (order one per role, no
-  normalisation needed); ``"raw"`` gives currency, unnormalised.
+* **Rewards** are ``reward_mode="learning"`` by default; while training each role's
+  rewards are also divided by a running estimate of its return's standard deviation
+  (as SB3's ``VecNormalize``; ``norm_reward=False`` turns it off), because an untrained
+  broker's learning returns are of order 100, not 1.
 
 Each update appends a row to ``progress.csv`` (columns in :func:`MultiRoleTrainer.row`)
 and prints one line. The models are saved as ``OUT/<role>/model.zip`` with
@@ -51,15 +53,19 @@ class MultiRoleTrainer:
         snapshot_every: put every role's policy in the pool every so many updates (>= 1).
         metrics_every: record the market-power figures of market 0 every so many
             periods (>= 1): the truthful benchmark clears a book per sampled period.
+        norm_reward: divide each role's rewards by a running estimate of its return's
+            standard deviation while training (:meth:`_normalise`).
         ppo_kwargs: extra keyword arguments of ``PPO`` (``n_steps`` is the episode's
             periods; ``batch_size`` is by default the same, a divisor of every buffer).
     """
 
     def __init__(self, core: MultiRoleCore, pool: SnapshotPool, seed: int = 0,
                  snapshot_every: int = 5, metrics_every: int = 4,
-                 ppo_kwargs: Mapping[str, Any] | None = None) -> None:  # fmt: skip
+                 ppo_kwargs: Mapping[str, Any] | None = None,
+                 norm_reward: bool = True) -> None:  # fmt: skip
         from stable_baselines3 import PPO
         from stable_baselines3.common.logger import Logger
+        from stable_baselines3.common.running_mean_std import RunningMeanStd
 
         self.core, self.pool, self.seed = core, pool, int(seed)
         self.snapshot_every = max(int(snapshot_every), 1)
@@ -76,6 +82,9 @@ class MultiRoleTrainer:
         self.timesteps = 0
         self.history: list[dict[str, np.ndarray]] = []
         self._first_reset = True
+        self.norm_reward = bool(norm_reward)
+        self.ret_rms = {role: RunningMeanStd(shape=()) for role in self.roles}
+        self._ret: dict[str, np.ndarray] = {}
 
     # -- one rollout -------------------------------------------------------------------
     def _act(self, role: str, obs: np.ndarray, who: np.ndarray):
@@ -145,7 +154,7 @@ class MultiRoleTrainer:
                 if buf is None:
                     continue
                 act, values, log_probs = acted[role][1]
-                r = rewards[role][live].reshape(-1).astype(np.float32)
+                r = self._normalise(role, rewards[role][live].reshape(-1), t == 0)
                 if done:  # time limit: bootstrap from the last observation
                     policy = self.models[role].policy
                     last = th.as_tensor(next_obs[role][live].reshape(r.size, -1))
@@ -174,6 +183,19 @@ class MultiRoleTrainer:
             "markup_mean_per_mwh": summary["markup_mean_per_mwh"],
             "lerner_mean": summary["lerner_mean"],
         }
+
+    def _normalise(self, role: str, reward: np.ndarray, first: bool) -> np.ndarray:
+        """Rewards (K,) of a role's live seats divided by the running standard deviation
+        of their discounted return (as SB3's ``VecNormalize``), clipped to +-10; as they
+        are when ``norm_reward`` is off. Shapes the updates only, not the saved policy."""
+        if not self.norm_reward:
+            return reward.astype(np.float32)
+        ret = self._ret.get(role)
+        ret = np.zeros(reward.size) if first or ret is None else ret
+        self._ret[role] = ret * self.models[role].gamma + reward
+        rms = self.ret_rms[role]
+        rms.update(self._ret[role])
+        return np.clip(reward / np.sqrt(rms.var + 1e-8), -10.0, 10.0).astype(np.float32)
 
     # -- one update --------------------------------------------------------------------
     def update(self, total_timesteps: int) -> dict[str, Any]:
@@ -260,6 +282,7 @@ def train_multi(
     torch_threads: int = 1,
     ppo_kwargs: dict[str, Any] | None = None,
     verbose: int = 1,
+    norm_reward: bool = True,
 ) -> Path:
     """Train every role in ``learners`` together and save one model per role.
 
@@ -283,6 +306,8 @@ def train_multi(
         torch_threads: torch's CPU threads (one: the engine's Numba threads use the rest).
         ppo_kwargs: extra keyword arguments of ``PPO``.
         verbose: 1 prints one line per update, 0 is quiet.
+        norm_reward: normalise each role's rewards by its running return scale while
+            training (the logged returns stay in ``reward_mode`` units).
 
     Returns:
         The output folder.
@@ -297,7 +322,8 @@ def train_multi(
     core = MultiRoleCore(config, roles, n_markets, opponents, seed, price_range, scale_obs,
                          reward_mode=reward_mode, **overrides)  # fmt: skip
     pool = SnapshotPool(roles, pool_prob, pool_size, seed=seed)
-    trainer = MultiRoleTrainer(core, pool, seed, snapshot_every, metrics_every, ppo_kwargs)
+    trainer = MultiRoleTrainer(core, pool, seed, snapshot_every, metrics_every, ppo_kwargs,
+                               norm_reward)  # fmt: skip
     per_update = core.n_markets * core.n_periods
     n_updates = max(1, -(-int(timesteps) // per_update))
     total = n_updates * per_update
@@ -321,6 +347,7 @@ def train_multi(
         "price_range": list(price_range), "scale_obs": scale_obs, "overrides": overrides,
         "reward_mode": reward_mode, "snapshot_every": snapshot_every, "pool_prob": pool_prob,
         "pool_size": pool_size, "metrics_every": metrics_every, "ppo_kwargs": ppo_kwargs or {},
+        "norm_reward": norm_reward,
         "seconds": seconds,
     }  # fmt: skip
     (out / "train_config.json").write_text(json.dumps(record, indent=1, default=str))

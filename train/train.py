@@ -423,7 +423,7 @@ def _main_multi(
         tuple(args.price_range), not args.no_scale_obs, overrides,
         args.reward_mode or "learning", getattr(args, "snapshot_every", 5), prob,
         getattr(args, "pool_size", 10), getattr(args, "metrics_every", 4), args.torch_threads,
-        verbose=1,
+        verbose=1, norm_reward=not args.no_norm_reward,
     )  # fmt: skip
     specs = " ".join(
         f"{r}=sb3:{folder / r}"
