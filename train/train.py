@@ -238,8 +238,16 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     )
     who.add_argument(
         "--role",
-        choices=["producer", "consumer", "broker"],
-        help="share one network across every agent of a role (default: none)",
+        choices=["producer", "consumer", "broker", "all"],
+        help="share one network across every agent of a role; 'all': every role learns "
+        "together, as --learners producer,consumer,broker (default: none)",
+    )
+    who.add_argument(
+        "--learners",
+        default=None,
+        metavar="ROLES",
+        help="roles that learn together, one PPO model per role on one core, with "
+        "self-play: e.g. producer,consumer,broker (default: none)",
     )
     p.add_argument("--opponents", default=None,
                    help="policies of the others: 'producer=markup:0.2;broker=rule_based_broker'"
@@ -325,10 +333,42 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     )
     p.add_argument(
         "--reward-mode",
-        default="raw",
+        default=None,
         choices=["raw", "learning"],
         help="raw currency rewards (normalised by VecNormalize) or learning rewards "
-        "(elecbay_env.rewards) (default: %(default)s)",
+        "(elecbay_env.rewards) (default: raw for one learner, learning for --learners)",
+    )
+    roles = p.add_argument_group("roles learning together (--learners, --role all)")
+    roles.add_argument(
+        "--snapshot-every",
+        type=_at_least(1),
+        default=5,
+        metavar="K",
+        help="updates between snapshots of each role's policy into its pool, >= 1 "
+        "(default: %(default)s)",
+    )
+    roles.add_argument(
+        "--pool-prob",
+        type=float,
+        default=0.5,
+        metavar="P",
+        help="probability that a role is played by a past snapshot in a market for an "
+        "episode, 0 to 1 (default: %(default)s)",
+    )
+    roles.add_argument(
+        "--pool-size",
+        type=_at_least(1),
+        default=10,
+        metavar="N",
+        help="snapshots kept per role, >= 1 (default: %(default)s)",
+    )
+    roles.add_argument(
+        "--metrics-every",
+        type=_at_least(1),
+        default=4,
+        metavar="N",
+        help="periods between market-power samples (HHI, markup) of market 0, >= 1 "
+        "(default: %(default)s)",
     )
     return p
 
@@ -349,15 +389,45 @@ def main(argv: Sequence[str] | None = None, args: argparse.Namespace | None = No
     overrides: dict[str, Any] = {"market.days": args.days} if args.days is not None else {}
     if args.split is not None:
         overrides["data.split"] = args.split
+    learners = getattr(args, "learners", None) or ("all" if seats == "all" else None)
     try:
         opponents = parse_opponents(args.opponents)
+        if learners is not None:
+            return _main_multi(args, learners, opponents, out, overrides)
         folder = train(
             args.config, seats, opponents, args.algo, args.timesteps, args.seed,
             args.n_markets, out, tuple(args.price_range), not args.no_scale_obs,
             not args.no_norm_reward, args.checkpoint_every, None, overrides, args.verbose,
-            args.torch_threads, args.reward_mode,
+            args.torch_threads, args.reward_mode or "raw",
         )  # fmt: skip
     except ValueError as exc:
         raise SystemExit(f"elecbay train: {exc}") from None
     print(f"saved {folder / 'model.zip'} (load it as sb3:{folder})")
+    return 0
+
+
+def _main_multi(
+    args: argparse.Namespace, learners: str, opponents: dict[str, str], out: str,
+    overrides: dict[str, Any],
+) -> int:  # fmt: skip
+    """``elecbay train --learners ...``: every listed role learns together."""
+    from .multi_train import train_multi
+
+    prob = getattr(args, "pool_prob", 0.5)
+    if not 0.0 <= prob <= 1.0:
+        print(f"elecbay train: error: --pool-prob {prob}: must be between 0 and 1",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    folder = train_multi(
+        args.config, learners, opponents, args.timesteps, args.seed, args.n_markets, out,
+        tuple(args.price_range), not args.no_scale_obs, overrides,
+        args.reward_mode or "learning", getattr(args, "snapshot_every", 5), prob,
+        getattr(args, "pool_size", 10), getattr(args, "metrics_every", 4), args.torch_threads,
+        verbose=1, norm_reward=not args.no_norm_reward,
+    )  # fmt: skip
+    specs = " ".join(
+        f"{r}=sb3:{folder / r}"
+        for r in sorted(p.name for p in folder.iterdir() if (p / "model.zip").is_file())
+    )
+    print(f"saved one model per role in {folder} (evaluate with: {specs})")
     return 0
