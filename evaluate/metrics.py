@@ -320,6 +320,11 @@ class EpisodeMetrics:
 # ------------------------------------------------------------------ across seeds
 
 
+MIN_SEEDS_FOR_INTERVAL = 3
+"""Fewest finite per-seed values a bootstrap interval is computed from (docs/evaluator.md);
+below it intervals are NaN and reports print none."""
+
+
 def bootstrap_ci(
     values: Sequence[float] | np.ndarray,
     confidence: float = 0.95,
@@ -333,12 +338,13 @@ def bootstrap_ci(
     reproducible. NaN values are dropped first.
 
     Returns:
-        ``(low, high)``; ``(nan, nan)`` with fewer than 2 values (no spread to resample);
+        ``(low, high)``; ``(nan, nan)`` with fewer than :data:`MIN_SEEDS_FOR_INTERVAL`
+        values (too few to resample honestly: reports show no interval then);
         ``(v, v)`` when every value is ``v``.
     """
     x = np.asarray(values, dtype=np.float64)
     x = x[np.isfinite(x)]
-    if x.size < 2:
+    if x.size < MIN_SEEDS_FOR_INTERVAL:
         return math.nan, math.nan
     if np.all(x == x[0]):
         return float(x[0]), float(x[0])

@@ -271,7 +271,7 @@ def plot_prices(result: TournamentResult, path: Path) -> Path:
         ax.set_ylim(lo, hi)
         ticks = [t for t in _PRICE_TICKS if lo <= t <= hi]
         ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
-        ax.set_ylabel("clearing price per MWh", fontsize=8)
+        ax.set_ylabel("clearing price per MWh\n(linear to 100, log beyond)", fontsize=8)
         ax.set_title(f"{s}: clearing prices (box: quartiles, whiskers 5-95 %, triangle: mean)",
                      fontsize=9)  # fmt: skip
     fig.tight_layout()
@@ -280,26 +280,30 @@ def plot_prices(result: TournamentResult, path: Path) -> Path:
 
 
 def plot_efficiency(result: TournamentResult, path: Path) -> Path:
-    """Allocative efficiency per entry: every seed (dots), the mean and its interval."""
+    """Surplus lost per entry, ``100 x (1 - efficiency)`` % of the maximum (what an axis of
+    efficiency from 99.7 to 100 % would hide): every seed (dots), the mean and its
+    interval; a linear axis."""
     scenarios = [s.display for s in result.spec.scenarios]
     entries = [e.name for e in result.spec.entries]
     fig, axes = _figure(len(scenarios), 1, max(6.0, 1.2 * len(entries) + 2), 3.0 * len(scenarios))
     for i, s in enumerate(scenarios):
         ax = axes[i, 0]
         for j, e in enumerate(entries):
-            vals = [x["efficiency"] for x in result.episodes
+            vals = [100.0 * (1.0 - x["efficiency"]) for x in result.episodes
                     if x["scenario"] == s and x["entry"] == e]  # fmt: skip
             jitter = np.linspace(-0.15, 0.15, len(vals)) if len(vals) > 1 else np.zeros(len(vals))
             ax.plot(j + jitter, vals, ".", color="grey", alpha=0.6)
             m = next(r for r in result.markets if r["scenario"] == s and r["entry"] == e)
             d = m["metrics"]["efficiency"]
-            ax.errorbar([j + 0.3], [d["mean"]], yerr=_err([d]), fmt="o", color=f"C{j % 10}",
-                        capsize=4)  # fmt: skip
-        ax.axhline(1.0, color="k", lw=0.6, ls="--")
+            lost = {"mean": 100.0 * (1.0 - d["mean"]), "ci_low": 100.0 * (1.0 - d["ci_high"]),
+                    "ci_high": 100.0 * (1.0 - d["ci_low"])}  # fmt: skip
+            ax.errorbar([j + 0.3], [lost["mean"]], yerr=_err([lost]), fmt="o",
+                        color=f"C{j % 10}", capsize=4)  # fmt: skip
+        ax.axhline(0.0, color="k", lw=0.6, ls="--")
         ax.set_xticks(np.arange(len(entries)), entries, fontsize=8)
-        ax.set_ylabel("realised / maximum surplus", fontsize=8)
-        ax.set_title(f"{s}: allocative efficiency (dots: seeds; marker: mean and CI)",
-                     fontsize=9)  # fmt: skip
+        ax.set_ylabel("surplus lost, % of the maximum", fontsize=8)
+        ax.set_title(f"{s}: surplus lost = 1 - allocative efficiency (dots: seeds; marker: "
+                     "mean and CI)", fontsize=9)  # fmt: skip
     fig.tight_layout()
     fig.savefig(path)
     return path

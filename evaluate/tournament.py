@@ -62,7 +62,7 @@ from elecbay_env.splits import SPLITS
 
 from .comparison import aggregate_rows, paired_rows, profile_rows
 from .journal import JOURNAL_FILE, Journal
-from .metrics import MARKET_METRICS, EpisodeMetrics, describe
+from .metrics import MARKET_METRICS, MIN_SEEDS_FOR_INTERVAL, EpisodeMetrics, describe
 from .protocol_report import console_table
 from .report import (
     MARKET_COLUMNS,
@@ -389,9 +389,9 @@ def summarise(spec: TournamentSpec, episodes: list[dict[str, Any]]) -> Tournamen
                            "n_agents": len(members), **describe(per_seed, **ci)})  # fmt: skip
     notes = []
     n_seeds = len(spec.seed_list())
-    if n_seeds < 2:
-        notes.append(f"only {n_seeds} seed: confidence intervals need at least 2 seeds, "
-                     "so every interval is NaN")  # fmt: skip
+    if n_seeds < MIN_SEEDS_FOR_INTERVAL:
+        notes.append(f"only {n_seeds} seed(s): confidence intervals need at least "
+                     f"{MIN_SEEDS_FOR_INTERVAL} seeds, so every interval is NaN")  # fmt: skip
     notes.append(
         f"intervals: {spec.confidence:.0%} bootstrap (BCa, scipy.stats.bootstrap, "
         f"{spec.n_resamples} resamples, seed {spec.bootstrap_seed}) of the mean across seeds"

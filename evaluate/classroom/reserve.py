@@ -127,8 +127,16 @@ def reserve_table(res: ReserveResult) -> str:
     return "\n".join(head) + "\n" + format_table(headers, rows) + "\n" + foot + "\n" + best
 
 
+def _plain_tick(value: float, _pos: object = None) -> str:
+    """Axis numbers as plain figures (``-1``, ``10``), never ``-10^0``."""
+    return f"{value:,.0f}" if abs(value) >= 1 or value == 0 else f"{value:g}"
+
+
 def plot_reserve(res: ReserveResult, path: Path) -> Path:
     """Each cost vs z (log scale), and the total per seed and on average, minimum marked."""
+    from matplotlib.ticker import FuncFormatter
+
+    _plain = FuncFormatter(_plain_tick)
     fig = figure(12.5, 4.8)
     ax_c, ax_t = fig.subplots(1, 2)
     parts = {
@@ -141,8 +149,10 @@ def plot_reserve(res: ReserveResult, path: Path) -> Path:
     for (label, data), (style, color) in zip(parts.items(), styles, strict=True):
         ax_c.plot(res.z, data.mean(axis=1) / 1e3, style, color=color, label=label)
     ax_c.set_yscale("symlog", linthresh=1.0)
+    ax_c.yaxis.set_major_formatter(_plain)  # plain numbers, not -10^0
     ax_c.set(xlabel="reserve z (standard deviations of the forecast error)",
-             ylabel="thousands per day (log scale)", title="costs vs reserve")  # fmt: skip
+             ylabel="thousands per day\n(linear within +-1, log beyond)",
+             title="costs vs reserve")  # fmt: skip
     ax_c.legend(fontsize=8)
     for j in range(len(res.seeds)):
         ax_t.plot(res.z, res.total[:, j] / 1e3, color="grey", lw=0.7, alpha=0.6,
@@ -152,6 +162,7 @@ def plot_reserve(res: ReserveResult, path: Path) -> Path:
     ax_t.plot([res.z[b]], [res.total[b].mean() / 1e3], "r*", ms=16,
               label=f"minimum: z = {res.z[b]:g}")  # fmt: skip
     ax_t.set_yscale("log")
+    ax_t.yaxis.set_major_formatter(_plain)
     ax_t.set(xlabel="reserve z", ylabel="thousands per day (log scale)",
              title="total cost: availability + balancing + unserved")  # fmt: skip
     ax_t.legend(fontsize=8)

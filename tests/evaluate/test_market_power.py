@@ -218,7 +218,7 @@ def _run(spec: dict) -> tm.TournamentResult:
 def exact_result():
     spec = {
         "scenarios": [EXACT],
-        "seeds": [0, 1],
+        "seeds": [0, 1, 2],
         "entries": [
             TRUTHFUL,
             {"name": "markup", "policies": {"producer_0": "markup:2"}},
@@ -280,7 +280,7 @@ def test_market_power_figures_are_summarised_and_reported(exact_result):
     assert set(POWER) <= set(MARKET_METRICS)
     markets = {m["entry"]: m["metrics"] for m in exact_result.markets}
     for name in POWER:
-        assert markets["markup"][name]["n"] == 2
+        assert markets["markup"][name]["n"] == 3
     d = markets["markup"]["markup_mean_per_mwh"]
     assert d["mean"] == pytest.approx(40.0, abs=1e-3)
     assert d["ci_low"] <= d["mean"] <= d["ci_high"]

@@ -73,7 +73,7 @@ def test_storage_and_broker_are_not_counted():
     assert np.all(w[~counted] == 0.0)
 
 
-@pytest.mark.parametrize("n", [2, 3, 5, 10, 40])
+@pytest.mark.parametrize("n", [3, 5, 10, 40])
 @pytest.mark.parametrize("dist", ["normal", "lognormal", "bimodal"])
 def test_bootstrap_interval_covers_the_mean(n, dist):
     rng = np.random.default_rng(n)
@@ -87,10 +87,12 @@ def test_bootstrap_interval_covers_the_mean(n, dist):
     assert lo <= x.mean() <= hi
 
 
-def test_bootstrap_is_seeded_and_nan_below_two_values():
+def test_bootstrap_is_seeded_and_nan_below_the_minimum_of_seeds():
     x = np.random.default_rng(1).normal(size=8)
     assert bootstrap_ci(x, seed=3) == bootstrap_ci(x, seed=3)
     assert all(math.isnan(v) for v in bootstrap_ci([1.0]))
+    assert all(math.isnan(v) for v in bootstrap_ci([1.0, 2.0]))  # 2 < MIN_SEEDS_FOR_INTERVAL
+    assert all(math.isfinite(v) for v in bootstrap_ci([1.0, 2.0, 4.0]))
     assert all(math.isnan(v) for v in bootstrap_ci([]))
     assert bootstrap_ci([2.5, 2.5, 2.5]) == (2.5, 2.5)
     d = describe([1.0, math.nan])

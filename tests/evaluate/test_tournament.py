@@ -173,7 +173,7 @@ def test_outputs_are_written(tmp_path):
     spec = {
         "name": "tiny",
         "scenarios": [EXACT],
-        "seeds": [0, 1],
+        "seeds": [0, 1, 2],
         "entries": [TRUTHFUL, {"name": "base_markup", "policies": {"producer_0": "markup:2"}}],
     }
     if not _registry_has("markup"):
@@ -186,13 +186,13 @@ def test_outputs_are_written(tmp_path):
     header = rows[0].split(",")
     assert header[:4] == ["scenario", "entry", "seed", "n_periods"]
     assert set(MARKET_METRICS) <= set(header) and "profit_producer_0" in header
-    assert len(rows) == 1 + len(spec["entries"]) * 2
+    assert len(rows) == 1 + len(spec["entries"]) * 3
     agents = (tmp_path / "agents.csv").read_text().splitlines()
     assert agents[0].startswith("scenario,entry,level,agent,asset,role,policy,n_agents,n_seeds")
     assert any(",agent,producer_0,base,producer," in line for line in agents)
     assert any(",policy,," in line for line in agents) and any(",agent," in line for line in agents)
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["n_episodes"] == len(rows) - 1 and summary["seeds"] == [0, 1]
+    assert summary["n_episodes"] == len(rows) - 1 and summary["seeds"] == [0, 1, 2]
     eff = summary["markets"][0]["metrics"]["efficiency"]
     assert eff["ci_low"] <= eff["mean"] <= eff["ci_high"]
     report = (tmp_path / "report.md").read_text()
@@ -210,11 +210,11 @@ def test_outputs_are_written(tmp_path):
 
 def test_one_seed_gives_nan_intervals_and_says_so(tmp_path):
     r = _run({"scenarios": [EXACT], "seeds": [4], "entries": [TRUTHFUL]})
-    assert any("at least 2 seeds" in n for n in r.notes)
+    assert any("at least 3 seeds" in n for n in r.notes)
     row = next(x for x in r.agents if x["agent"] == "producer_0")
     assert math.isnan(row["ci_low"]) and math.isnan(row["ci_high"]) and math.isfinite(row["mean"])
     tm.write_outputs(r, tmp_path)
-    assert "at least 2 seeds" in (tmp_path / "report.md").read_text()
+    assert "at least 3 seeds" in (tmp_path / "report.md").read_text()
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["markets"][0]["metrics"]["efficiency"]["ci_low"] is None
 
