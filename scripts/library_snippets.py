@@ -1,0 +1,186 @@
+"""Run the Tianshou, AgileRL and BenchMARL snippets of docs/learning_libraries.md.
+
+These libraries pin versions that conflict with elecbay's test environment (AgileRL
+downgrades PettingZoo to 1.26.1, BenchMARL pins torchrl below 0.12, Tianshou brings its
+own gymnasium and numpy pins), so they are not installed by ``./test.sh``. Install one
+in a virtual environment of its own (``docs/learning_libraries.md`` gives each install
+line), then run::
+
+    python scripts/library_snippets.py            # every snippet; updates the JSON record
+    python scripts/library_snippets.py tianshou   # one
+
+Each snippet wraps elecbay the way the library's own PettingZoo tutorial does and runs
+a short random rollout through the library's wrapper. A snippet whose library cannot be
+imported is skipped (the reason is recorded); one that raises fails (exit status 1).
+``docs/learning_libraries_versions.json`` keeps, per library, the versions it last
+passed with (library, elecbay, PettingZoo, gymnasium, torch) and the last attempt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.metadata as metadata
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+RECORD = Path(__file__).resolve().parents[1] / "docs" / "learning_libraries_versions.json"
+GROUPS = {
+    "trader": ["producer_0", "producer_1", "consumer_0", "consumer_1"],
+    "broker": ["broker_0"],
+}
+
+
+def tianshou_snippet() -> dict[str, Any]:
+    """Tianshou: one shared space (padded, role one-hot), AEC form, vector env, Batch infos."""
+    import numpy as np
+    from elecbay_train.supersuit import SharedSpacesEnv
+    from pettingzoo.utils.conversions import parallel_to_aec
+    from tianshou.data import Batch
+    from tianshou.env import DummyVectorEnv, PettingZooEnv
+
+    def make() -> PettingZooEnv:
+        return PettingZooEnv(parallel_to_aec(SharedSpacesEnv("small", max_cycles=4)))
+
+    venv = DummyVectorEnv([make, make])
+    venv.reset(seed=0)
+    steps = 0
+    width = make().action_space.shape[0]
+    for _ in range(4 * 5):  # four periods, five agents acting in turn
+        actions = np.random.default_rng(steps).uniform(-1, 1, (2, width)).astype(np.float32)
+        _, rewards, _, _, infos = venv.step(actions)
+        Batch(infos=list(infos))  # Tianshou's Collector turns infos into a Batch
+        steps += 1
+    venv.close()
+    return {"agent_steps": steps * 2, "reward_shape": list(np.shape(rewards))}
+
+
+def agilerl_snippet() -> dict[str, Any]:
+    """AgileRL: its async PettingZoo vector env over elecbay's parallel env, random actions."""
+    from agilerl.vector.pz_async_vec_env import AsyncPettingZooVecEnv
+
+    import elecbay_env
+
+    def make() -> Any:
+        return elecbay_env.parallel_env("small", reward_mode="learning", max_cycles=4)
+
+    n = 2
+    venv = AsyncPettingZooVecEnv([make for _ in range(n)])
+    venv.reset(seed=0)
+    steps = 0
+    for _ in range(4):
+        actions = {
+            agent: [venv.single_action_space(agent).sample() for _ in range(n)]
+            for agent in venv.agents
+        }
+        _, rewards, _, _, _ = venv.step(actions)
+        steps += n * len(actions)
+    venv.close()
+    return {"agent_steps": steps, "agents": sorted(rewards)}
+
+
+def benchmarl_snippet() -> dict[str, Any]:
+    """BenchMARL: the TorchRL wrapper a BenchMARL task returns, at BenchMARL's torchrl."""
+    import benchmarl  # noqa: F401 - the version under test
+    from torchrl.envs.libs.pettingzoo import PettingZooWrapper
+    from torchrl.envs.utils import check_env_specs
+
+    import elecbay_env
+
+    env = PettingZooWrapper(
+        elecbay_env.parallel_env("small", reward_mode="learning", max_cycles=4),
+        group_map=GROUPS,
+        use_mask=False,
+        return_state=True,
+        seed=0,
+    )
+    check_env_specs(env, seed=0)
+    td = env.rollout(4)
+    assert ("next", "trader", "info", "clearing_price") in td.keys(True, True)
+    env.close()
+    return {"rollout": list(td.batch_size)}
+
+
+SNIPPETS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
+    "tianshou": ("tianshou", tianshou_snippet),
+    "agilerl": ("agilerl", agilerl_snippet),
+    "benchmarl": ("benchmarl", benchmarl_snippet),
+}
+
+
+def version(dist: str) -> str | None:
+    """An installed distribution's version, or None."""
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def environment() -> dict[str, str | None]:
+    """Versions of the packages every snippet depends on."""
+    names = ("elecbay", "pettingzoo", "gymnasium", "torch", "torchrl", "numpy")
+    return {name: version(name) for name in names} | {"python": sys.version.split()[0]}
+
+
+def run_one(name: str) -> dict[str, Any]:
+    """Run one snippet: status ``passed``, ``skipped`` (ImportError) or ``failed``."""
+    dist, fn = SNIPPETS[name]
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
+    attempt: dict[str, Any] = {"date": when, "library_version": version(dist)}
+    try:
+        attempt["result"] = fn()
+        attempt["status"] = "passed"
+    except ImportError as exc:
+        attempt["status"] = "skipped"
+        attempt["reason"] = f"ImportError: {exc}"
+    except Exception as exc:  # a failing snippet is recorded, then reported
+        attempt["status"] = "failed"
+        attempt["reason"] = f"{type(exc).__name__}: {exc}"
+        attempt["traceback"] = traceback.format_exc(limit=6)
+    attempt["environment"] = environment()
+    return attempt
+
+
+def update_record(record: dict[str, Any], name: str, attempt: dict[str, Any]) -> None:
+    """Keep the last attempt and, when it passed, the versions it passed with."""
+    entry = record.setdefault(name, {"last_passed": None, "last_attempt": None})
+    entry["last_attempt"] = {k: v for k, v in attempt.items() if k != "traceback"}
+    if attempt["status"] == "passed":
+        entry["last_passed"] = {
+            "date": attempt["date"],
+            "library_version": attempt["library_version"],
+            "environment": attempt["environment"],
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen snippets, print one line each, update the record."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("names", nargs="*", help=f"any of {', '.join(SNIPPETS)} (default: all)")
+    parser.add_argument("--record", type=Path, default=RECORD, help="JSON file to update")
+    parser.add_argument("--no-record", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.names) - set(SNIPPETS))
+    if unknown:
+        parser.error(f"unknown snippets {unknown}: choose from {', '.join(SNIPPETS)}")
+    record = json.loads(args.record.read_text()) if args.record.is_file() else {}
+    failed = False
+    for name in args.names or list(SNIPPETS):
+        attempt = run_one(name)
+        reason = attempt.get("reason", attempt.get("result"))
+        print(f"{name}: {attempt['status']} ({attempt['library_version']}): {reason}")
+        if attempt["status"] == "failed":
+            print(attempt["traceback"], file=sys.stderr)
+            failed = True
+        update_record(record, name, attempt)
+    if not args.no_record:
+        args.record.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
