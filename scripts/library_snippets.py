@@ -36,31 +36,36 @@ GROUPS = {
 
 
 def tianshou_snippet() -> dict[str, Any]:
-    """Tianshou: one shared space (padded, role one-hot), AEC form, vector env, Batch infos."""
+    """Tianshou: one shared space (padded, role one-hot), AEC form, vector env, replay buffer."""
     import numpy as np
     from elecbay_train.supersuit import SharedSpacesEnv
     from pettingzoo.utils.conversions import parallel_to_aec
-    from tianshou.data import Batch
+    from tianshou.data import Batch, VectorReplayBuffer
     from tianshou.env import DummyVectorEnv, PettingZooEnv
 
     def make() -> PettingZooEnv:
         return PettingZooEnv(parallel_to_aec(SharedSpacesEnv("small", max_cycles=4)))
 
     venv = DummyVectorEnv([make, make])
-    venv.reset(seed=0)
-    steps = 0
+    obs, _ = venv.reset(seed=0)
+    buffer = VectorReplayBuffer(64, 2)
     width = make().action_space.shape[0]
+    rng = np.random.default_rng(0)
     for _ in range(4 * 5):  # four periods, five agents acting in turn
-        actions = np.random.default_rng(steps).uniform(-1, 1, (2, width)).astype(np.float32)
-        _, rewards, _, _, infos = venv.step(actions)
-        Batch(infos=list(infos))  # Tianshou's Collector turns infos into a Batch
-        steps += 1
+        act = rng.uniform(-1, 1, (2, width)).astype(np.float32)
+        obs_next, rew, term, trunc, info = venv.step(act)
+        step = Batch(obs=obs, act=act, rew=rew, terminated=term, truncated=trunc,
+                     obs_next=obs_next, info=info)  # fmt: skip
+        buffer.add(step)  # what Tianshou's Collector does with every transition
+        obs = obs_next
     venv.close()
-    return {"agent_steps": steps * 2, "reward_shape": list(np.shape(rewards))}
+    assert len(buffer) == 40 and bool(buffer.truncated.any())
+    return {"transitions": len(buffer), "info_keys": len(buffer.info.keys())}
 
 
 def agilerl_snippet() -> dict[str, Any]:
-    """AgileRL: its async PettingZoo vector env over elecbay's parallel env, random actions."""
+    """AgileRL: IPPO (networks shared per id prefix) acting in its async vector env."""
+    from agilerl.algorithms import IPPO  # AgileRL's import needs peft
     from agilerl.vector.pz_async_vec_env import AsyncPettingZooVecEnv
 
     import elecbay_env
@@ -68,19 +73,21 @@ def agilerl_snippet() -> dict[str, Any]:
     def make() -> Any:
         return elecbay_env.parallel_env("small", reward_mode="learning", max_cycles=4)
 
-    n = 2
-    venv = AsyncPettingZooVecEnv([make for _ in range(n)])
-    venv.reset(seed=0)
-    steps = 0
+    venv = AsyncPettingZooVecEnv([make for _ in range(2)])
+    agents = list(venv.agents)
+    ippo = IPPO(
+        observation_spaces=[venv.single_observation_space(a) for a in agents],
+        action_spaces=[venv.single_action_space(a) for a in agents],
+        agent_ids=agents,
+    )
+    obs, infos = venv.reset(seed=0)
     for _ in range(4):
-        actions = {
-            agent: [venv.single_action_space(agent).sample() for _ in range(n)]
-            for agent in venv.agents
-        }
-        _, rewards, _, _, _ = venv.step(actions)
-        steps += n * len(actions)
+        actions, _, _, _ = ippo.get_action(obs=obs, infos=infos)
+        obs, rewards, _, truncations, infos = venv.step(actions)
     venv.close()
-    return {"agent_steps": steps, "agents": sorted(rewards)}
+    assert all(bool(truncations[a].all()) for a in agents)  # the 4-period episode ended
+    assert all(len(rewards[a]) == 2 for a in agents)
+    return {"periods": 4, "envs": 2, "action_widths": {a: actions[a].shape[-1] for a in agents}}
 
 
 def benchmarl_snippet() -> dict[str, Any]:
