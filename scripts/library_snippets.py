@@ -91,25 +91,42 @@ def agilerl_snippet() -> dict[str, Any]:
 
 
 def benchmarl_snippet() -> dict[str, Any]:
-    """BenchMARL: the TorchRL wrapper a BenchMARL task returns, at BenchMARL's torchrl."""
-    import benchmarl  # noqa: F401 - the version under test
-    from torchrl.envs.libs.pettingzoo import PettingZooWrapper
+    """BenchMARL: elecbay's task class, specs checked, then one iteration of IPPO."""
+    import tempfile
+
+    from benchmarl.algorithms import IppoConfig
+    from benchmarl.experiment import Experiment, ExperimentConfig
+    from benchmarl.models.mlp import MlpConfig
+    from elecbay_train.benchmarl_task import ElecbayTask
     from torchrl.envs.utils import check_env_specs
 
-    import elecbay_env
-
-    env = PettingZooWrapper(
-        elecbay_env.parallel_env("small", reward_mode="learning", max_cycles=4),
-        group_map=GROUPS,
-        use_mask=False,
-        return_state=True,
-        seed=0,
-    )
+    task = ElecbayTask(config={"max_cycles": 8})
+    env = task.get_env_fun(1, True, 0, "cpu")()
     check_env_specs(env, seed=0)
-    td = env.rollout(4)
-    assert ("next", "trader", "info", "clearing_price") in td.keys(True, True)
-    env.close()
-    return {"rollout": list(td.batch_size)}
+    assert task.group_map(env) == GROUPS
+    assert ("trader", "info", "clearing_price") in task.info_spec(env).keys(True, True)
+    config = ExperimentConfig.get_from_yaml()
+    config.sampling_device = config.train_device = "cpu"
+    config.max_n_iters = 1
+    config.on_policy_collected_frames_per_batch = 32
+    config.on_policy_n_envs_per_worker = 2
+    config.on_policy_minibatch_size = 16
+    config.on_policy_n_minibatch_iters = 1
+    config.evaluation = config.render = config.create_json = False
+    config.loggers = []
+    config.checkpoint_at_end = False
+    with tempfile.TemporaryDirectory() as folder:
+        config.save_folder = folder
+        experiment = Experiment(
+            task=task,
+            algorithm_config=IppoConfig.get_from_yaml(),
+            model_config=MlpConfig.get_from_yaml(),
+            critic_model_config=MlpConfig.get_from_yaml(),
+            seed=0,
+            config=config,
+        )
+        experiment.run()
+    return {"iterations": experiment.n_iters_performed, "frames": experiment.total_frames}
 
 
 SNIPPETS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {

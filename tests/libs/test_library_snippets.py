@@ -58,3 +58,18 @@ def test_the_committed_record_names_every_snippet(snippets) -> None:
     assert set(record) == set(snippets.SNIPPETS)
     for entry in record.values():
         assert entry["last_attempt"]["status"] in {"passed", "skipped", "failed"}
+
+
+def test_benchmarl_task_groups_by_space_where_benchmarl_is_installed() -> None:
+    pytest.importorskip("benchmarl")
+    from elecbay_train.benchmarl_task import ElecbayTask
+    from torchrl.envs.utils import check_env_specs
+
+    task = ElecbayTask(config={"max_cycles": 4})
+    env = task.get_env_fun(1, True, 0, "cpu")()
+    check_env_specs(env, seed=0)
+    assert task.group_map(env)["broker"] == ["broker_0"]
+    assert task.max_steps(env) == 4
+    assert ("trader", "info", "contract_mw") in task.info_spec(env).keys(True, True)
+    with pytest.raises(ValueError, match="continuous"):
+        task.get_env_fun(1, False, 0, "cpu")
