@@ -1,7 +1,8 @@
 """elecbay: a multi-agent reinforcement-learning environment of an electricity market.
 
 Public names (stable): :func:`parallel_env`, :func:`env`, :func:`clear`,
-:func:`clear_batch`, :func:`load_scenario`, :class:`Engine`.
+:func:`clear_batch`, :func:`clear_zonal`, :func:`clear_zonal_batch`,
+:func:`load_scenario`, :class:`Engine`.
 """
 
 from __future__ import annotations
@@ -11,16 +12,26 @@ from .config import Scenario, ScenarioError, load_scenario
 from .engine import Engine
 from .envs.aec import env, raw_env
 from .envs.parallel import ElecbayParallelEnv, parallel_env
+from .zonal import (
+    BatchZonalClearingResult,
+    ZonalClearingResult,
+    clear_zonal,
+    clear_zonal_batch,
+)
 
 __all__ = [
     "BatchClearingResult",
+    "BatchZonalClearingResult",
     "ClearingResult",
     "ElecbayParallelEnv",
     "Engine",
     "Scenario",
     "ScenarioError",
+    "ZonalClearingResult",
     "clear",
     "clear_batch",
+    "clear_zonal",
+    "clear_zonal_batch",
     "env",
     "load_scenario",
     "parallel_env",
