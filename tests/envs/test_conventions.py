@@ -130,7 +130,7 @@ def test_infos_are_flat_and_finite_after_reset_and_step() -> None:
 
 def test_ppo_value_function_learns_on_learning_rewards() -> None:
     pytest.importorskip("stable_baselines3")
-    from elecbay_evaluate.bench_reward_modes import TARGET_EV, train_once
+    from elecbay_evaluate.benchmarks.bench_reward_modes import TARGET_EV, train_once
 
     learned = train_once("consumer_0", "learning", 8192)
     assert learned["explained_variance"] > TARGET_EV, learned

@@ -1,7 +1,7 @@
 """Benchmark of PPO's experience collection: the vectorised training core against the
 PettingZoo environment wrapped one agent per Gymnasium env.
 
-Run ``python evaluate/bench_training.py`` (about 20 s on two cores) or with ``--quick``
+Run ``python evaluate/benchmarks/bench_training.py`` (about 20 s on two cores) or with ``--quick``
 for a smoke run (about 10 s). On the shipped ``default`` scenario shortened to one day
 (``market.days=1``: 48 periods, 13 agents of which 8 producers) it trains PPO
 (stable-baselines3, ``MlpPolicy``, CPU) in the producers' seats and prints:
@@ -59,9 +59,9 @@ import gymnasium as gym
 import numpy as np
 import stable_baselines3
 import torch
-from elecbay_evaluate.benchtools import bench_parser, write_json
-from elecbay_evaluate.benchtools import fmt_time as _fmt_time
-from elecbay_evaluate.benchtools import machine_info as _machine_info
+from elecbay_evaluate.benchmarks.benchtools import bench_parser, write_json
+from elecbay_evaluate.benchmarks.benchtools import fmt_time as _fmt_time
+from elecbay_evaluate.benchmarks.benchtools import machine_info as _machine_info
 from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecEnvWrapper

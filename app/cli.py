@@ -15,10 +15,10 @@ output folder is claimed and filled safely (:mod:`elecbay_env.outputs`).
 
 ``elecbay clear [BOOK]`` clears one order book given as YAML or CSV (default: the
 embedded demonstration book ``configs/demo_book.yaml``), prints every order's fill and
-the surplus, and with ``--plot`` draws the curves (:mod:`elecbay_env.clear_command`).
+the surplus, and with ``--plot`` draws the curves (:mod:`elecbay_app.clear_command`).
 
 ``elecbay cda [ORDERS]`` replays orders through the continuous double auction and prints
-the trades (:mod:`elecbay_env.cda_command`, ``docs/cda.md``).
+the trades (:mod:`elecbay_app.cda_command`, ``docs/cda.md``).
 
 ``elecbay --version`` prints the package version.
 
@@ -49,8 +49,9 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from .ledger import round_price
-from .splits import SPLITS
+from elecbay_env.errors import UsageError
+from elecbay_env.ledger import round_price
+from elecbay_env.splits import SPLITS
 
 # ------------------------------------------------------------------------------ run
 
@@ -67,10 +68,6 @@ RUN_FILES = (
     "market.png",
 )
 """What ``elecbay run`` writes into its output folder."""
-
-
-class UsageError(Exception):
-    """A bad option found after parsing (unknown scenario, period out of range, ...)."""
 
 
 @dataclass
@@ -108,7 +105,7 @@ def build_env(
         ScenarioError: the scenario cannot be loaded with ``days``.
         ValueError: a split the scenario cannot take.
     """
-    from .envs.parallel import parallel_env
+    from elecbay_env.envs.parallel import parallel_env
 
     return parallel_env(config, split=split, **{"market.days": days})
 
@@ -133,7 +130,7 @@ def simulate(
     from elecbay_agents.base import make_policies
     from tqdm import tqdm
 
-    from .kernels.ledger_codes import IMBALANCE
+    from elecbay_env.kernels.ledger_codes import IMBALANCE
 
     start = time.perf_counter()
     policies = make_policies(env, spec, seed=seed)
@@ -283,7 +280,7 @@ def plot_market(ep: Episode, path: Path, period: int) -> Path:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from .envs.render import plot_period
+    from elecbay_env.envs.render import plot_period
 
     period_h = ep.env.engine.params.period_h
     t = np.arange(len(ep.price))
@@ -380,7 +377,7 @@ def _policy_spec(env: Any, items: Sequence[str], seed: int) -> dict[str, Any] | 
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .config import ScenarioError
+    from elecbay_env.config import ScenarioError
 
     if args.days < 1:
         raise UsageError(f"--days {args.days}: must be at least 1")
@@ -390,7 +387,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--plot-period {args.plot_period}: must be at least 0")
     if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
         raise UsageError(f"--out {args.out}: exists and is not a folder")
-    from .outputs import OutputError, SafeOutput
+    from elecbay_env.outputs import OutputError, SafeOutput
 
     try:
         env = build_env(args.config, args.days, args.split)
@@ -503,7 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="elecbay", description="elecbay: a multi-agent electricity-market environment."
     )
-    from . import __version__
+    from elecbay_env import __version__
 
     parser.add_argument("--version", action="version", version=f"elecbay {__version__}")
     sub = parser.add_subparsers(
@@ -614,9 +611,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-if __name__ == "__main__":
-    # `python -m elecbay_env.cli`: run the imported module's main, so that its exception
-    # classes (UsageError, raised by subcommand modules) are the ones main() catches
-    from elecbay_env.cli import main as _main
-
-    sys.exit(_main())
+if __name__ == "__main__":  # `python -m elecbay_app.cli`; `python -m elecbay_app` also works
+    sys.exit(main())
