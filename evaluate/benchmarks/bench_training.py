@@ -10,7 +10,7 @@ for a smoke run (about 10 s). On the shipped ``default`` scenario shortened to o
    - **PettingZoo, the usual recipe**: one :class:`ProducerSeatEnv` per (market,
      producer) pair in a ``DummyVecEnv`` (``M`` markets x 8 producers). Each is a thin
      ``gymnasium.Env`` around ``elecbay_env.parallel_env``: its producer acts, every
-     other agent follows the baseline policy of ``elecbay_agents.base.make_policies``,
+     other agent follows the baseline policy of ``elecbay_agents.registry.make_policies``,
      asked once per agent and step with its single observation;
    - **the vectorised core**: :class:`~elecbay_train.vec_env.RoleVecEnv` with
      ``seats="producer"`` (the 8 producers share one network) on ``E`` markets, first
@@ -88,11 +88,9 @@ CORE_STAGES = (
 
 
 def _baseline_policies(env: Any) -> dict[str, Any]:
-    """The baseline policy of every agent (``elecbay_agents.base.make_policies``)."""
-    try:
-        from elecbay_agents.base import make_policies
-    except ImportError:  # moved to the registry
-        from elecbay_agents.registry import make_policies
+    """The baseline policy of every agent (``elecbay_agents.registry.make_policies``)."""
+    from elecbay_agents.registry import make_policies
+
     return make_policies(env)
 
 

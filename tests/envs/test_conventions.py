@@ -80,7 +80,7 @@ def test_single_agent_view_is_a_registered_gymnasium_env() -> None:
 
 @pytest.mark.parametrize("config", ["default", "gb2024"])
 def test_learning_rewards_drop_fixed_terms_and_scale_to_order_one(config: str) -> None:
-    from elecbay_agents.base import make_policies
+    from elecbay_agents.registry import make_policies
 
     env = parallel_env(config, reward_mode="learning", **{"market.days": 1})
     p = env.engine.params
