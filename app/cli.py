@@ -124,14 +124,18 @@ def simulate(
         seed: seed of the market's random generator (>= 0).
         date: for a real-data scenario, the episode's first day (None: drawn by the seed).
         progress: show a tqdm progress bar over periods on stderr.
-        spec: policies, as :func:`elecbay_agents.base.make_policies` takes them (None:
+        spec: policies, as :func:`elecbay_agents.registry.make_policies` takes them (None:
             truthful merit order for producers and consumers, the rule-based broker).
     """
-    from elecbay_agents.base import make_policies
+    from elecbay_agents.registry import make_policies
     from tqdm import tqdm
 
     from elecbay_env.kernels.ledger_codes import IMBALANCE
+    from elecbay_env.period import announce_compile
 
+    # a cold kernel cache compiles on the first call (reset and the first period): say so,
+    # and start the bar after the first period so that its rate and ETA are honest
+    announce_compile(env.engine.params.n_markets)
     start = time.perf_counter()
     policies = make_policies(env, spec, seed=seed)
     obs, _ = env.reset(seed=seed, options=None if date is None else {"date": date})
@@ -149,28 +153,32 @@ def simulate(
             "step_price": (t_max, n, b), "step_qty": (t_max, n, b),
         }.items()
     }  # fmt: skip
-    first = True
-    with tqdm(total=t_max, desc="periods", unit="period", disable=not progress,
+
+    def play(t: int) -> None:
+        nonlocal obs
+        actions = {}
+        for agent in env.agents:
+            actions[agent], states[agent] = policies[agent].predict(
+                obs[agent], states[agent], episode_start=t == 0
+            )
+        obs, _rewards, _term, _trunc, _infos = env.step(actions)
+        out, orders = env.last_outcome, env.last_orders
+        for name in ("price", "volume_mw", "imbalance_price", "niv_mwh", "unserved_mwh",
+                     "curtailed_mwh", "activated_up_mwh", "activated_down_mwh"):  # fmt: skip
+            rec[name][t] = getattr(out, name)[0]
+        rec["requirement_mw"][t] = orders.req_mw[0]
+        rec["reserved_mw"][t] = out.reserved_mw[0].sum(axis=0)
+        rec["imbalance_mwh"][t] = out.imbalance_mwh[0]
+        rec["imbalance_cash"][t] = out.ledger_amount[0, :, IMBALANCE]
+        rec["reward"][t] = out.reward[0]
+        rec["step_price"][t] = orders.step_price[0]
+        rec["step_qty"][t] = orders.step_qty[0]
+
+    play(0)
+    with tqdm(total=t_max, initial=1, desc="periods", unit="period", disable=not progress,
               file=sys.stderr, dynamic_ncols=True) as bar:  # fmt: skip
-        for t in range(t_max):
-            actions = {}
-            for agent in env.agents:
-                actions[agent], states[agent] = policies[agent].predict(
-                    obs[agent], states[agent], episode_start=first
-                )
-            first = False
-            obs, _rewards, _term, _trunc, _infos = env.step(actions)
-            out, orders = env.last_outcome, env.last_orders
-            for name in ("price", "volume_mw", "imbalance_price", "niv_mwh", "unserved_mwh",
-                         "curtailed_mwh", "activated_up_mwh", "activated_down_mwh"):  # fmt: skip
-                rec[name][t] = getattr(out, name)[0]
-            rec["requirement_mw"][t] = orders.req_mw[0]
-            rec["reserved_mw"][t] = out.reserved_mw[0].sum(axis=0)
-            rec["imbalance_mwh"][t] = out.imbalance_mwh[0]
-            rec["imbalance_cash"][t] = out.ledger_amount[0, :, IMBALANCE]
-            rec["reward"][t] = out.reward[0]
-            rec["step_price"][t] = orders.step_price[0]
-            rec["step_qty"][t] = orders.step_qty[0]
+        for t in range(1, t_max):
+            play(t)
             bar.update(1)
     return Episode(env=env, policies=policies, seed=seed,
                    elapsed_s=time.perf_counter() - start, **rec)  # fmt: skip
