@@ -376,6 +376,8 @@ def test_no_trade_keeps_the_last_traded_price_as_reference() -> None:
             x[b : 2 * b] = -1.0  # zero MW offered
         actions[a] = x
     obs2, _, _, _, infos = e.step(actions)
-    assert math.isnan(infos["producer_0"]["clearing_price"])
+    # infos are finite (docs of elecbay_env.envs.parallel): no trade, the reference price
+    assert infos["producer_0"]["traded"] == 0.0
+    assert infos["producer_0"]["clearing_price"] == e.scenario.market.initial_price_per_mwh
     for a in obs2:
         assert obs2[a][3] == obs[a][3] == np.float32(e.scenario.market.initial_price_per_mwh)
