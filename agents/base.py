@@ -20,15 +20,16 @@ observation (:data:`elecbay_env.envs.observations.TRADER_FEATURES` /
 (``MeritOrderPolicy(env, "producer_0")``). Stochastic policies take a seeded
 ``numpy.random.Generator`` (``seed=`` or ``rng=``) so that runs are reproducible.
 
-:func:`make_policies` builds one policy per agent of an environment from short specs
-(``"merit_order"``, ``"markup:0.2"``, ``"sb3:model.zip"``...); the names live in
-:mod:`elecbay_agents.registry`.
+:func:`elecbay_agents.registry.make_policies` (also ``elecbay_agents.make_policies``)
+builds one policy per agent of an environment from short specs (``"merit_order"``,
+``"markup:0.2"``, ``"sb3:model.zip"``...). It lives in the registry, above this module,
+so that the interface imports nothing of the policies built on it.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -153,38 +154,3 @@ BASELINE_SPEC: dict[str, str] = {
     "broker": "rule_based_broker",
 }
 """The baseline: truthful merit order for traders, the rule-based broker."""
-
-
-def policy_names() -> list[str]:
-    """Names :func:`make_policies` understands (:func:`elecbay_agents.registry.policy_names`)."""
-    from .registry import policy_names as names
-
-    return names()
-
-
-def make_policies(
-    env: ElecbayParallelEnv,
-    spec: Mapping[str, str | PolicyFactory | SupportsPredict] | None = None,
-    seed: int | None = None,
-) -> dict[str, SupportsPredict]:
-    """One policy per agent of ``env``: :func:`elecbay_agents.registry.make_policies`.
-
-    Args:
-        env: the environment (its codecs and scenario configure the policies).
-        spec: maps an agent id (``"producer_3"``), a role (``"producer"``, ``"consumer"``,
-            ``"broker"``) or ``"*"`` to a policy spec (``"markup:0.2"``, see
-            :func:`policy_names`), a factory ``f(env, agent)`` or a ready policy. An agent
-            id wins over its role, a role over ``"*"``; agents nothing matches get the
-            baseline (:data:`BASELINE_SPEC`). None: the baseline for everyone.
-        seed: seeds the stochastic policies (with each agent id); None: fresh entropy.
-
-    Returns:
-        ``{agent: policy}`` for every possible agent, in agent order.
-
-    Raises:
-        ValueError: a bad spec, a spec key that names no agent or role, or a policy that
-            does not fit its agent.
-    """
-    from .registry import make_policies as build
-
-    return build(env, spec, seed)

@@ -43,7 +43,7 @@ from elecbay_env.roles import ROLES
 if TYPE_CHECKING:
     from elecbay_env.envs.parallel import ElecbayParallelEnv
 
-    from .registry import PolicyInfo
+    from .policy_info import PolicyInfo
 
 __all__ = ["is_import_spec", "load_object", "parse_import_spec", "user_policy_info"]
 
@@ -185,7 +185,7 @@ def user_policy_info(spec: str) -> PolicyInfo:
     Raises:
         ValueError: as :func:`load_object`.
     """
-    from .registry import PolicyInfo
+    from .policy_info import PolicyInfo
 
     target, _ = parse_import_spec(spec)
     obj = load_object(spec)

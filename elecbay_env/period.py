@@ -8,7 +8,8 @@ meter reads, activation and the imbalance price, settlement, rewards) and return
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import sys
+from typing import NamedTuple, TextIO
 
 import numpy as np
 
@@ -86,6 +87,32 @@ def allocate_outcome(params: MarketParams) -> PeriodOutcome:
         dtype = np.int64 if name in ("started", "tripped") else np.float64
         fields[name] = np.zeros(shape, dtype)
     return PeriodOutcome(**fields)
+
+
+COMPILE_MESSAGE = "compiling the market kernels (first run only, about 30-60 s)..."
+"""What :func:`announce_compile` prints when the kernels are not compiled yet."""
+
+
+def kernels_cached(n_markets: int = 1) -> bool | None:
+    """Whether the period kernel that ``n_markets`` markets run is compiled and cached.
+
+    Cheap (reads Numba's cache index, compiles nothing): False means the first period
+    compiles the kernels first (tens of seconds); None means it cannot be told
+    (:func:`elecbay_env.kernels._jit.is_cached`).
+    """
+    from .kernels._jit import is_cached
+
+    run = step_markets if n_markets >= _PARALLEL_MIN_MARKETS else step_markets_serial
+    return is_cached(run)
+
+
+def announce_compile(*n_markets: int, file: TextIO | None = None) -> bool:
+    """Print :data:`COMPILE_MESSAGE` on stderr (or ``file``) when a period kernel of
+    ``n_markets`` (default 1) markets is not compiled yet; returns whether it printed."""
+    if all(kernels_cached(n) is not False for n in n_markets or (1,)):
+        return False
+    print(COMPILE_MESSAGE, file=file or sys.stderr, flush=True)
+    return True
 
 
 def step_period(

@@ -26,17 +26,12 @@ import functools
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import Literal, Protocol, get_args
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .numbers import duplicates, parse_strict_float
-
-if TYPE_CHECKING:
-    from .config import CsvProfile, ShapeProfile
-    from .datasets import Dataset
-    from .schema import DataProfile
 
 MINUTES_PER_DAY = 1440
 
@@ -56,6 +51,61 @@ _TOL = 1e-9
 
 class ProfileError(ValueError):
     """A profile or CSV series that cannot be used; the message names file, column and row."""
+
+
+# What this module reads of the scenario's profile blocks and of a dataset, as protocols:
+# the models themselves (elecbay_env.schema, elecbay_env.datasets) import this module.
+
+
+class ShapeProfileLike(Protocol):
+    """A ``{shape: ...}`` profile (:class:`elecbay_env.schema.ShapeProfile`)."""
+
+    @property
+    def shape(self) -> str: ...
+
+    @property
+    def scale_frac(self) -> float: ...
+
+
+class CsvProfileLike(Protocol):
+    """A ``{csv: ...}`` profile (:class:`elecbay_env.schema.CsvProfile`)."""
+
+    @property
+    def csv(self) -> str | Path: ...
+
+    @property
+    def column(self) -> str: ...
+
+    @property
+    def resolution_min(self) -> int: ...
+
+    @property
+    def scale(self) -> str: ...
+
+
+class DataProfileLike(Protocol):
+    """A ``{data: ...}`` profile (:class:`elecbay_env.schema.DataProfile`)."""
+
+    @property
+    def data(self) -> str: ...
+
+    @property
+    def scale(self) -> str: ...
+
+    @property
+    def share_frac(self) -> float: ...
+
+
+class DatasetLike(Protocol):
+    """A real-data table (:class:`elecbay_env.datasets.Dataset`)."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def resolution_min(self) -> int: ...
+
+    def column(self, name: str) -> NDArray[np.float64]: ...
 
 
 # --------------------------------------------------------------------------- shapes
@@ -435,7 +485,7 @@ def _scale_factor(
 
 
 def profile_series(
-    profile: ShapeProfile | CsvProfile,
+    profile: ShapeProfileLike | CsvProfileLike,
     n_periods: int,
     period_min: int,
     base_dir: str | Path | None,
@@ -491,7 +541,7 @@ def profile_series(
 
 
 def data_series(
-    profile: DataProfile, dataset: Dataset, period_min: int, capacity_or_peak_mw: float
+    profile: DataProfileLike, dataset: DatasetLike, period_min: int, capacity_or_peak_mw: float
 ) -> NDArray[np.float64]:
     """MW of a ``{data: column}`` profile over the whole dataset, one value per period.
 

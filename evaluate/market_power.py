@@ -8,7 +8,7 @@ each figure. Prices are in currency per MWh, quantities in MW (the period's aver
 **Producers** are the rows of kind thermal, wind, solar and storage (each row one agent,
 one firm). Per period ``t`` of market ``e`` the accumulator uses, ex ante (what the
 bidders know when they bid), the quantities of the truthful book
-(:func:`~elecbay_evaluate.metrics.truthful_book`):
+(:func:`~elecbay_evaluate.surplus.truthful_book`):
 
 * a producer's **available MW**: a thermal unit's capacity, 0 in a forced outage (as
   before the step); a wind or solar farm's forecast; a battery's power rating;
@@ -52,7 +52,7 @@ from elecbay_env.params import MarketParams
 from elecbay_env.period import PeriodOutcome
 from elecbay_env.state import MarketState
 
-from .metrics import truthful_book
+from .surplus import truthful_book
 
 MONOPOLY_HHI = 10_000.0
 """HHI of a single firm (shares in percent: 100 squared)."""
@@ -202,7 +202,7 @@ class MarketPowerMetrics:
         agents: agent ids in row order.
         e: the market to watch.
         state: the markets' state; required for a real-data scenario (see
-            :func:`~elecbay_evaluate.metrics.truthful_book`).
+            :func:`~elecbay_evaluate.surplus.truthful_book`).
     """
 
     def __init__(

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .comparison import ALL_SCENARIOS
-from .report import _figure, _fmt, _write_csv
+from .report_tools import _figure, _fmt, _write_csv
 
 if TYPE_CHECKING:
-    from .tournament import TournamentResult
+    from .results import TournamentResult
 
 __all__ = [
     "PAIRED_COLUMNS",

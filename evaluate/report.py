@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .metrics import MARKET_METRICS
+from .report_tools import _figure, _fmt, _write_csv
 from .spec import ROLES
 
 if TYPE_CHECKING:
-    from .tournament import TournamentResult
+    from .results import TournamentResult
 
 OUTPUT_FILES = (
     "results.csv",
@@ -49,22 +50,6 @@ OUTPUT_FILES = (
 # ---------------------------------------------------------------------- outputs
 
 
-def _cell(v: Any) -> str:
-    if isinstance(v, float):
-        return "" if math.isnan(v) else repr(v)
-    return str(v)
-
-
-def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
-    import csv
-
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(header)
-        w.writerows([_cell(v) for v in row] for row in rows)
-    return path
-
-
 def _json_safe(x: Any) -> Any:
     if isinstance(x, float) and not math.isfinite(x):
         return None
@@ -73,10 +58,6 @@ def _json_safe(x: Any) -> Any:
     if isinstance(x, list | tuple):
         return [_json_safe(v) for v in x]
     return x
-
-
-def _fmt(x: float, places: int = 2) -> str:
-    return "-" if x is None or not math.isfinite(x) else f"{x:,.{places}f}"
 
 
 def _with_ci(d: Mapping[str, Any], places: int = 2) -> str:
@@ -177,19 +158,6 @@ def _report(result: TournamentResult) -> str:
     ]  # fmt: skip
     parts += [f"- {n}" for n in result.notes]
     return "\n".join(parts) + "\n"
-
-
-def _figure(n_rows: int, n_cols: int, width: float, height: float) -> tuple[Any, Any]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100)
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(n_rows, n_cols, squeeze=False)
-    return fig, axes
 
 
 def _err(rows: list[dict]) -> np.ndarray:

@@ -49,7 +49,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,7 @@ from .report import (
     profit_table,
     write_outputs,
 )
+from .results import TournamentResult
 from .seat_report import seat_profit_table
 from .spec import (
     _AGENT_ID,
@@ -332,22 +333,6 @@ def run_episodes(
 
 
 # ---------------------------------------------------------------------- summaries
-
-
-@dataclass
-class TournamentResult:
-    """Everything a tournament produced (see :func:`write_outputs` for the files)."""
-
-    spec: TournamentSpec
-    episodes: list[dict[str, Any]]  # one per episode, sorted by (scenario, entry, seed)
-    markets: list[dict[str, Any]]  # per (scenario, entry): {metric: describe(...)}
-    agents: list[dict[str, Any]]  # rows of agents.csv
-    notes: list[str] = field(default_factory=list)
-    paired: list[dict[str, Any]] = field(default_factory=list)  # paired_differences.csv
-    aggregates: list[dict[str, Any]] = field(default_factory=list)  # aggregates.csv
-    profiles: list[dict[str, Any]] = field(default_factory=list)  # performance_profile.csv
-    workers: int = 1
-    elapsed_s: float = 0.0
 
 
 def _groups(spec: TournamentSpec, episodes: list[dict]) -> list[tuple[str, str, list[dict]]]:

@@ -18,7 +18,7 @@ PAGE = ROOT / "docs" / "cda.md"
 
 
 def _printed(argv: list[str]) -> str:
-    from elecbay_env.cli import main
+    from elecbay_app.cli import main
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):

@@ -26,7 +26,7 @@ SHOWN_FOLDER = "runs/default-seed0-20250101-120000/"
 
 def _elecbay(args: list[str]) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": COLUMNS}
-    cmd = [sys.executable, "-m", "elecbay_env.cli", *args]
+    cmd = [sys.executable, "-m", "elecbay_app.cli", *args]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
 
 

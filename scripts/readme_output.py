@@ -25,7 +25,7 @@ GB_MARKER = "$ ./run.sh " + " ".join(GB_ARGS) + "\n"
 def run_output(out_dir: Path, extra: list[str] | None = None, name: str = "default") -> str:
     """What ``elecbay run --no-progress [extra]`` prints, with the output folder shown as
     the default one of ``runs/``."""
-    cmd = [sys.executable, "-m", "elecbay_env.cli", "run", "--no-progress", "--out", str(out_dir)]
+    cmd = [sys.executable, "-m", "elecbay_app.cli", "run", "--no-progress", "--out", str(out_dir)]
     text = subprocess.run(
         cmd + (extra or []), check=True, capture_output=True, text=True, cwd=ROOT
     ).stdout

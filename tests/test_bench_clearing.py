@@ -1,4 +1,5 @@
-"""Smoke test of evaluate/bench_clearing.py: it runs, and its plain-Python reference is right.
+"""Smoke test of evaluate/benchmarks/bench_clearing.py: it runs; its plain-Python reference is
+right.
 
 No timing is asserted (machines are noisy); only that ``--quick`` completes with exit
 status 0 and prints its tables, and that ``reference_clear`` agrees with ``clear``.
@@ -18,7 +19,7 @@ from elecbay_env.clearing import clear
 
 @pytest.fixture(scope="module")
 def bench():
-    module = importlib.import_module("elecbay_evaluate.bench_clearing")
+    module = importlib.import_module("elecbay_evaluate.benchmarks.bench_clearing")
     return module
 
 

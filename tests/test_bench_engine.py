@@ -1,4 +1,4 @@
-"""Smoke test of evaluate/bench_engine.py: ``--quick`` runs and prints its tables.
+"""Smoke test of evaluate/benchmarks/bench_engine.py: ``--quick`` runs and prints its tables.
 
 No timing is asserted (machines are noisy): only that the quick run exits with status
 0, prints the throughput table, the time split, the memory table and the thread
@@ -15,7 +15,7 @@ import pytest
 
 @pytest.fixture(scope="module")
 def bench():
-    module = importlib.import_module("elecbay_evaluate.bench_engine")
+    module = importlib.import_module("elecbay_evaluate.benchmarks.bench_engine")
     return module
 
 

@@ -1,4 +1,4 @@
-"""Smoke test of evaluate/bench_env.py: ``--quick`` runs and prints its tables.
+"""Smoke test of evaluate/benchmarks/bench_env.py: ``--quick`` runs and prints its tables.
 
 No timing is asserted (machines are noisy): only that the run completes with exit
 status 0, prints the comparison table, the PASS/FAIL verdict and the breakdown, and
@@ -15,7 +15,7 @@ import pytest
 
 @pytest.fixture(scope="module")
 def bench():
-    module = importlib.import_module("elecbay_evaluate.bench_env")
+    module = importlib.import_module("elecbay_evaluate.benchmarks.bench_env")
     return module
 
 

@@ -1,4 +1,4 @@
-"""Smoke test of evaluate/bench_evaluator.py: ``--quick`` runs and prints its table.
+"""Smoke test of evaluate/benchmarks/bench_evaluator.py: ``--quick`` runs and prints its table.
 
 No timing is asserted (machines are noisy): only that the run completes with exit
 status 0, prints the comparison and finds identical results on 1 and 2 workers.
@@ -11,7 +11,7 @@ import json
 
 
 def _load():
-    module = importlib.import_module("elecbay_evaluate.bench_evaluator")
+    module = importlib.import_module("elecbay_evaluate.benchmarks.bench_evaluator")
     return module
 
 

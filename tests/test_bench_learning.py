@@ -1,4 +1,4 @@
-"""Smoke test of evaluate/bench_learning.py: tiny budgets, the whole pipeline runs."""
+"""Smoke test of evaluate/benchmarks/bench_learning.py: tiny budgets, the whole pipeline runs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 
 
 def test_bench_learning_quick_runs_end_to_end(tmp_path, capsys) -> None:
-    module = importlib.import_module("elecbay_evaluate.bench_learning")
+    module = importlib.import_module("elecbay_evaluate.benchmarks.bench_learning")
     assert module.main(["--quick", "--out", str(tmp_path), "--workers", "1"]) == 0
     text = capsys.readouterr().out
     assert "| comparison |" in text and "learned producer beats merit order" in text
@@ -46,7 +46,7 @@ def _check_decomposition(d: dict, seat: str) -> None:
 
 
 def test_paired_interval_covers_the_mean() -> None:
-    module = importlib.import_module("elecbay_evaluate.bench_learning")
+    module = importlib.import_module("elecbay_evaluate.benchmarks.bench_learning")
     import numpy as np
 
     diff = np.random.default_rng(0).normal(5.0, 1.0, 20)

@@ -1,4 +1,4 @@
-"""Smoke test of evaluate/bench_market_realism.py: ``--quick`` on ``small``.
+"""Smoke test of evaluate/benchmarks/bench_market_realism.py: ``--quick`` on ``small``.
 
 No figure is asserted against a target (the rules are changing): only that the quick
 run exits with status 0, prints its tables and verdicts, and writes JSON with every
@@ -38,7 +38,7 @@ SHARES = (
 
 @pytest.fixture(scope="module")
 def bench():
-    return importlib.import_module("elecbay_evaluate.bench_market_realism")
+    return importlib.import_module("elecbay_evaluate.benchmarks.bench_market_realism")
 
 
 def _finite(value) -> bool:
@@ -94,7 +94,7 @@ def test_benchmarks_page_shows_the_after_figures_of_default(capsys) -> None:
     # issue 11; they hold no timings, so they must match a fresh run exactly
     from pathlib import Path
 
-    from elecbay_evaluate.bench_market_realism import play, print_scenario
+    from elecbay_evaluate.benchmarks.bench_market_realism import play, print_scenario
 
     print_scenario(play("default", 4, 0))
     lines = [

@@ -1,4 +1,4 @@
-"""Smoke test of evaluate/bench_training.py: ``--quick`` runs and prints its tables.
+"""Smoke test of evaluate/benchmarks/bench_training.py: ``--quick`` runs and prints its tables.
 
 No timing is asserted (machines are noisy): only that the run completes with exit
 status 0 and prints the comparison table, the PASS/FAIL verdict and the breakdowns.
@@ -16,7 +16,7 @@ pytest.importorskip("stable_baselines3")
 
 @pytest.fixture(scope="module")
 def bench():
-    module = importlib.import_module("elecbay_evaluate.bench_training")
+    module = importlib.import_module("elecbay_evaluate.benchmarks.bench_training")
     return module
 
 

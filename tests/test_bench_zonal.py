@@ -1,4 +1,4 @@
-"""Smoke test of evaluate/bench_zonal.py: ``--quick`` runs and prints its table.
+"""Smoke test of evaluate/benchmarks/bench_zonal.py: ``--quick`` runs and prints its table.
 
 No timing is asserted (machines are noisy): only that the quick run exits with status
 0, prints both throughputs and their ratio, and writes its JSON.
@@ -11,7 +11,7 @@ import json
 
 
 def test_quick_run_exits_zero_and_prints_the_table(capsys, tmp_path):
-    bench = importlib.import_module("elecbay_evaluate.bench_zonal")
+    bench = importlib.import_module("elecbay_evaluate.benchmarks.bench_zonal")
     out_json = tmp_path / "bench.json"
     status = bench.main(["--quick", "--json", str(out_json)])
     out = capsys.readouterr().out

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from elecbay_env.cli import main
+from elecbay_app.cli import main
 
 BOOK_YAML = """\
 k: 0.5
@@ -53,7 +52,8 @@ def test_clear_prints_fills_and_hand_computed_surplus(tmp_path, capsys, name, te
 
 
 def test_clear_surplus_matches_the_api(tmp_path) -> None:
-    from elecbay_env.clear_command import clear_book
+    from elecbay_app.clear_command import clear_book
+
     from elecbay_env.order_books import read_book
 
     c = clear_book(read_book(_write(tmp_path, "b.csv", BOOK_CSV)))

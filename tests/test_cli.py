@@ -1,4 +1,4 @@
-"""The ``elecbay`` command (:mod:`elecbay_env.cli`).
+"""The ``elecbay`` command (:mod:`elecbay_app.cli`).
 
 ``elecbay run`` writes every listed file, and its summary agrees with what it wrote:
 welfare and profits with the exported ledger (decimal amounts, 6 places: sums agree
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from elecbay_app.cli import RUN_FILES, main
 
-from elecbay_env.cli import RUN_FILES, main
 from elecbay_env.kernels import ledger_codes as L
 
 PERIODS = 48  # one day of the default scenario

@@ -30,7 +30,7 @@ def test_main_command_page_shows_the_help_and_errors_the_program_prints() -> Non
 
 
 def test_main_command_page_shows_a_real_run() -> None:
-    from elecbay_env.cli import (
+    from elecbay_app.cli import (
         DEFAULT_DAYS,
         DEFAULT_SEED,
         build_env,
@@ -59,8 +59,9 @@ def test_cda_page_shows_what_the_program_prints() -> None:
 
 
 def test_version_flag_prints_the_package_version(capsys) -> None:
+    from elecbay_app.cli import main
+
     from elecbay_env import __version__
-    from elecbay_env.cli import main
 
     cfg = configparser.ConfigParser()
     cfg.read(ROOT / "setup.cfg")
@@ -74,7 +75,8 @@ def _decimals(text: str) -> int:
 
 
 def test_exported_prices_are_rounded(tmp_path: Path) -> None:
-    from elecbay_env.cli import main
+    from elecbay_app.cli import main
+
     from elecbay_env.ledger import PRICE_PLACES
 
     out = tmp_path / "run"

@@ -20,9 +20,9 @@ import pytest
 pytest.importorskip("stable_baselines3")
 
 from elecbay_agents.registry import make_policy
+from elecbay_app.cli import RUN_FILES, main
 from elecbay_train.transforms import METADATA_FILE, scenario_hash
 
-from elecbay_env.cli import RUN_FILES, main
 from elecbay_env.envs.parallel import parallel_env
 
 

@@ -16,6 +16,7 @@ OUR_TOP_LEVEL = {
     "elecbay_train",
     "elecbay_evaluate",
     "elecbay_configs",
+    "elecbay_app",
 }
 
 
@@ -39,17 +40,20 @@ def test_wheel_installs_only_elecbay_names(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert top == OUR_TOP_LEVEL
-    for shadowing in ("evaluate", "agents", "train", "configs", "tests"):
+    for shadowing in ("evaluate", "agents", "train", "configs", "tests", "app"):
         assert shadowing not in top
     assert "elecbay_configs/default.yaml" in names
     assert "elecbay_configs/demo_book.yaml" in names
     assert "elecbay_evaluate/specs/example.yaml" in names
     assert "elecbay_evaluate/classroom/__init__.py" in names
     assert "elecbay_train/vec_env.py" in names
+    assert "elecbay_app/cli.py" in names
+    assert "elecbay_app/__main__.py" in names
+    assert "elecbay_evaluate/benchmarks/bench_engine.py" in names
     assert "elecbay_env/kernels/auction.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "elecbay = elecbay_env.cli:main" in text
+    assert "elecbay = elecbay_app.cli:main" in text
 
 
 def test_installed_wheel_runs_outside_the_checkout(wheel: Path, tmp_path: Path) -> None:
@@ -64,7 +68,7 @@ def test_installed_wheel_runs_outside_the_checkout(wheel: Path, tmp_path: Path) 
         "assert elecbay_env.__file__.startswith(sys.argv[1]), elecbay_env.__file__; "
         "r = elecbay_env.clear([30.0, 20.0], [1.0, 1.0], [10.0, 25.0], [1.0, 1.0]); "
         "print(r.volume, r.price); "
-        "from elecbay_env.cli import main; main(['run'])"
+        "from elecbay_app.cli import main; main(['run'])"
     )
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "NUMBA_CACHE_DIR": str(tmp_path)}
     done = subprocess.run(

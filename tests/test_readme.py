@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_readme_shows_what_the_main_command_prints() -> None:
-    from elecbay_env.cli import (
+    from elecbay_app.cli import (
         DEFAULT_DAYS,
         DEFAULT_SEED,
         build_env,
@@ -31,7 +31,7 @@ def test_readme_shows_what_the_main_command_prints() -> None:
 
 
 def test_readme_shows_the_real_data_run() -> None:
-    from elecbay_env.cli import build_env, format_summary, simulate, summarise
+    from elecbay_app.cli import build_env, format_summary, simulate, summarise
 
     readme = (ROOT / "README.md").read_text()
     env = build_env("gb2024", 1, "test")

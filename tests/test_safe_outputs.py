@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 import pytest
+from elecbay_app.cli import RUN_FILES, main
 from elecbay_evaluate import tournament as tm
 
-from elecbay_env.cli import RUN_FILES, main
 from elecbay_env.outputs import MARKER, SafeOutput, reserve_folder
 
 RUN = ["run", "--config", "small", "--days", "1", "--no-progress"]
@@ -97,7 +97,7 @@ def test_reserve_folder_is_exclusive_under_concurrency(tmp_path: Path) -> None:
 def test_concurrent_runs_into_default_folders_end_in_separate_complete_folders(
     tmp_path: Path,
 ) -> None:
-    cmd = [sys.executable, "-m", "elecbay_env.cli", *RUN]
+    cmd = [sys.executable, "-m", "elecbay_app.cli", *RUN]
     procs = [subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for _ in range(2)]  # fmt: skip
     for p in procs:
@@ -150,7 +150,7 @@ def test_unwritable_out_is_refused_before_simulating(tmp_path: Path, capsys) -> 
 
 
 def _start_long_run(tmp_path: Path, out: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "elecbay_env.cli", "run", "--config", "small", "--days", "300",
+    cmd = [sys.executable, "-m", "elecbay_app.cli", "run", "--config", "small", "--days", "300",
            "--no-progress", "--out", str(out)]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from elecbay_agents.registry import make_policies, make_policy, parse_spec, policy_info
+from elecbay_app.cli import main
 from elecbay_evaluate import tournament as tm
 
-from elecbay_env.cli import main
 from elecbay_env.envs.parallel import parallel_env
 
 RULES = '''

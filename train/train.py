@@ -106,6 +106,7 @@ def train(
     verbose: int = 0,
     torch_threads: int = 1,
     reward_mode: str = "raw",
+    progress: bool = False,
 ) -> Path:
     """Train and save a model; returns the output folder.
 
@@ -127,6 +128,7 @@ def train(
         verbose: stable-baselines3's verbosity.
         reward_mode: ``"raw"`` (currency, normalised by ``VecNormalize`` when
             ``norm_reward``) or ``"learning"`` (:mod:`elecbay_env.rewards`).
+        progress: draw a progress bar on stderr (:mod:`elecbay_train.progress`).
         torch_threads: torch's CPU threads. One by default: the engine's Numba
             threads use the other cores, and on a small machine two pools fighting
             over two cores stall the updates.
@@ -140,6 +142,9 @@ def train(
     from .vec_env import RoleVecEnv
 
     torch.set_num_threads(max(int(torch_threads), 1))
+    from elecbay_env.period import announce_compile
+
+    announce_compile(1, n_markets)  # says so when the first step compiles the kernels
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     overrides = dict(overrides or {})
@@ -171,6 +176,10 @@ def train(
     model = cls("MlpPolicy", env, seed=seed, device="cpu", verbose=verbose, **kwargs)
     model.set_logger(configure(str(out), ["csv"] + (["stdout"] if verbose else [])))
     callbacks = [_market_callback()]
+    if progress:
+        from .progress import progress_callback
+
+        callbacks.append(progress_callback(int(timesteps)))
     if checkpoint_every > 0:
         every = max(checkpoint_every // venv.num_envs, 1)
         callbacks.append(CheckpointCallback(every, str(out / "checkpoints"), name_prefix="model"))
@@ -324,6 +333,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         metavar="N",
         help="torch CPU threads, >= 1 (default: %(default)s)",
     )
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (default: a bar on stderr)")  # fmt: skip
     p.add_argument(
         "-v",
         "--verbose",
@@ -398,7 +409,7 @@ def main(argv: Sequence[str] | None = None, args: argparse.Namespace | None = No
             args.config, seats, opponents, args.algo, args.timesteps, args.seed,
             args.n_markets, out, tuple(args.price_range), not args.no_scale_obs,
             not args.no_norm_reward, args.checkpoint_every, None, overrides, args.verbose,
-            args.torch_threads, args.reward_mode or "raw",
+            args.torch_threads, args.reward_mode or "raw", not getattr(args, "no_progress", False),
         )  # fmt: skip
     except ValueError as exc:
         raise SystemExit(f"elecbay train: {exc}") from None

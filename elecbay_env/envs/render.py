@@ -7,15 +7,25 @@ with the clearing point, and the price history of the episode.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .parallel import ElecbayParallelEnv
+
+class RenderedEnv(Protocol):
+    """What rendering reads of an :class:`~elecbay_env.envs.parallel.ElecbayParallelEnv`
+    (a protocol: the environment imports this module, not the other way round)."""
+
+    engine: Any
+    num_periods: int
+    possible_agents: list[str]
+    last_orders: Any
+    last_outcome: Any
+    history: dict[str, list[float]]
+    _figure: Any
 
 
-def render_ansi(env: ElecbayParallelEnv) -> str:
+def render_ansi(env: RenderedEnv) -> str:
     """A few lines on the last period: prices, volumes, imbalance, each agent's reward."""
     out = env.last_outcome
     t = int(env.engine.t[0])
@@ -69,7 +79,7 @@ def plot_period(ax, step_price: np.ndarray, step_qty: np.ndarray, price: float, 
     ax.legend(loc="best", fontsize=7)
 
 
-def _figure(env: ElecbayParallelEnv):
+def _figure(env: RenderedEnv):
     fig = getattr(env, "_figure", None)
     if fig is None:
         import matplotlib
@@ -83,7 +93,7 @@ def _figure(env: ElecbayParallelEnv):
     return fig
 
 
-def render_rgb(env: ElecbayParallelEnv) -> np.ndarray:
+def render_rgb(env: RenderedEnv) -> np.ndarray:
     """(H, W, 3) uint8 image: supply and demand with the clearing point, price history."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -107,6 +117,6 @@ def render_rgb(env: ElecbayParallelEnv) -> np.ndarray:
     return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
 
 
-def close_figures(env: ElecbayParallelEnv) -> None:
+def close_figures(env: RenderedEnv) -> None:
     """Drop the cached figure."""
     env._figure = None

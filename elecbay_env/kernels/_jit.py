@@ -142,6 +142,23 @@ def _register_locator() -> None:
 _register_locator()
 
 
+def is_cached(dispatcher: object) -> bool | None:
+    """Whether a kernel has machine code in its cache that is current (cheap: reads one
+    small index file, compiles nothing).
+
+    False when its cache index is missing, or was written before an edit to a file of
+    this folder (:func:`sources_stamp`): the next call compiles. None when it cannot be
+    told (JIT disabled with ``NUMBA_DISABLE_JIT=1``, no cache, another Numba layout).
+    """
+    if config.DISABLE_JIT:
+        return None
+    try:
+        index = dispatcher._cache._cache_file._load_index()  # type: ignore[attr-defined]
+    except Exception:  # a private Numba API: any change means "cannot tell"
+        return None
+    return bool(index)
+
+
 # --------------------------------------------------------------------------------------
 # Decorators
 # --------------------------------------------------------------------------------------

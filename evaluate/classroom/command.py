@@ -1,6 +1,6 @@
 """The ``elecbay classroom`` command: its options, their defaults and checks, the run.
 
-:mod:`elecbay_env.cli` adds the subcommand with :data:`CLASSROOM_HELP`,
+:mod:`elecbay_app.cli` adds the subcommand with :data:`CLASSROOM_HELP`,
 :func:`add_arguments` and :func:`run_command`.
 """
 
@@ -81,7 +81,7 @@ def _floats(text: str) -> tuple[float, ...]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``elecbay classroom`` (:mod:`elecbay_env.cli` adds the subcommand)."""
+    """The options of ``elecbay classroom`` (:mod:`elecbay_app.cli` adds the subcommand)."""
     parser.add_argument("experiment", choices=EXPERIMENTS, help="which experiment to run")
     parser.add_argument("--quick", action="store_true",
                         help="a small run (seconds) for a first look or a test")  # fmt: skip
@@ -134,7 +134,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     """The experiment's sizes: its defaults (full or quick), overridden by the options."""
-    from elecbay_env.cli import UsageError
+    from elecbay_env.errors import UsageError
 
     name = args.experiment
     opts = dict(_DEFAULTS[name]["quick" if args.quick else "full"])
@@ -183,8 +183,8 @@ def run_experiment(name: str, opts: dict[str, Any], first_seed: int = 0) -> Outc
 
 def run_command(args: argparse.Namespace) -> int:
     """``elecbay classroom``: run, print the table, write the outputs; returns 0."""
-    from elecbay_env.cli import UsageError
     from elecbay_env.config import ScenarioError
+    from elecbay_env.errors import UsageError
 
     opts = _options(args)
     out = Path(args.out or f"runs/classroom-{args.experiment}")

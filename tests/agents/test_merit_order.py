@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from elecbay_agents.base import Policy, SupportsPredict, make_policies, policy_names
+from elecbay_agents.base import Policy, SupportsPredict
 from elecbay_agents.merit_order import (
     DEFAULT_AVAILABILITY_PRICE,
     DEFAULT_UP_MARKUP,
@@ -19,6 +19,7 @@ from elecbay_agents.merit_order import (
     MeritOrderPolicy,
     fill_steps,
 )
+from elecbay_agents.registry import make_policies, policy_names
 from elecbay_agents.rule_based_broker import RuleBasedBroker
 
 from elecbay_env import parallel_env

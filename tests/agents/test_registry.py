@@ -11,10 +11,10 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import elecbay_agents
 import gymnasium as gym
 import numpy as np
 import pytest
-from elecbay_agents import base
 from elecbay_agents.markup import MarkupPolicy
 from elecbay_agents.merit_order import MeritOrderPolicy
 from elecbay_agents.registry import (
@@ -131,7 +131,7 @@ def spec_for(name: str, agent: str, models) -> str:
 
 def test_names() -> None:
     assert policy_names() == sorted(FITS)
-    assert base.policy_names() == policy_names()
+    assert elecbay_agents.policy_names() == policy_names()
     assert policy_info("sb3").path and policy_info("ppo:x.zip").name == "ppo"
     assert policy_info("Markup:0.3").roles == ("producer", "consumer")
     with pytest.raises(ValueError, match="known names"):
@@ -298,7 +298,7 @@ def test_make_policies_with_a_seed_matches_make_policy(env, obs) -> None:
 
 
 def test_make_policies_default_is_the_baseline(env) -> None:
-    for policies in (make_policies(env), base.make_policies(env), make_policies(env, {})):
+    for policies in (make_policies(env), elecbay_agents.make_policies(env), make_policies(env, {})):
         assert list(policies) == env.possible_agents
         assert all(type(policies[a]) is MeritOrderPolicy for a in TRADERS)
         assert type(policies["broker_0"]) is RuleBasedBroker
@@ -313,7 +313,7 @@ def test_most_specific_entry_wins(env) -> None:
     assert isinstance(policies["consumer_1"], RetailerPolicy)
     assert all(isinstance(policies[a], ZICPolicy) for a in ("consumer_0", "consumer_3"))
     assert isinstance(policies["broker_0"], ZICPolicy)
-    assert base.make_policies(env, spec, seed=0)["producer_2"].withhold == 0.5
+    assert elecbay_agents.make_policies(env, spec, seed=0)["producer_2"].withhold == 0.5
 
 
 def test_role_and_star_specs_fall_through_where_they_do_not_fit(env) -> None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from elecbay_agents.base import make_policies
 from elecbay_agents.merit_order import MeritOrderPolicy
+from elecbay_agents.registry import make_policies
 from elecbay_agents.retailer import RetailerPolicy
 
 from elecbay_env import parallel_env

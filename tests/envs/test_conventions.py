@@ -80,7 +80,7 @@ def test_single_agent_view_is_a_registered_gymnasium_env() -> None:
 
 @pytest.mark.parametrize("config", ["default", "gb2024"])
 def test_learning_rewards_drop_fixed_terms_and_scale_to_order_one(config: str) -> None:
-    from elecbay_agents.base import make_policies
+    from elecbay_agents.registry import make_policies
 
     env = parallel_env(config, reward_mode="learning", **{"market.days": 1})
     p = env.engine.params
@@ -130,7 +130,7 @@ def test_infos_are_flat_and_finite_after_reset_and_step() -> None:
 
 def test_ppo_value_function_learns_on_learning_rewards() -> None:
     pytest.importorskip("stable_baselines3")
-    from elecbay_evaluate.bench_reward_modes import TARGET_EV, train_once
+    from elecbay_evaluate.benchmarks.bench_reward_modes import TARGET_EV, train_once
 
     learned = train_once("consumer_0", "learning", 8192)
     assert learned["explained_variance"] > TARGET_EV, learned

@@ -18,9 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from elecbay_app.cli import main
 from elecbay_evaluate import classroom
-
-from elecbay_env.cli import main
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -232,7 +232,7 @@ def test_agent_profits_sum_to_welfare():
 
 
 def test_cli_evaluate_on_a_tiny_spec(tmp_path, capsys):
-    from elecbay_env.cli import main
+    from elecbay_app.cli import main
 
     spec = {"name": "cli", "scenarios": [{"name": "small", "overrides": {"market.days": 1}}],
             "n_seeds": 2, "entries": [TRUTHFUL]}  # fmt: skip
@@ -249,7 +249,7 @@ def test_cli_evaluate_on_a_tiny_spec(tmp_path, capsys):
 
 
 def test_cli_evaluate_from_options_only(tmp_path, capsys):
-    from elecbay_env.cli import main
+    from elecbay_app.cli import main
 
     out = tmp_path / "out"
     code = main(
@@ -278,7 +278,7 @@ def test_cli_evaluate_from_options_only(tmp_path, capsys):
 
 
 def test_cli_evaluate_help_and_errors(tmp_path, capsys):
-    from elecbay_env.cli import main
+    from elecbay_app.cli import main
 
     assert main(["evaluate", "--help"]) == 0
     assert "results.csv" in capsys.readouterr().out

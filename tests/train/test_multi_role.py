@@ -15,11 +15,11 @@ import pytest
 pytest.importorskip("stable_baselines3")
 torch = pytest.importorskip("torch")
 
+from elecbay_app.cli import main  # noqa: E402
 from elecbay_train.multi_role import MultiRoleCore, parse_learners  # noqa: E402
 from elecbay_train.multi_train import MultiRoleTrainer, train_multi  # noqa: E402
 from elecbay_train.selfplay import CURRENT, SnapshotPool  # noqa: E402
 
-from elecbay_env.cli import main  # noqa: E402
 from elecbay_env.roles import ROLES  # noqa: E402
 
 E, T = 2, 48  # markets; periods of a day on `small`

@@ -4,8 +4,7 @@ every default (no torch needed: the checks run before training starts)."""
 from __future__ import annotations
 
 import pytest
-
-from elecbay_env.cli import main
+from elecbay_app.cli import main
 
 
 @pytest.mark.parametrize(

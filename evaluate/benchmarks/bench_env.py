@@ -1,6 +1,6 @@
 """Benchmark of the PettingZoo parallel API against the engine alone, one market.
 
-Run ``python evaluate/bench_env.py`` (about 15 s on two cores) or with ``--quick`` for a
+Run ``python evaluate/benchmarks/bench_env.py`` (about 15 s on two cores) or with ``--quick`` for a
 smoke run (a few seconds). On the shipped ``default`` scenario (one week, 336 periods,
 13 agents) it prints:
 
@@ -41,9 +41,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from elecbay_evaluate.benchtools import bench_parser, write_json
-from elecbay_evaluate.benchtools import fmt_time as _fmt_time
-from elecbay_evaluate.benchtools import machine_info as _machine_info
+from elecbay_evaluate.benchmarks.benchtools import bench_parser, write_json
+from elecbay_evaluate.benchmarks.benchtools import fmt_time as _fmt_time
+from elecbay_evaluate.benchmarks.benchtools import machine_info as _machine_info
 
 from elecbay_env import parallel_env
 from elecbay_env.engine import Engine

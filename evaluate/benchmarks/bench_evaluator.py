@@ -1,6 +1,6 @@
 """Throughput of the tournament evaluator: episodes per minute, both cores against one.
 
-Run ``python evaluate/bench_evaluator.py`` (about 20 s on two cores) or with ``--quick``
+Run ``python evaluate/benchmarks/bench_evaluator.py`` (about 20 s on two cores) or with ``--quick``
 for a smoke run (a few seconds). It plays the same spec twice with
 :func:`elecbay_evaluate.tournament.run_tournament`, first with ``workers=1`` (episodes
 in this process, one after the other), then with ``--workers`` processes (default 2:

@@ -1,6 +1,6 @@
 """Benchmark of the call-auction clearing: ``clear`` against a sort and plain Python.
 
-Run ``python evaluate/bench_clearing.py`` (about 15 s on two cores) or with
+Run ``python evaluate/benchmarks/bench_clearing.py`` (about 15 s on two cores) or with
 ``--quick`` for a smoke run (a few seconds). It prints:
 
 1. For books of N = 10 ... 100 000 orders per side (prices uniform on 0..200 rounded
@@ -35,9 +35,9 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from elecbay_evaluate.benchtools import bench_parser, write_json
-from elecbay_evaluate.benchtools import fmt_time as _fmt_time
-from elecbay_evaluate.benchtools import machine_info as _machine_info
+from elecbay_evaluate.benchmarks.benchtools import bench_parser, write_json
+from elecbay_evaluate.benchmarks.benchtools import fmt_time as _fmt_time
+from elecbay_evaluate.benchmarks.benchtools import machine_info as _machine_info
 
 from elecbay_env.clearing import DEFAULT_PRICE_CAP, DEFAULT_PRICE_FLOOR, clear, clear_batch
 

@@ -1,6 +1,6 @@
 """Does PPO's value function learn? Raw currency rewards against learning rewards.
 
-``python -m elecbay_evaluate.bench_reward_modes [--quick] [--json PATH]`` trains
+``python -m elecbay_evaluate.benchmarks.bench_reward_modes [--quick] [--json PATH]`` trains
 stable-baselines3's PPO for the same number of steps, the same seed and the same seat
 twice: once on raw rewards (currency, no normalisation: what a researcher following a
 library's own tutorial feeds it) and once on ``reward_mode="learning"``
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from elecbay_evaluate.benchtools import bench_parser, machine_info, write_json
+from elecbay_evaluate.benchmarks.benchtools import bench_parser, machine_info, write_json
 
 SEATS = ("consumer_0", "producer_0")
 TARGET_EV = 0.5
@@ -52,7 +52,7 @@ def train_once(seat: str, mode: str, steps: int, seed: int = 0) -> dict[str, flo
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = bench_parser(
-        "python -m elecbay_evaluate.bench_reward_modes", quick="2 048 steps per run",
+        "python -m elecbay_evaluate.benchmarks.bench_reward_modes", quick="2 048 steps per run",
         strict="explained variance with learning rewards stays at or below 0.5",
         description=__doc__.split("\n\n")[0],
     )  # fmt: skip

@@ -15,10 +15,10 @@ output folder is claimed and filled safely (:mod:`elecbay_env.outputs`).
 
 ``elecbay clear [BOOK]`` clears one order book given as YAML or CSV (default: the
 embedded demonstration book ``configs/demo_book.yaml``), prints every order's fill and
-the surplus, and with ``--plot`` draws the curves (:mod:`elecbay_env.clear_command`).
+the surplus, and with ``--plot`` draws the curves (:mod:`elecbay_app.clear_command`).
 
 ``elecbay cda [ORDERS]`` replays orders through the continuous double auction and prints
-the trades (:mod:`elecbay_env.cda_command`, ``docs/cda.md``).
+the trades (:mod:`elecbay_app.cda_command`, ``docs/cda.md``).
 
 ``elecbay --version`` prints the package version.
 
@@ -49,8 +49,9 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from .ledger import round_price
-from .splits import SPLITS
+from elecbay_env.errors import UsageError
+from elecbay_env.ledger import round_price
+from elecbay_env.splits import SPLITS
 
 # ------------------------------------------------------------------------------ run
 
@@ -67,10 +68,6 @@ RUN_FILES = (
     "market.png",
 )
 """What ``elecbay run`` writes into its output folder."""
-
-
-class UsageError(Exception):
-    """A bad option found after parsing (unknown scenario, period out of range, ...)."""
 
 
 @dataclass
@@ -108,7 +105,7 @@ def build_env(
         ScenarioError: the scenario cannot be loaded with ``days``.
         ValueError: a split the scenario cannot take.
     """
-    from .envs.parallel import parallel_env
+    from elecbay_env.envs.parallel import parallel_env
 
     return parallel_env(config, split=split, **{"market.days": days})
 
@@ -127,14 +124,18 @@ def simulate(
         seed: seed of the market's random generator (>= 0).
         date: for a real-data scenario, the episode's first day (None: drawn by the seed).
         progress: show a tqdm progress bar over periods on stderr.
-        spec: policies, as :func:`elecbay_agents.base.make_policies` takes them (None:
+        spec: policies, as :func:`elecbay_agents.registry.make_policies` takes them (None:
             truthful merit order for producers and consumers, the rule-based broker).
     """
-    from elecbay_agents.base import make_policies
+    from elecbay_agents.registry import make_policies
     from tqdm import tqdm
 
-    from .kernels.ledger_codes import IMBALANCE
+    from elecbay_env.kernels.ledger_codes import IMBALANCE
+    from elecbay_env.period import announce_compile
 
+    # a cold kernel cache compiles on the first call (reset and the first period): say so,
+    # and start the bar after the first period so that its rate and ETA are honest
+    announce_compile(env.engine.params.n_markets)
     start = time.perf_counter()
     policies = make_policies(env, spec, seed=seed)
     obs, _ = env.reset(seed=seed, options=None if date is None else {"date": date})
@@ -152,28 +153,32 @@ def simulate(
             "step_price": (t_max, n, b), "step_qty": (t_max, n, b),
         }.items()
     }  # fmt: skip
-    first = True
-    with tqdm(total=t_max, desc="periods", unit="period", disable=not progress,
+
+    def play(t: int) -> None:
+        nonlocal obs
+        actions = {}
+        for agent in env.agents:
+            actions[agent], states[agent] = policies[agent].predict(
+                obs[agent], states[agent], episode_start=t == 0
+            )
+        obs, _rewards, _term, _trunc, _infos = env.step(actions)
+        out, orders = env.last_outcome, env.last_orders
+        for name in ("price", "volume_mw", "imbalance_price", "niv_mwh", "unserved_mwh",
+                     "curtailed_mwh", "activated_up_mwh", "activated_down_mwh"):  # fmt: skip
+            rec[name][t] = getattr(out, name)[0]
+        rec["requirement_mw"][t] = orders.req_mw[0]
+        rec["reserved_mw"][t] = out.reserved_mw[0].sum(axis=0)
+        rec["imbalance_mwh"][t] = out.imbalance_mwh[0]
+        rec["imbalance_cash"][t] = out.ledger_amount[0, :, IMBALANCE]
+        rec["reward"][t] = out.reward[0]
+        rec["step_price"][t] = orders.step_price[0]
+        rec["step_qty"][t] = orders.step_qty[0]
+
+    play(0)
+    with tqdm(total=t_max, initial=1, desc="periods", unit="period", disable=not progress,
               file=sys.stderr, dynamic_ncols=True) as bar:  # fmt: skip
-        for t in range(t_max):
-            actions = {}
-            for agent in env.agents:
-                actions[agent], states[agent] = policies[agent].predict(
-                    obs[agent], states[agent], episode_start=first
-                )
-            first = False
-            obs, _rewards, _term, _trunc, _infos = env.step(actions)
-            out, orders = env.last_outcome, env.last_orders
-            for name in ("price", "volume_mw", "imbalance_price", "niv_mwh", "unserved_mwh",
-                         "curtailed_mwh", "activated_up_mwh", "activated_down_mwh"):  # fmt: skip
-                rec[name][t] = getattr(out, name)[0]
-            rec["requirement_mw"][t] = orders.req_mw[0]
-            rec["reserved_mw"][t] = out.reserved_mw[0].sum(axis=0)
-            rec["imbalance_mwh"][t] = out.imbalance_mwh[0]
-            rec["imbalance_cash"][t] = out.ledger_amount[0, :, IMBALANCE]
-            rec["reward"][t] = out.reward[0]
-            rec["step_price"][t] = orders.step_price[0]
-            rec["step_qty"][t] = orders.step_qty[0]
+        for t in range(1, t_max):
+            play(t)
             bar.update(1)
     return Episode(env=env, policies=policies, seed=seed,
                    elapsed_s=time.perf_counter() - start, **rec)  # fmt: skip
@@ -283,7 +288,7 @@ def plot_market(ep: Episode, path: Path, period: int) -> Path:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from .envs.render import plot_period
+    from elecbay_env.envs.render import plot_period
 
     period_h = ep.env.engine.params.period_h
     t = np.arange(len(ep.price))
@@ -380,7 +385,7 @@ def _policy_spec(env: Any, items: Sequence[str], seed: int) -> dict[str, Any] | 
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .config import ScenarioError
+    from elecbay_env.config import ScenarioError
 
     if args.days < 1:
         raise UsageError(f"--days {args.days}: must be at least 1")
@@ -390,7 +395,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--plot-period {args.plot_period}: must be at least 0")
     if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
         raise UsageError(f"--out {args.out}: exists and is not a folder")
-    from .outputs import OutputError, SafeOutput
+    from elecbay_env.outputs import OutputError, SafeOutput
 
     try:
         env = build_env(args.config, args.days, args.split)
@@ -503,7 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="elecbay", description="elecbay: a multi-agent electricity-market environment."
     )
-    from . import __version__
+    from elecbay_env import __version__
 
     parser.add_argument("--version", action="version", version=f"elecbay {__version__}")
     sub = parser.add_subparsers(
@@ -614,9 +619,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-if __name__ == "__main__":
-    # `python -m elecbay_env.cli`: run the imported module's main, so that its exception
-    # classes (UsageError, raised by subcommand modules) are the ones main() catches
-    from elecbay_env.cli import main as _main
-
-    sys.exit(_main())
+if __name__ == "__main__":  # `python -m elecbay_app.cli`; `python -m elecbay_app` also works
+    sys.exit(main())

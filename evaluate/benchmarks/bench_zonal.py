@@ -1,6 +1,7 @@
 """Benchmark of the zonal auction: ``clear_zonal_batch`` against ``clear_batch``.
 
-Run ``python evaluate/bench_zonal.py`` (about 20 s on two cores) or with ``--quick``
+Run ``python -m elecbay_evaluate.benchmarks.bench_zonal`` (about 20 s on two cores) or
+with ``--quick``
 for a smoke run. E two-zone markets, each with 50 bids and 50 offers per zone (prices
 U(0, 200) to the cent with a third on multiples of 10, so ties occur; quantities
 U(0.1, 50) MW; zone 0 offers 30 currency per MWh cheaper and the border's limit is
@@ -22,8 +23,8 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
-from elecbay_evaluate.benchtools import bench_parser, machine_info, write_json
-from elecbay_evaluate.benchtools import fmt_time as _fmt_time
+from elecbay_evaluate.benchmarks.benchtools import bench_parser, machine_info, write_json
+from elecbay_evaluate.benchmarks.benchtools import fmt_time as _fmt_time
 
 from elecbay_env.clearing import clear_batch
 from elecbay_env.zonal import clear_zonal_batch

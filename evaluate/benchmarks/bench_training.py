@@ -1,7 +1,7 @@
 """Benchmark of PPO's experience collection: the vectorised training core against the
 PettingZoo environment wrapped one agent per Gymnasium env.
 
-Run ``python evaluate/bench_training.py`` (about 20 s on two cores) or with ``--quick``
+Run ``python evaluate/benchmarks/bench_training.py`` (about 20 s on two cores) or with ``--quick``
 for a smoke run (about 10 s). On the shipped ``default`` scenario shortened to one day
 (``market.days=1``: 48 periods, 13 agents of which 8 producers) it trains PPO
 (stable-baselines3, ``MlpPolicy``, CPU) in the producers' seats and prints:
@@ -10,7 +10,7 @@ for a smoke run (about 10 s). On the shipped ``default`` scenario shortened to o
    - **PettingZoo, the usual recipe**: one :class:`ProducerSeatEnv` per (market,
      producer) pair in a ``DummyVecEnv`` (``M`` markets x 8 producers). Each is a thin
      ``gymnasium.Env`` around ``elecbay_env.parallel_env``: its producer acts, every
-     other agent follows the baseline policy of ``elecbay_agents.base.make_policies``,
+     other agent follows the baseline policy of ``elecbay_agents.registry.make_policies``,
      asked once per agent and step with its single observation;
    - **the vectorised core**: :class:`~elecbay_train.vec_env.RoleVecEnv` with
      ``seats="producer"`` (the 8 producers share one network) on ``E`` markets, first
@@ -59,9 +59,9 @@ import gymnasium as gym
 import numpy as np
 import stable_baselines3
 import torch
-from elecbay_evaluate.benchtools import bench_parser, write_json
-from elecbay_evaluate.benchtools import fmt_time as _fmt_time
-from elecbay_evaluate.benchtools import machine_info as _machine_info
+from elecbay_evaluate.benchmarks.benchtools import bench_parser, write_json
+from elecbay_evaluate.benchmarks.benchtools import fmt_time as _fmt_time
+from elecbay_evaluate.benchmarks.benchtools import machine_info as _machine_info
 from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecEnvWrapper
@@ -88,11 +88,9 @@ CORE_STAGES = (
 
 
 def _baseline_policies(env: Any) -> dict[str, Any]:
-    """The baseline policy of every agent (``elecbay_agents.base.make_policies``)."""
-    try:
-        from elecbay_agents.base import make_policies
-    except ImportError:  # moved to the registry
-        from elecbay_agents.registry import make_policies
+    """The baseline policy of every agent (``elecbay_agents.registry.make_policies``)."""
+    from elecbay_agents.registry import make_policies
+
     return make_policies(env)
 
 

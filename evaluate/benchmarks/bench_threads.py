@@ -1,6 +1,7 @@
 """torch threads against Numba threads: PPO while the engine steps, timed.
 
-Run ``python evaluate/bench_threads.py`` (minutes on two busy cores; ``--quick``: a
+Run ``python -m elecbay_evaluate.benchmarks.bench_threads`` (minutes on two busy cores;
+``--quick``: a
 smoke run). It trains stable-baselines3's PPO (``MlpPolicy``, CPU) in the producers'
 seats of the ``default`` scenario shortened to one day, on elecbay's vectorised core
 (:class:`~elecbay_train.vec_env.RoleVecEnv`, ``E`` markets stepped by the Numba kernel),

@@ -15,8 +15,8 @@ both entry points of :class:`elecbay_env.cda.ContinuousDoubleAuction`:
 Each path runs once on a small batch first so Numba's compile (or cache load) is not
 timed. Prints events per second and the ratio to the 100,000 events/s target.
 
-Usage: ``python -m elecbay_evaluate.bench_cda [--events N] [--single-events N]``
-(or ``python evaluate/bench_cda.py``).
+Usage: ``python -m elecbay_evaluate.benchmarks.bench_cda [--events N] [--single-events N]``
+(or ``python evaluate/benchmarks/bench_cda.py``).
 """
 
 from __future__ import annotations

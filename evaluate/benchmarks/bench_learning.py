@@ -17,7 +17,7 @@
    (mean clearing price, allocative efficiency, unserved energy, system cost): does a
    learner win by price (market power), by volume, or by balancing better?
 
-Usage: ``python evaluate/bench_learning.py [--producer-steps N] [--broker-steps N]
+Usage: ``python evaluate/benchmarks/bench_learning.py [--producer-steps N] [--broker-steps N]
 [--seeds 20] [--out DIR] [--producer-model DIR] [--broker-model DIR] [--quick]``.
 Outputs in ``--out``: ``learning.json`` (with ``decomposition``), ``learning.md``,
 ``training_curve.png`` and the models and the evaluator's reports.

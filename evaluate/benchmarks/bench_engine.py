@@ -1,6 +1,6 @@
 """Benchmark of the settlement-period engine: market-periods per second for E markets.
 
-Run ``python evaluate/bench_engine.py`` (about a minute on two cores) or with
+Run ``python evaluate/benchmarks/bench_engine.py`` (about a minute on two cores) or with
 ``--quick`` for a smoke run (under 20 s). On the shipped ``default`` scenario
 (4-step bid curves) and E = 1, 256, 4 096 markets it prints:
 
@@ -54,9 +54,9 @@ from typing import Any
 
 import numba
 import numpy as np
-from elecbay_evaluate.benchtools import bench_parser, write_json
-from elecbay_evaluate.benchtools import fmt_time as _fmt_time
-from elecbay_evaluate.benchtools import machine_info as _machine_info
+from elecbay_evaluate.benchmarks.benchtools import bench_parser, write_json
+from elecbay_evaluate.benchmarks.benchtools import fmt_time as _fmt_time
+from elecbay_evaluate.benchmarks.benchtools import machine_info as _machine_info
 
 from elecbay_env import period as period_module
 from elecbay_env.config import Scenario, load_scenario

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .clearing import DEFAULT_PRICE_CAP, DEFAULT_PRICE_FLOOR, ClearingResult, clear
-from .order_books import Book, BookError, read_book, read_book_text
+from elecbay_env.clearing import DEFAULT_PRICE_CAP, DEFAULT_PRICE_FLOOR, ClearingResult, clear
+from elecbay_env.order_books import Book, BookError, read_book, read_book_text
 
 DEMO_BOOK = "demo_book.yaml"
 CLEAR_HELP = """\

@@ -1,6 +1,6 @@
 """Market realism report: how the baseline line-up fares on every shipped scenario.
 
-Run ``python evaluate/bench_market_realism.py`` (under a minute on two cores) or with
+Run ``python evaluate/benchmarks/bench_market_realism.py`` (under a minute on two cores) or with
 ``--quick`` for a smoke run (one week per scenario, a few seconds). It plays the
 baseline policies of :func:`elecbay_agents.registry.make_policies` (truthful merit
 order for producers and consumers, the rule-based broker; the line-up ``elecbay run``
@@ -50,8 +50,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from elecbay_evaluate.benchtools import bench_parser, write_json
-from elecbay_evaluate.benchtools import machine_info as _machine_info
+from elecbay_evaluate.benchmarks.benchtools import bench_parser, write_json
+from elecbay_evaluate.benchmarks.benchtools import machine_info as _machine_info
 
 from elecbay_env.config import shipped_scenarios
 from elecbay_env.engine import Engine

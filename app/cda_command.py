@@ -18,9 +18,9 @@ from importlib import resources
 
 import numpy as np
 
-from .cda import ContinuousDoubleAuction, Trades
-from .clearing import DEFAULT_PRICE_CAP, DEFAULT_PRICE_FLOOR
-from .order_books import Book, BookError, read_book, read_book_text
+from elecbay_env.cda import ContinuousDoubleAuction, Trades
+from elecbay_env.clearing import DEFAULT_PRICE_CAP, DEFAULT_PRICE_FLOOR
+from elecbay_env.order_books import Book, BookError, read_book, read_book_text
 
 DEMO_ORDERS = "demo_cda.csv"
 CDA_HELP = """\
