@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from .tournament import TournamentResult
+    from .results import TournamentResult
 
 
 def _seat_rows(result: TournamentResult) -> list[dict[str, Any]]:
