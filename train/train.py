@@ -289,7 +289,16 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         help="markets stepped at once, >= 1 (default: %(default)s)",
     )
     p.add_argument(
-        "--out", default=None, metavar="DIR", help="output folder (default: runs/train-<timestamp>)"
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="output folder, created if missing; must be empty unless --overwrite; "
+        "written only when training ends (default: a new runs/train-<timestamp>[-N])",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a non-empty --out once training has finished (default: refuse)",
     )
     p.add_argument(
         "--price-range",
@@ -396,11 +405,38 @@ def main(argv: Sequence[str] | None = None, args: argparse.Namespace | None = No
         if value < low:  # a Namespace built by hand skips the parser's checks
             print(f"elecbay train: error: {flag} {value}: must be at least {low}", file=sys.stderr)
             return 2
-    out = args.out or f"runs/train-{time.strftime('%Y%m%d-%H%M%S')}"
+    from elecbay_env.outputs import OutputError, SafeOutput
+
+    default = Path("runs") / f"train-{time.strftime('%Y%m%d-%H%M%S')}"
+    try:  # claimed before training: a bad --out fails now, an interrupted run leaves no model
+        target = SafeOutput.claim(args.out, default, overwrite=getattr(args, "overwrite", False))
+    except OutputError as exc:
+        print(f"elecbay train: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        status = _train_into(args, seats, target.work)
+    except BaseException:
+        target.abort()
+        raise
+    if status != 0:
+        target.abort()
+        return status
+    final = target.commit()
+    print(f"saved in {final} (load a model as sb3:{final}"
+          f"{'/<role>' if _learners(args, seats) else ''})")  # fmt: skip
+    return 0
+
+
+def _learners(args: argparse.Namespace, seats: Any) -> str | None:
+    return getattr(args, "learners", None) or ("all" if seats == "all" else None)
+
+
+def _train_into(args: argparse.Namespace, seats: Any, out: Path) -> int:
+    """Train into the staging folder ``out``; the exit status."""
     overrides: dict[str, Any] = {"market.days": args.days} if args.days is not None else {}
     if args.split is not None:
         overrides["data.split"] = args.split
-    learners = getattr(args, "learners", None) or ("all" if seats == "all" else None)
+    learners = _learners(args, seats)
     try:
         opponents = parse_opponents(args.opponents)
         if learners is not None:
@@ -413,7 +449,7 @@ def main(argv: Sequence[str] | None = None, args: argparse.Namespace | None = No
         )  # fmt: skip
     except ValueError as exc:
         raise SystemExit(f"elecbay train: {exc}") from None
-    print(f"saved {folder / 'model.zip'} (load it as sb3:{folder})")
+    del folder  # the staging folder: the caller reports the final one
     return 0
 
 
@@ -436,9 +472,6 @@ def _main_multi(
         getattr(args, "pool_size", 10), getattr(args, "metrics_every", 4), args.torch_threads,
         verbose=1, norm_reward=not args.no_norm_reward,
     )  # fmt: skip
-    specs = " ".join(
-        f"{r}=sb3:{folder / r}"
-        for r in sorted(p.name for p in folder.iterdir() if (p / "model.zip").is_file())
-    )
-    print(f"saved one model per role in {folder} (evaluate with: {specs})")
+    roles = sorted(p.name for p in folder.iterdir() if (p / "model.zip").is_file())
+    print(f"one model per role: {', '.join(roles)} (evaluate with ROLE=sb3:OUT/ROLE)")
     return 0
