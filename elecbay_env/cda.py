@@ -35,7 +35,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .clearing import DEFAULT_PRICE_CAP, DEFAULT_PRICE_FLOOR
+from .clearing import DEFAULT_PRICE_CAP, DEFAULT_PRICE_FLOOR, MAX_ABS_PRICE, MAX_QTY
 from .kernels.cda import (
     ASK,
     ATOL,
@@ -196,10 +196,11 @@ class ContinuousDoubleAuction:
             raise ValueError(f"capacity={capacity!r}: allowed range is [1, inf) orders")
         floor = float(price_floor)
         cap = float(price_cap)
-        if not (math.isfinite(floor) and math.isfinite(cap) and floor < cap):
+        if not (-MAX_ABS_PRICE <= floor < cap <= MAX_ABS_PRICE):
             raise ValueError(
-                f"price_floor={floor!r}, price_cap={cap!r}: must be finite with "
-                "price_floor < price_cap (currency per MWh)"
+                f"price_floor={floor!r}, price_cap={cap!r}: must lie in "
+                f"[-{MAX_ABS_PRICE:g}, {MAX_ABS_PRICE:g}] with price_floor < price_cap "
+                "(currency per MWh)"
             )
         self._floor = floor
         self._cap = cap
@@ -326,8 +327,8 @@ class ContinuousDoubleAuction:
             q = float(qty)
         except (TypeError, ValueError):
             raise ValueError(f"qty={qty!r}: expected a number (MW)") from None
-        if not (0.0 < q < math.inf):
-            raise ValueError(f"qty={q!r}: allowed range is (0, inf) MW, finite")
+        if not (0.0 < q <= MAX_QTY):
+            raise ValueError(f"qty={q!r}: allowed range is (0, {MAX_QTY:g}] MW")
         own = _check_integer("owner", owner)
         if not -(2**63) <= own < 2**63:
             raise ValueError(f"owner={own!r}: allowed range is a 64-bit signed integer")
@@ -423,11 +424,11 @@ class ContinuousDoubleAuction:
                     f"price[{i}]={float(prices[i])!r}: allowed range is [price_floor, "
                     f"price_cap] = [{self._floor!r}, {self._cap!r}] currency per MWh"
                 )
-            bad = is_sub & ~((qtys > 0.0) & (qtys < np.inf))
+            bad = is_sub & ~((qtys > 0.0) & (qtys <= MAX_QTY))
             if bad.any():
                 i = int(np.argmax(bad))
                 raise ValueError(
-                    f"qty[{i}]={float(qtys[i])!r}: allowed range is (0, inf) MW, finite"
+                    f"qty[{i}]={float(qtys[i])!r}: allowed range is (0, {MAX_QTY:g}] MW"
                 )
             ev_i[:, 1] = sides
             ev_f[:, 0] = np.where(is_sub, prices, 0.0)
@@ -562,6 +563,8 @@ def _codes(
 
 
 def _float_column(name: str, value: ArrayLike, n: int) -> NDArray[np.float64]:
+    if np.iscomplexobj(value):
+        raise ValueError(f"{name}: complex numbers are not allowed; expected real numbers")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
