@@ -134,18 +134,7 @@ class TrainingCore:
         return scale_box(self.observation_space, raw) if self.spec.scale_obs else raw.copy()
 
     def _opponent_actions(self, actions: np.ndarray) -> None:
-        start = np.full(self.n_markets, self._episode_start)
-        for agent, policy in self.opponents.items():
-            row = self.agents.index(agent)
-            width = self.template.observation_space(agent).shape[0]
-            act, self._opp_state[agent] = policy.predict(
-                self._obs[:, row, :width],
-                state=self._opp_state[agent],
-                episode_start=start,
-                deterministic=True,
-            )
-            act = np.asarray(act, np.float64).reshape(self.n_markets, -1)
-            actions[:, row, : act.shape[1]] = act
+        fixed_policy_actions(self, actions)
 
     def step(self, seat_actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
         """One period in every market.
@@ -184,3 +173,24 @@ class TrainingCore:
             rewards = out.reward[:, self.seat_rows].copy()
         done = bool(np.all(self.engine.t >= self.engine.n_periods))
         return self.seat_obs(), rewards, done
+
+
+def fixed_policy_actions(core: Any, actions: np.ndarray) -> None:
+    """Write the fixed opponents' actions into ``actions`` (E, N, W), in place.
+
+    ``core`` is a training core (:class:`TrainingCore` or the multi-role core): it holds
+    ``opponents`` (agent -> policy), their recurrent ``_opp_state``, the last
+    observations ``_obs`` (E, N, F), ``agents``, ``template`` and ``_episode_start``.
+    """
+    start = np.full(core.n_markets, core._episode_start)
+    for agent, policy in core.opponents.items():
+        row = core.agents.index(agent)
+        width = core.template.observation_space(agent).shape[0]
+        act, core._opp_state[agent] = policy.predict(
+            core._obs[:, row, :width],
+            state=core._opp_state[agent],
+            episode_start=start,
+            deterministic=True,
+        )
+        act = np.asarray(act, np.float64).reshape(core.n_markets, -1)
+        actions[:, row, : act.shape[1]] = act

@@ -35,6 +35,7 @@ from elecbay_env.period import PeriodOutcome
 from elecbay_env.rewards import learning_rewards, reward_scale
 from elecbay_env.roles import ROLES, role_of
 
+from .core import fixed_policy_actions
 from .transforms import DEFAULT_PRICE_RANGE, ActionBridge, LearnerSpec, scale_box, scaled_space
 
 
@@ -193,18 +194,7 @@ class MultiRoleCore:
         return out
 
     def _opponent_actions(self, actions: np.ndarray) -> None:
-        start = np.full(self.n_markets, self._episode_start)
-        for agent, policy in self.opponents.items():
-            row = self.agents.index(agent)
-            width = self.template.observation_space(agent).shape[0]
-            act, self._opp_state[agent] = policy.predict(
-                self._obs[:, row, :width],
-                state=self._opp_state[agent],
-                episode_start=start,
-                deterministic=True,
-            )
-            act = np.asarray(act, np.float64).reshape(self.n_markets, -1)
-            actions[:, row, : act.shape[1]] = act
+        fixed_policy_actions(self, actions)
 
     def step(
         self, role_actions: Mapping[str, np.ndarray]
