@@ -2,5 +2,6 @@
 # The test suite: `./test.sh` (extra arguments go to pytest).
 set -euo pipefail
 cd "$(dirname "$0")"
-source scripts/venv.sh "train,dev"
+# libs: the TorchRL and SuperSuit routes run in CI too (tests/libs), not only where installed.
+source scripts/venv.sh "train,dev,libs"
 exec python -m pytest -n 2 "$@"
