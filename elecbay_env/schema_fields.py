@@ -14,15 +14,6 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-__all__ = [
-    "MAX_ENERGY_MWH",
-    "MAX_EPISODE_PERIODS",
-    "MAX_MONEY",
-    "MAX_POWER_MW",
-    "MAX_PRICE_PER_MWH",
-    "MINUTES_PER_DAY",
-]
-
 MINUTES_PER_DAY = 1440
 MAX_EPISODE_PERIODS = 1_000_000
 """Most settlement periods in an episode (days x periods per day), to fail early on typos."""
