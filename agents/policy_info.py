@@ -1,8 +1,9 @@
 """What the registry knows of one policy name: :class:`PolicyInfo`.
 
-:mod:`elecbay_agents.registry` holds the entries (``REGISTRY``) and builds policies from
-specs; :mod:`elecbay_agents.user_policies` makes entries for import specs
-(``my_pkg.rules:PeakMarkup``). Both import this module, which imports neither.
+:mod:`elecbay_agents.catalogue` holds the entries (``REGISTRY``),
+:mod:`elecbay_agents.registry` builds policies from specs and
+:mod:`elecbay_agents.user_policies` makes entries for import specs
+(``my_pkg.rules:PeakMarkup``). They import this module, which imports none of them.
 """
 
 from __future__ import annotations

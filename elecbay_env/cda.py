@@ -29,12 +29,13 @@ Example:
 from __future__ import annotations
 
 import math
-import operator
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .cda_inputs import _check_integer, _codes, _event_count, _float_column, _int_column
+from .cda_types import BookSide, BookSnapshot, OrderInfo, ProcessResult, Trades
 from .clearing import DEFAULT_PRICE_CAP, DEFAULT_PRICE_FLOOR, MAX_ABS_PRICE, MAX_QTY
 from .kernels.cda import (
     ASK,
@@ -71,99 +72,6 @@ _SIDE_TEXT = "'bid' or 'ask' (or +1 / -1)"
 _KINDS = {"submit": SUBMIT, "cancel": CANCEL}
 _STATUS_NAMES = {RESTING: "resting", FILLED: "filled", CANCELLED: "cancelled"}
 _INITIAL_TRADE_ROWS = 1024
-
-
-class Trades(NamedTuple):
-    """Trades, one entry per trade, in the order they happened. All arrays (K,).
-
-    Attributes:
-        buy_id: int64, order id of the bid.
-        sell_id: int64, order id of the ask.
-        price: float64, currency per MWh: the resting order's price.
-        qty: float64, MW traded, > 0.
-        aggressor: int8, the side of the incoming order that triggered the trade:
-            +1 a bid (buyer-initiated), -1 an ask (seller-initiated).
-        seq: int64, trade sequence number since the last reset (0, 1, 2, ...).
-    """
-
-    buy_id: NDArray[np.int64]
-    sell_id: NDArray[np.int64]
-    price: NDArray[np.float64]
-    qty: NDArray[np.float64]
-    aggressor: NDArray[np.int8]
-    seq: NDArray[np.int64]
-
-
-class ProcessResult(NamedTuple):
-    """Outcome of :meth:`ContinuousDoubleAuction.process` on N events.
-
-    Attributes:
-        order_id: (N,) int64, the id given to each submitted order; -1 on cancels.
-        cancelled: (N,) bool, True where a cancel withdrew a resting order; False on
-            submits and on cancels of orders that were not resting (unknown ids,
-            filled or already cancelled orders).
-        trades: the trades these events made, in order (:class:`Trades`).
-    """
-
-    order_id: NDArray[np.int64]
-    cancelled: NDArray[np.bool_]
-    trades: Trades
-
-
-class BookSide(NamedTuple):
-    """One side of the book in priority order (best first). All arrays (M,).
-
-    Attributes:
-        order_id: int64 order ids.
-        price: float64 limit prices, currency per MWh.
-        qty: float64 open (unfilled) quantity, MW, > 0.
-        owner: int64 owner labels.
-    """
-
-    order_id: NDArray[np.int64]
-    price: NDArray[np.float64]
-    qty: NDArray[np.float64]
-    owner: NDArray[np.int64]
-
-
-class BookSnapshot(NamedTuple):
-    """A copy of the resting orders: ``bids`` (highest price first) and ``asks``
-    (lowest price first); at equal price the earlier order comes first."""
-
-    bids: BookSide
-    asks: BookSide
-
-
-class OrderInfo(NamedTuple):
-    """The state of one order.
-
-    Attributes:
-        order_id: the id.
-        side: +1 bid, -1 ask.
-        price: limit price, currency per MWh.
-        qty: submitted MW.
-        remaining: MW not traded: still resting (``status == "resting"``), withdrawn
-            (``"cancelled"``) or 0 (``"filled"``).
-        status: ``"resting"``, ``"filled"`` or ``"cancelled"``.
-        owner: the owner label given at submission.
-    """
-
-    order_id: int
-    side: int
-    price: float
-    qty: float
-    remaining: float
-    status: str
-    owner: int
-
-
-def _check_integer(name: str, value: object) -> int:
-    if isinstance(value, bool):
-        raise ValueError(f"{name}={value!r}: expected an integer")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise ValueError(f"{name}={value!r}: expected an integer") from None
 
 
 class ContinuousDoubleAuction:
@@ -501,95 +409,3 @@ class ContinuousDoubleAuction:
             _STATUS_NAMES[int(i[2])],
             int(i[1]),
         )
-
-
-def _event_count(**columns: ArrayLike | None) -> int:
-    """N: the length shared by the (N,) arguments (1 if every argument is a single value)."""
-    n = None
-    for name, value in columns.items():
-        if value is None:
-            continue
-        shape = np.shape(value)
-        if len(shape) > 1:
-            raise ValueError(f"{name}: expected shape (N,) or a single value, got {shape}")
-        if len(shape) == 1:
-            if n is None:
-                n = shape[0]
-            elif shape[0] != n:
-                raise ValueError(f"{name}: length {shape[0]} differs from the other arguments' {n}")
-    return 1 if n is None else n
-
-
-def _codes(
-    name: str,
-    arr: np.ndarray,
-    n: int,
-    mapping: dict,
-    allowed: str,
-    where: NDArray[np.bool_] | None = None,
-) -> NDArray[np.int64]:
-    """Map strings or integer codes of an (N,) or scalar argument to int64 codes.
-
-    Only entries where ``where`` is True (default: all) must be valid; others map to 0.
-    """
-    if arr.ndim == 0:
-        arr = np.broadcast_to(arr, (n,))
-    if arr.shape != (n,):
-        raise ValueError(f"{name}: expected shape ({n},), got {arr.shape}")
-    out = np.zeros(n, dtype=np.int64)
-    ok = np.zeros(n, dtype=bool)
-    if arr.dtype.kind in "USO":
-        for key, code in mapping.items():
-            if isinstance(key, str) or arr.dtype.kind == "O":
-                hit = np.asarray(arr == key, dtype=bool)
-                out[hit] = code
-                ok |= hit
-    elif arr.dtype.kind in "iu":
-        for code in set(mapping.values()):
-            hit = arr == code
-            out[hit] = code
-            ok |= hit
-    elif arr.dtype.kind == "f":
-        for code in set(mapping.values()):
-            hit = arr == float(code)
-            out[hit] = code
-            ok |= hit
-    if where is not None:
-        ok |= ~where
-    if not ok.all():
-        i = int(np.argmin(ok))
-        raise ValueError(f"{name}[{i}]={arr[i]!r}: allowed values are {allowed}")
-    return out
-
-
-def _float_column(name: str, value: ArrayLike, n: int) -> NDArray[np.float64]:
-    if np.iscomplexobj(value):
-        raise ValueError(f"{name}: complex numbers are not allowed; expected real numbers")
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}: expected numbers ({exc})") from None
-    if arr.ndim == 0:
-        return np.full(n, float(arr))
-    if arr.shape != (n,):
-        raise ValueError(f"{name}: expected shape ({n},) or a single number, got {arr.shape}")
-    return arr
-
-
-def _int_column(name: str, value: ArrayLike, n: int) -> NDArray[np.int64]:
-    arr = np.asarray(value)
-    if arr.ndim == 0:
-        arr = np.broadcast_to(arr, (n,))
-    if arr.shape != (n,):
-        raise ValueError(f"{name}: expected shape ({n},) or a single integer, got {arr.shape}")
-    if arr.dtype.kind in "iu":
-        if arr.dtype == np.uint64 and n and int(arr.max()) >= 2**63:
-            raise ValueError(f"{name}: allowed range is a 64-bit signed integer")
-        return arr.astype(np.int64)
-    if arr.dtype.kind == "f":
-        ok = np.isfinite(arr) & (arr == np.round(arr)) & (np.abs(arr) < 2.0**63)
-        if not ok.all():
-            i = int(np.argmin(ok))
-            raise ValueError(f"{name}[{i}]={float(arr[i])!r}: expected an integer")
-        return arr.astype(np.int64)
-    raise ValueError(f"{name}: expected integers, got an array of dtype {arr.dtype}")

@@ -27,25 +27,55 @@ each as its own line.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .profiles import CsvScale, ProfileError, ShapeName, profile_series
-from .splits import SplitName
+from .profiles import ProfileError, profile_series
+from .schema_fields import (
+    MAX_ENERGY_MWH,
+    MAX_EPISODE_PERIODS,
+    MAX_MONEY,
+    MAX_POWER_MW,
+    MAX_PRICE_PER_MWH,
+    MINUTES_PER_DAY,
+    BidSteps,
+    DayMinutes,
+    Fraction,
+    NonNegativeEnergy,
+    NonNegativePrice,
+    OpenFraction,
+    PositiveEnergy,
+    PositiveInt,
+    PositivePrice,
+    Price,
+    _bounded,
+    _check,
+    _Model,
+    _num,
+)
+from .schema_participants import (
+    PRODUCER_TYPES,
+    Broker,
+    Consumer,
+    Participant,
+    Producer,
+    SolarProducer,
+    StorageProducer,
+    ThermalProducer,
+    WindProducer,
+)
+from .schema_profiles import (
+    CsvProfile,
+    DataProfile,
+    DataSource,
+    ForecastError,
+    PriceIndex,
+    Profile,
+    ShapeProfile,
+)
 
 __all__ = [
     "MAX_ENERGY_MWH",
@@ -73,226 +103,6 @@ __all__ = [
     "ThermalProducer",
     "WindProducer",
 ]
-
-MINUTES_PER_DAY = 1440
-MAX_EPISODE_PERIODS = 1_000_000
-"""Most settlement periods in an episode (days x periods per day), to fail early on typos."""
-MAX_PRICE_PER_MWH = 1e7
-"""Currency per MWh (or per MW per hour): largest magnitude of any price, cost or value."""
-MAX_POWER_MW = 1e6
-"""MW: largest capacity, peak, power, ramp (MW per minute) or reserve quantity."""
-MAX_ENERGY_MWH = 1e8
-"""MWh: largest storage energy or balancing threshold."""
-MAX_MONEY = 1e12
-"""Currency: largest one-off cost (a start-up)."""
-
-
-# --------------------------------------------------------------------------- fields
-
-
-def _num(x: float) -> str:
-    return f"{x:g}"
-
-
-def _check(problems: list[tuple[str, Any, str]]) -> None:
-    """Raise the problems found by a cross-field check as one pydantic error."""
-    if problems:
-        summary = "; ".join(f"{f}: {m}" for f, _, m in problems)
-        raise PydanticCustomError(
-            "elecbay_checks", "{summary}", {"summary": summary, "problems": tuple(problems)}
-        )
-
-
-def _bounded(
-    tp: type,
-    lo: float | None = None,
-    hi: float | None = None,
-    *,
-    lo_open: bool = False,
-    hi_open: bool = False,
-) -> Any:
-    """``tp`` annotated with a range check whose error states the whole allowed range.
-
-    Pydantic's own ``ge``/``le`` name only the bound that failed; this names both, and
-    also writes the bounds into the JSON schema.
-    """
-    if lo is not None and hi is not None:
-        allowed = f"in {'(' if lo_open else '['}{_num(lo)}, {_num(hi)}{')' if hi_open else ']'}"
-    elif lo is not None:
-        allowed = f"{'>' if lo_open else '>='} {_num(lo)}"
-    else:
-        allowed = f"{'<' if hi_open else '<='} {_num(hi)}"  # type: ignore[arg-type]
-
-    def check(v: float) -> float:
-        too_low = lo is not None and (v <= lo if lo_open else v < lo)
-        too_high = hi is not None and (v >= hi if hi_open else v > hi)
-        if too_low or too_high:
-            raise PydanticCustomError("out_of_range", "must be {allowed}", {"allowed": allowed})
-        return v
-
-    schema: dict[str, float] = {}
-    if lo is not None:
-        schema["exclusiveMinimum" if lo_open else "minimum"] = lo
-    if hi is not None:
-        schema["exclusiveMaximum" if hi_open else "maximum"] = hi
-    return Annotated[tp, AfterValidator(check), Field(json_schema_extra=schema)]
-
-
-PositiveFloat = _bounded(float, 0, lo_open=True)
-NonNegativeFloat = _bounded(float, 0)
-Fraction = _bounded(float, 0, 1)
-"""A fraction in [0, 1]."""
-OpenFraction = _bounded(float, 0, 1, hi_open=True)
-"""A fraction in [0, 1)."""
-PositiveFraction = _bounded(float, 0, 1, lo_open=True)
-"""A fraction in (0, 1]."""
-PositiveInt = _bounded(int, 1)
-NonNegativeInt = _bounded(int, 0)
-DayMinutes = _bounded(int, 1, 1440)
-"""Whole minutes from 1 to 1440 (a day)."""
-BidSteps = _bounded(int, 1, 16)
-Price = _bounded(float, -MAX_PRICE_PER_MWH, MAX_PRICE_PER_MWH)
-"""Currency per MWh, in [-1e7, 1e7]."""
-PositivePrice = _bounded(float, 0, MAX_PRICE_PER_MWH, lo_open=True)
-NonNegativePrice = _bounded(float, 0, MAX_PRICE_PER_MWH)
-PositivePower = _bounded(float, 0, MAX_POWER_MW, lo_open=True)
-NonNegativePower = _bounded(float, 0, MAX_POWER_MW)
-PositiveEnergy = _bounded(float, 0, MAX_ENERGY_MWH, lo_open=True)
-NonNegativeEnergy = _bounded(float, 0, MAX_ENERGY_MWH)
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=True
-    )
-
-
-# --------------------------------------------------------------------------- profiles
-
-
-class ForecastError(_Model):
-    """Forecast error of a renewable output or a load: a stationary AR(1) process."""
-
-    std_frac: Fraction
-    """Standard deviation of the error, as a fraction of capacity_mw (producers) or
-    peak_mw (consumers). Dimensionless, in [0, 1]."""
-    ar1: OpenFraction = 0.0
-    """Correlation of the error from one period to the next, in [0, 1)."""
-
-
-class ShapeProfile(_Model):
-    """A generated daily shape (see :func:`elecbay_env.profiles.daily_shape`)."""
-
-    shape: ShapeName
-    """Name of the shape: wind, solar, residential, commercial, industrial, ev_fleet, flat."""
-    scale_frac: PositiveFraction = 1.0
-    """Multiplier of the peak-normalised shape (e.g. 0.6 for a cloudy-average solar day),
-    in (0, 1]."""
-
-
-class CsvProfile(_Model):
-    """A metered time series from a CSV file (see :func:`elecbay_env.profiles.load_csv_series`).
-
-    Rows are consecutive intervals from midnight of day 1; a finer series is averaged to
-    the settlement period, a coarser one repeated; a series shorter than the episode is
-    tiled from its start, a longer one cut.
-    """
-
-    csv: Path
-    """Path of the CSV file; a relative path is relative to the scenario file's folder
-    (made absolute on loading)."""
-    column: str
-    """Header name of the column holding the series."""
-    resolution_min: PositiveInt
-    """Minutes per row; must divide, or be a multiple of, market.period_min."""
-    scale: CsvScale = "peak"
-    """How values become MW: 'peak' (rescaled so the series' maximum is the capacity or
-    peak), 'capacity_frac' (values are fractions of it, in [0, 1]), 'mw' (values are MW)."""
-
-    @field_validator("csv")
-    @classmethod
-    def _resolve(cls, v: Path, info: ValidationInfo) -> Path:
-        base = (info.context or {}).get("base_dir")
-        if base is not None and not v.is_absolute():
-            return (Path(base) / v).resolve()
-        return v
-
-
-class DataProfile(_Model):
-    """A column of the scenario's dataset (``data:``): real values on the episode's dates.
-
-    The realised output or load is the data itself; the forecast agents see is the data
-    times ``1 + e`` with ``e`` the forecast-error model's AR(1) path, drawn at reset.
-    """
-
-    data: str = Field(min_length=1)
-    """Column of the dataset named in the scenario's ``data.csv``."""
-    scale: CsvScale = "mw"
-    """How values become MW: 'mw' (values are MW), 'capacity_frac' (fractions of
-    capacity_mw or peak_mw, in [0, 1]) or 'peak' (rescaled so the year's maximum is it)."""
-    share_frac: PositiveFraction = 1.0
-    """Multiplier applied after scaling (a sector's share of national demand), in (0, 1]."""
-
-
-_PROFILE_KEYS = ("shape", "csv", "data")
-
-
-def _profile_kind(v: Any) -> str | None:
-    keys = set(v) if isinstance(v, Mapping) else {k for k in _PROFILE_KEYS if hasattr(v, k)}
-    found = [k for k in _PROFILE_KEYS if k in keys]
-    return found[0] if len(found) == 1 else None
-
-
-Profile = Annotated[
-    Annotated[ShapeProfile, Tag("shape")]
-    | Annotated[CsvProfile, Tag("csv")]
-    | Annotated[DataProfile, Tag("data")],
-    Discriminator(
-        _profile_kind,
-        custom_error_type="profile_kind",
-        custom_error_message="a profile needs exactly one of 'shape' (a generated daily shape), "
-        "'csv' (a metered series with 'column' and 'resolution_min') or 'data' (a column of "
-        "the scenario's dataset)",
-    ),
-]
-"""``{shape: ...}`` (:class:`ShapeProfile`), ``{csv: ..., column: ...}`` (:class:`CsvProfile`)
-or ``{data: column}`` (:class:`DataProfile`)."""
-
-
-class PriceIndex(_Model):
-    """A monthly price index: multipliers of the costs or values that name it."""
-
-    name: str = Field(min_length=1)
-    """Name the participants' ``price_index`` refers to (e.g. 'gas')."""
-    monthly: Annotated[tuple[PositiveFloat, ...], Field(min_length=12, max_length=12)]
-    """12 factors, January first, each > 0 (1: the cost or value as written)."""
-
-
-class DataSource(_Model):
-    """Real data behind a scenario: each episode starts on a date drawn from a split.
-
-    See :mod:`elecbay_env.datasets` (the file) and :mod:`elecbay_env.splits` (the splits).
-    """
-
-    csv: str = Field(min_length=1)
-    """A shipped dataset name ('gb2024') or a CSV path, relative to the scenario file."""
-    time_column: str = "utc_start"
-    """Column of ISO-8601 UTC period starts (consecutive, from midnight, whole days)."""
-    split: SplitName = "train"
-    """Split the episodes' dates are drawn from (the env's ``split=`` overrides it):
-    train, validation, test, train_in_distribution, ood_peak_demand, ood_wind_drought,
-    ood_low_price or all."""
-    price_index: tuple[PriceIndex, ...] = ()
-    """Monthly multipliers of marginal costs (producers) and values (consumers) that name
-    an index in their ``price_index``; the month of the episode's first day applies to
-    the whole episode."""
-
-    def index_factors(self, name: str) -> tuple[float, ...]:
-        """The 12 monthly factors of index ``name``."""
-        for index in self.price_index:
-            if index.name == name:
-                return index.monthly
-        raise KeyError(name)
 
 
 # --------------------------------------------------------------------------- market
@@ -415,199 +225,6 @@ class Market(_Model):
 def _divisors(n: int) -> str:
     return ", ".join(str(d) for d in range(1, n + 1) if n % d == 0)
 
-
-# --------------------------------------------------------------------------- producers
-
-
-class ThermalProducer(_Model):
-    """A dispatchable thermal unit (nuclear, coal, biomass, CCGT, OCGT, ...)."""
-
-    type: Literal["thermal"] = "thermal"
-    """Asset type tag."""
-    name: str = Field(min_length=1)
-    """Unique participant name."""
-    technology: str = Field(min_length=1)
-    """Free-text technology label, e.g. nuclear, ccgt, ocgt, coal, biomass."""
-    capacity_mw: PositivePower
-    """Maximum output (MW), > 0."""
-    min_stable_mw: NonNegativePower
-    """Minimum stable output while on (MW), in [0, capacity_mw]."""
-    marginal_cost_per_mwh: Price
-    """Fuel, carbon and variable O&M cost of one more MWh (currency/MWh)."""
-    startup_cost: _bounded(float, 0, MAX_MONEY) = 0.0
-    """Cost of one start (currency per start), >= 0."""
-    ramp_mw_per_min: PositivePower
-    """Largest change of output (MW per minute, up or down), > 0."""
-    min_run_periods: PositiveInt = 1
-    """Minimum periods on after a start, >= 1."""
-    min_off_periods: PositiveInt = 1
-    """Minimum periods off after a stop, >= 1."""
-    forced_outage_prob_per_period: OpenFraction = 0.0
-    """Probability that a running unit trips in a period, in [0, 1)."""
-    outage_duration_periods: PositiveInt = 1
-    """Periods a forced outage lasts, >= 1."""
-    initial_on: bool = True
-    """Whether the unit is running when the episode starts."""
-    initial_output_frac: Fraction = 1.0
-    """Output at the start as a fraction of capacity_mw, in [0, 1]; when initial_on it must
-    give at least min_stable_mw. Ignored (output 0) when the unit starts off."""
-    price_index: str | None = None
-    """Name of a monthly index in the scenario's ``data.price_index`` that multiplies
-    marginal_cost_per_mwh (a fuel price); None: the cost is fixed."""
-    zone: NonNegativeInt = 0
-    """Price zone of the unit, < market.zones."""
-
-    @model_validator(mode="after")
-    def _cross_checks(self) -> ThermalProducer:
-        p: list[tuple[str, Any, str]] = []
-        cap, low = self.capacity_mw, self.min_stable_mw
-        if low > cap:
-            p.append(("min_stable_mw", low, f"must be <= capacity_mw ({_num(cap)})"))
-        elif self.initial_on and self.initial_output_frac * cap < low * (1 - 1e-12):
-            msg = (
-                f"an initially-on unit starts at or above min_stable_mw ({_num(low)} MW); "
-                f"must be in [{low / cap:.6g}, 1]"
-            )
-            p.append(("initial_output_frac", self.initial_output_frac, msg))
-        _check(p)
-        return self
-
-
-class _Renewable(_Model):
-    name: str = Field(min_length=1)
-    """Unique participant name."""
-    capacity_mw: PositivePower
-    """Installed capacity (MW), > 0."""
-    marginal_cost_per_mwh: Price = 0.0
-    """Cost of one more MWh (currency/MWh); about 0 for wind and solar."""
-    forecast_error: ForecastError
-    """Forecast error of the output (std as a fraction of capacity_mw)."""
-    zone: NonNegativeInt = 0
-    """Price zone, < market.zones."""
-
-
-class WindProducer(_Renewable):
-    """A wind farm: output follows its profile plus forecast error; it can be curtailed."""
-
-    type: Literal["wind"] = "wind"
-    """Asset type tag."""
-    profile: Profile = ShapeProfile(shape="wind")
-    """Expected output: a shape (default: the wind shape) or a CSV series."""
-
-
-class SolarProducer(_Renewable):
-    """A solar farm: output follows its profile plus forecast error; it can be curtailed."""
-
-    type: Literal["solar"] = "solar"
-    """Asset type tag."""
-    profile: Profile = ShapeProfile(shape="solar")
-    """Expected output: a shape (default: the solar shape) or a CSV series."""
-
-
-class StorageProducer(_Model):
-    """A battery: sells when discharging, buys when charging, within its state of charge."""
-
-    type: Literal["storage"] = "storage"
-    """Asset type tag."""
-    name: str = Field(min_length=1)
-    """Unique participant name."""
-    power_mw: PositivePower
-    """Largest charge or discharge power (MW), > 0."""
-    energy_mwh: PositiveEnergy
-    """Usable energy capacity (MWh), > 0."""
-    round_trip_efficiency_frac: PositiveFraction
-    """Energy out / energy in over a full cycle, in (0, 1]."""
-    initial_soc_frac: Fraction
-    """State of charge at the start (fraction of energy_mwh), in [min_soc_frac, max_soc_frac]."""
-    min_soc_frac: Fraction = 0.0
-    """Lowest allowed state of charge (fraction of energy_mwh), below max_soc_frac."""
-    max_soc_frac: Fraction = 1.0
-    """Highest allowed state of charge (fraction of energy_mwh)."""
-    degradation_cost_per_mwh: NonNegativePrice = 0.0
-    """Wear cost per MWh of throughput, charge and discharge each counted (currency/MWh)."""
-    zone: NonNegativeInt = 0
-    """Price zone, < market.zones."""
-
-    @model_validator(mode="after")
-    def _cross_checks(self) -> StorageProducer:
-        p: list[tuple[str, Any, str]] = []
-        lo, hi = self.min_soc_frac, self.max_soc_frac
-        if lo >= hi:
-            p.append(("min_soc_frac", lo, f"must be < max_soc_frac ({_num(hi)})"))
-        elif not lo <= self.initial_soc_frac <= hi:
-            msg = f"must be in [min_soc_frac, max_soc_frac] = [{_num(lo)}, {_num(hi)}]"
-            p.append(("initial_soc_frac", self.initial_soc_frac, msg))
-        _check(p)
-        return self
-
-
-Producer = Annotated[
-    ThermalProducer | WindProducer | SolarProducer | StorageProducer,
-    Field(discriminator="type"),
-]
-"""A producer, told apart by its ``type``: thermal, wind, solar or storage."""
-PRODUCER_TYPES: tuple[str, ...] = ("thermal", "wind", "solar", "storage")
-
-
-# --------------------------------------------------------------------------- consumers
-
-
-class Consumer(_Model):
-    """A load with a value of energy, a forecast error and optional demand response."""
-
-    name: str = Field(min_length=1)
-    """Unique participant name."""
-    profile_type: Literal["residential", "commercial", "industrial", "ev_fleet"]
-    """Kind of load; also the default generated shape of its profile."""
-    peak_mw: PositivePower
-    """Peak demand (MW), > 0; the expected load is the profile scaled to it."""
-    value_per_mwh: PositivePrice
-    """Willingness to pay for energy (currency/MWh), > 0."""
-    shifted_value_per_mwh: NonNegativePrice = 0.0
-    """Value of energy taken only because the broker instructed it (down reserve: extra
-    or shifted consumption), currency/MWh, in [0, value_per_mwh]; default 0."""
-    profile: Profile | None = None
-    """Expected load; None: the generated shape named by profile_type."""
-    forecast_error: ForecastError
-    """Forecast error of the load (std as a fraction of peak_mw)."""
-    flexible_frac: Fraction = 0.0
-    """Share of the load it can curtail or shift as demand response, in [0, 1]."""
-    price_index: str | None = None
-    """Name of a monthly index in the scenario's ``data.price_index`` that multiplies
-    value_per_mwh and shifted_value_per_mwh (e.g. an export's continental price)."""
-    zone: NonNegativeInt = 0
-    """Price zone, < market.zones."""
-
-    @property
-    def load_profile(self) -> ShapeProfile | CsvProfile | DataProfile:
-        """The profile in force: ``profile`` or the generated shape of ``profile_type``."""
-        return self.profile if self.profile is not None else ShapeProfile(shape=self.profile_type)
-
-
-# --------------------------------------------------------------------------- broker
-
-
-class Broker(_Model):
-    """The balancing authority's rule-of-thumb parameters."""
-
-    reserve_z: _bounded(float, 0, 100) = 2.0
-    """Default reserve rule, forecast-error part: z x the standard deviation of the
-    system's forecast error (MW), up and down; >= 0."""
-    largest_loss_frac: Fraction = 1.0
-    """Default reserve rule, largest-loss part: this share of the largest single infeed
-    (the biggest running thermal unit's position, MW) is held as up reserve, in [0, 1]."""
-    ramp_frac: _bounded(float, 0, 100) = 0.25
-    """Default reserve rule, ramping part: this share of the expected change of net
-    demand from the last period (MW) is held in the direction of the change, >= 0."""
-    max_availability_price_per_mw_h: NonNegativePrice = 100.0
-    """Most the broker pays to hold reserve (currency per MW per hour), >= 0."""
-    max_utilisation_price_per_mwh: Price | None = None
-    """Most the broker pays for activated reserve energy (currency/MWh), within the price
-    bounds; None (the default) becomes market.price_cap_per_mwh on loading."""
-
-
-Participant = ThermalProducer | WindProducer | SolarProducer | StorageProducer | Consumer
-"""Any producer or consumer."""
 
 # --------------------------------------------------------------------------- scenario
 

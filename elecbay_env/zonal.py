@@ -23,19 +23,15 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .clearing import (
-    DEFAULT_PRICE_CAP,
-    DEFAULT_PRICE_FLOOR,
+from .clearing import DEFAULT_PRICE_CAP, DEFAULT_PRICE_FLOOR, _sort_orders
+from .clearing_checks import (
     MAX_QTY,
-    _as_float_array,
-    _check_bounds,
-    _check_k,
+    _batch_args,
     _counts,
-    _per_market,
+    _one_book,
     _refuse_complex,
     _scalar_bounds,
     _scalar_in_unit_interval,
-    _sort_orders,
     _validate_side,
 )
 from .kernels.zonal import clear_zonal_markets, clear_zonal_markets_serial
@@ -322,16 +318,7 @@ def clear_zonal(
         >>> r.flow.tolist(), r.zone_price.tolist(), r.congestion_rent.tolist()
         ([1.0], [10.0, 40.0], [30.0])
     """
-    bp = _as_float_array("bid_price", bid_price, 1)
-    bq = _as_float_array("bid_qty", bid_qty, 1)
-    ap = _as_float_array("ask_price", ask_price, 1)
-    aq = _as_float_array("ask_qty", ask_qty, 1)
-    for side, p, q in (("bid", bp, bq), ("ask", ap, aq)):
-        if p.shape != q.shape:
-            raise ValueError(
-                f"{side}_price, {side}_qty: lengths differ ({p.shape[0]} and {q.shape[0]}); "
-                "give one quantity per price"
-            )
+    bp, bq, ap, aq = _one_book(bid_price, bid_qty, ask_price, ask_qty)
     kk = _scalar_in_unit_interval(k)
     floor, cap = _scalar_bounds(price_floor, price_cap)
     net = network(n_zones, border_from, border_to)
@@ -387,24 +374,10 @@ def clear_zonal_batch(
     Raises:
         ValueError: as :func:`clear_zonal`, with the ``[row, column]`` of a bad entry.
     """
-    bp = _as_float_array("bid_price", bid_price, 2)
-    bq = _as_float_array("bid_qty", bid_qty, 2)
-    ap = _as_float_array("ask_price", ask_price, 2)
-    aq = _as_float_array("ask_qty", ask_qty, 2)
-    if bp.shape != bq.shape:
-        raise ValueError(f"bid_price, bid_qty: shapes differ ({bp.shape} and {bq.shape})")
-    if ap.shape != aq.shape:
-        raise ValueError(f"ask_price, ask_qty: shapes differ ({ap.shape} and {aq.shape})")
-    if bp.shape[0] != ap.shape[0]:
-        raise ValueError(
-            f"bid_price, ask_price: market counts differ ({bp.shape[0]} and {ap.shape[0]})"
-        )
+    bp, bq, ap, aq, kk, floor, cap = _batch_args(
+        bid_price, bid_qty, ask_price, ask_qty, k, price_floor, price_cap
+    )
     e_markets = bp.shape[0]
-    kk = _per_market("k", k, e_markets)
-    _check_k(kk)
-    floor = _per_market("price_floor", price_floor, e_markets)
-    cap = _per_market("price_cap", price_cap, e_markets)
-    _check_bounds(floor, cap)
     net = network(n_zones, border_from, border_to)
     nb = _counts("n_bids", n_bids, e_markets, bp.shape[1])
     na = _counts("n_asks", n_asks, e_markets, ap.shape[1])

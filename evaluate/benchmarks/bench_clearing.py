@@ -35,7 +35,9 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from elecbay_evaluate.benchmarks.benchtools import bench_parser, write_json
+from elecbay_evaluate.benchmarks import benchtools
+from elecbay_evaluate.benchmarks.benchtools import bench_parser, print_head, write_json
+from elecbay_evaluate.benchmarks.benchtools import fmt_rate as _fmt_rate
 from elecbay_evaluate.benchmarks.benchtools import fmt_time as _fmt_time
 from elecbay_evaluate.benchmarks.benchtools import machine_info as _machine_info
 
@@ -237,10 +239,6 @@ def median_time(
     return statistics.median(samples), len(samples) * inner
 
 
-def _fmt_rate(rate: float) -> str:
-    return f"{rate:,.0f}"
-
-
 # --------------------------------------------------------------------------------------
 # Part 1: clear() against argsort and plain Python
 # --------------------------------------------------------------------------------------
@@ -308,10 +306,9 @@ def print_single(rows) -> None:
         f"{'N':>8} | {'clear':>10} | {'argsort':>10} | {'python':>10} | "
         f"{'clear/argsort':>13} | {'python/clear':>12} | {'py reps':>7} | target <= 3x"
     )
-    print(head)
-    print("-" * len(head))
+    print_head(head)
     for r in rows:
-        verdict = "n/a (N<1000)" if r["pass"] is None else ("PASS" if r["pass"] else "FAIL")
+        verdict = benchtools.verdict(r["pass"], "n/a (N<1000)")
         print(
             f"{r['n']:>8,} | {_fmt_time(r['clear_s']):>10} | {_fmt_time(r['argsort_s']):>10} | "
             f"{_fmt_time(r['python_s']):>10} | {r['clear_over_argsort']:>12.2f}x | "
@@ -523,10 +520,9 @@ def print_batch(rows) -> None:
         f"{'E':>7} | {'batch time':>10} | {'markets/s':>12} | {'loop time':>10} | "
         f"{'loop':>12} | {'speed-up':>8} | target >= 300k/s"
     )
-    print(head)
-    print("-" * len(head))
+    print_head(head)
     for r in rows:
-        verdict = "n/a" if r["pass"] is None else ("PASS" if r["pass"] else "FAIL")
+        verdict = benchtools.verdict(r["pass"])
         print(
             f"{r['markets']:>7,} | {_fmt_time(r['batch_s']):>10} | "
             f"{_fmt_rate(r['markets_per_s']):>12} | {_fmt_time(r['loop_s']):>10} | "

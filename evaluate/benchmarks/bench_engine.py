@@ -54,7 +54,9 @@ from typing import Any
 
 import numba
 import numpy as np
-from elecbay_evaluate.benchmarks.benchtools import bench_parser, write_json
+from elecbay_evaluate.benchmarks import benchtools
+from elecbay_evaluate.benchmarks.benchtools import bench_parser, print_head, write_json
+from elecbay_evaluate.benchmarks.benchtools import fmt_rate as _fmt_rate
 from elecbay_evaluate.benchmarks.benchtools import fmt_time as _fmt_time
 from elecbay_evaluate.benchmarks.benchtools import machine_info as _machine_info
 
@@ -86,10 +88,6 @@ TARGET_SCALING = 1.7
 # --------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------
-
-
-def _fmt_rate(rate: float) -> str:
-    return f"{rate:,.0f}"
 
 
 def _fmt_bytes(n: float) -> str:
@@ -276,10 +274,9 @@ def print_throughput(rows, timing) -> None:
         f"{'us/mkt-per':>10} | {'loop time':>10} | {'loop':>14} | {'speed-up':>8} | "
         f"target >= {TARGET_RATE / 1000:,.0f}k/s"
     )
-    print(head)
-    print("-" * len(head))
+    print_head(head)
     for r in rows:
-        verdict = "n/a" if r["pass"] is None else ("PASS" if r["pass"] else "FAIL")
+        verdict = benchtools.verdict(r["pass"])
         print(
             f"{r['markets']:>6,} | {'on' if r['validate'] else 'off':>6} | "
             f"{_fmt_time(r['period_s']):>10} | {_fmt_rate(r['market_periods_per_s']):>13} | "
@@ -356,8 +353,7 @@ def print_split(splits, rows, timing) -> None:
         f"{'E':>6} | {'validation':>16} | {'draws':>16} | {'kernel':>16} | "
         f"{'sum':>10} | {'Engine.step':>11} | {'other':>9} | {'kernel us/mkt':>13}"
     )
-    print(head)
-    print("-" * len(head))
+    print_head(head)
     step_on = {r["markets"]: r["period_s"] for r in rows if r["validate"]}
     for s in splits:
         total = sum(s[k] for k in STAGES)
@@ -465,8 +461,7 @@ def print_memory(mem: dict[str, Any]) -> None:
     )
     groups = ("params", "state", "orders", "outcome", "draws")
     head = f"{'E':>6} | " + " | ".join(f"{g:>10}" for g in groups) + f" | {'total/E':>10}"
-    print(head)
-    print("-" * len(head))
+    print_head(head)
     for r in mem["rows"]:
         e = r["markets"]
         cells = " | ".join(f"{_fmt_bytes(r[g] / e):>10}" for g in groups)
@@ -559,8 +554,7 @@ def print_scaling(scaling: dict[str, Any]) -> None:
         f"{'what':>12} | {'1 thread':>10} | {'mkt-periods/s':>13} | {'2 threads':>10} | "
         f"{'mkt-periods/s':>13} | {'ratio':>6}"
     )
-    print(head)
-    print("-" * len(head))
+    print_head(head)
     for r in scaling["rows"]:
         print(
             f"{r['what']:>12} | {_fmt_time(r['period_s_1_thread']):>10} | "
@@ -574,7 +568,7 @@ def print_scaling(scaling: dict[str, Any]) -> None:
             "is not checked)"
         )
     else:
-        verdict = "PASS" if scaling["pass"] else "FAIL"
+        verdict = benchtools.verdict(scaling["pass"])
         print(
             f"   target: kernel ratio >= {scaling['target_ratio']:.1f}x: "
             f"{scaling['rows'][0]['ratio']:.2f}x {verdict}"

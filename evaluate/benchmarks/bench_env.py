@@ -41,7 +41,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from elecbay_evaluate.benchmarks.benchtools import bench_parser, write_json
+from elecbay_evaluate.benchmarks.benchtools import bench_parser, print_head, write_json
 from elecbay_evaluate.benchmarks.benchtools import fmt_time as _fmt_time
 from elecbay_evaluate.benchmarks.benchtools import machine_info as _machine_info
 
@@ -294,8 +294,7 @@ def breakdown(config: str, reps: int) -> dict[str, float]:
 def print_rows(rows: list[dict[str, Any]], info: dict[str, Any], ratio: float, ok: bool) -> None:
     print(f"== 1. {TABLE_HEADER}, one market (median over episodes) ==")
     head = f"{'what':<60} | {'per step':>10} | {'steps/s':>9} | {'vs engine':>9}"
-    print(head)
-    print("-" * len(head))
+    print_head(head)
     for r in rows:
         print(
             f"{r['what']:<60} | {_fmt_time(r['s_per_step']):>10} | "

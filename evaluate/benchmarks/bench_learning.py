@@ -79,32 +79,19 @@ def ledger_episode(task: Any) -> dict[str, Any]:
     """One episode, as the evaluator plays it (``tournament.run_episode``), plus every
     row's ledger summed over the episode: ``ledger`` ({agent: {component: amount}}) and
     ``ledger_mwh`` ({agent: {component: sum of |MWh| per period}})."""
-    from elecbay_evaluate import tournament as tm
+    from elecbay_evaluate import tournament_episodes as te
 
     from elecbay_env.kernels.ledger_codes import NAMES
 
-    env = tm._env(task.source, task.overrides)
-    policies = tm._registry().make_policies(env, task.policies, seed=task.seed)
-    metrics = tm.EpisodeMetrics(env.engine.params, env.possible_agents, 0, env.engine.state)
-    amount = np.zeros((len(env.possible_agents), len(NAMES)))
+    n_agents = len(te._env(task.source, task.overrides).possible_agents)
+    amount = np.zeros((n_agents, len(NAMES)))
     mwh = np.zeros_like(amount)
-    obs, _ = env.reset(seed=task.seed)
-    states: dict[str, Any] = dict.fromkeys(env.possible_agents)
-    first = True
-    while env.agents:
-        t = int(env.engine.t[0])
-        in_outage = env.engine.state.outage_left[0] > 0
-        actions = {}
-        for agent in env.agents:
-            actions[agent], states[agent] = policies[agent].predict(
-                obs[agent], states[agent], episode_start=first, deterministic=task.deterministic
-            )
-        first = False
-        obs, *_ = env.step(actions)
-        out = env.last_outcome
-        metrics.record(t, in_outage, env.last_orders, out)
-        amount += out.ledger_amount[0, :, : len(NAMES)]
-        mwh += np.abs(out.ledger_mwh[0, :, : len(NAMES)])
+
+    def add(out: Any) -> None:
+        amount[...] += out.ledger_amount[0, :, : len(NAMES)]
+        mwh[...] += np.abs(out.ledger_mwh[0, :, : len(NAMES)])
+
+    env, metrics = te.play_episode(task, on_period=add)
 
     def table(a: np.ndarray) -> dict[str, dict[str, float]]:
         return {ag: dict(zip(NAMES, map(float, row), strict=True))
@@ -116,8 +103,8 @@ def ledger_episode(task: Any) -> dict[str, Any]:
         "seed": task.seed,
         "n_periods": int(env.num_periods),
         **metrics.result(),
-        "policy": {a: tm.resolve_policy(env, task.policies, a) for a in env.possible_agents},
-        "asset": tm._asset_names(env),
+        "policy": {a: te.resolve_policy(env, task.policies, a) for a in env.possible_agents},
+        "asset": te._asset_names(env),
         "ledger": table(amount),
         "ledger_mwh": table(mwh),
     }

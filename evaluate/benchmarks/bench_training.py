@@ -59,7 +59,7 @@ import gymnasium as gym
 import numpy as np
 import stable_baselines3
 import torch
-from elecbay_evaluate.benchmarks.benchtools import bench_parser, write_json
+from elecbay_evaluate.benchmarks.benchtools import bench_parser, print_head, write_json
 from elecbay_evaluate.benchmarks.benchtools import fmt_time as _fmt_time
 from elecbay_evaluate.benchmarks.benchtools import machine_info as _machine_info
 from stable_baselines3 import PPO
@@ -484,8 +484,7 @@ def print_rows(rows: list[dict[str, Any]], info: dict[str, Any], ratio: float, o
         f"{'what':<52} | {'sub-envs':>8} | {'collect/s':>9} | {'env %':>5} | "
         f"{'learn/s':>8} | {'vs PZ':>7}"
     )
-    print(head)
-    print("-" * len(head))
+    print_head(head)
     for r in rows:
         print(
             f"{r['what']:<52} | {r['sub_envs']:>8} | {r['collect_steps_per_s']:>9,.0f} | "

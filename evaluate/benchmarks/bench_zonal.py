@@ -23,7 +23,13 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
-from elecbay_evaluate.benchmarks.benchtools import bench_parser, machine_info, write_json
+from elecbay_evaluate.benchmarks import benchtools
+from elecbay_evaluate.benchmarks.benchtools import (
+    bench_parser,
+    machine_info,
+    print_head,
+    write_json,
+)
 from elecbay_evaluate.benchmarks.benchtools import fmt_time as _fmt_time
 
 from elecbay_env.clearing import clear_batch
@@ -119,10 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{'E':>7} | {'zonal':>9} | {'zonal mkts/s':>12} | {'single':>9} | "
         f"{'single mkts/s':>13} | {'zonal/single':>12} | {'full border':>11} | target"
     )
-    print(head)
-    print("-" * len(head))
+    print_head(head)
     for r in rows:
-        verdict = "n/a" if r["pass"] is None else ("PASS" if r["pass"] else "FAIL")
+        verdict = benchtools.verdict(r["pass"])
         print(
             f"{r['markets']:>7,} | {_fmt_time(r['zonal_s']):>9} | "
             f"{r['zonal_markets_per_s']:>12,.0f} | {_fmt_time(r['single_s']):>9} | "

@@ -1,4 +1,4 @@
-"""What every benchmark prints about the machine it ran on."""
+"""What the benchmarks share: the machine they ran on, their options, JSON and tables."""
 
 from __future__ import annotations
 
@@ -41,6 +41,22 @@ def fmt_time(seconds: float) -> str:
     if abs(seconds) < 1.0:
         return f"{seconds * 1e3:.2f} ms"
     return f"{seconds:.2f} s"
+
+
+def fmt_rate(rate: float) -> str:
+    """A rate (per second) as a whole number with thousands separators."""
+    return f"{rate:,.0f}"
+
+
+def verdict(passed: bool | None, na: str = "n/a") -> str:
+    """A target's verdict: ``PASS``, ``FAIL``, or ``na`` where it was not checked (None)."""
+    return na if passed is None else ("PASS" if passed else "FAIL")
+
+
+def print_head(head: str) -> None:
+    """Print a table's header line and under it a rule of dashes as long."""
+    print(head)
+    print("-" * len(head))
 
 
 def bench_parser(
