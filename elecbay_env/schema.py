@@ -45,6 +45,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .profiles import CsvScale, ProfileError, ShapeName, profile_series
+from .schema_network import Border, border_problems
 from .splits import SplitName
 
 __all__ = [
@@ -352,7 +353,9 @@ class Market(_Model):
     """Performance verification, in [0, 1): a reserve provider delivering at least
     (1 - grace) of the activated energy keeps its full availability payment."""
     zones: PositiveInt = 1
-    """Number of price zones (>= 1); every participant's zone is below it. For future use."""
+    """Number of price zones (>= 1); every participant's zone is below it (docs/zones.md)."""
+    borders: tuple[Border, ...] = ()
+    """Borders between zones with their transfer limits (MW); a tree or forest."""
 
     @property
     def ramp_min(self) -> int:
@@ -408,6 +411,7 @@ class Market(_Model):
         elif not lo <= self.initial_price_per_mwh <= hi:
             msg = f"must be in [price_floor_per_mwh, price_cap_per_mwh] = [{_num(lo)}, {_num(hi)}]"
             p.append(("initial_price_per_mwh", self.initial_price_per_mwh, msg))
+        p += border_problems(self.zones, self.borders, self.pricing)
         _check(p)
         return self
 
