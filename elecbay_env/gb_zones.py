@@ -95,7 +95,7 @@ def gb2024_two_zone(boundary_mw: float = B6_MW, **overrides: Any) -> Scenario:
     consumers.append(scottish)
     data["consumers"] = consumers
     data["market"]["zones"] = 2
-    data["market"]["borders"] = [
+    data["borders"] = [
         {"name": "B6", "from_zone": 0, "to_zone": 1, "forward_mw": boundary_mw,
          "backward_mw": boundary_mw}
     ]  # fmt: skip

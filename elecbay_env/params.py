@@ -266,7 +266,7 @@ def _network_fields(scenario: Scenario, n_markets: int) -> dict[str, object]:
     """Zones of the rows, border limits (E, B) and the checked network."""
     market = scenario.market
     zones = [x.zone for x in scenario.participants] + [0]  # the broker is national
-    borders = market.borders
+    borders = scenario.borders
     net = network(market.zones, [b.from_zone for b in borders], [b.to_zone for b in borders])
     out: dict[str, object] = {
         "zone": np.repeat(np.array(zones, np.int64)[None, :], n_markets, axis=0),

@@ -354,8 +354,6 @@ class Market(_Model):
     (1 - grace) of the activated energy keeps its full availability payment."""
     zones: PositiveInt = 1
     """Number of price zones (>= 1); every participant's zone is below it (docs/zones.md)."""
-    borders: tuple[Border, ...] = ()
-    """Borders between zones with their transfer limits (MW); a tree or forest."""
 
     @property
     def ramp_min(self) -> int:
@@ -411,7 +409,6 @@ class Market(_Model):
         elif not lo <= self.initial_price_per_mwh <= hi:
             msg = f"must be in [price_floor_per_mwh, price_cap_per_mwh] = [{_num(lo)}, {_num(hi)}]"
             p.append(("initial_price_per_mwh", self.initial_price_per_mwh, msg))
-        p += border_problems(self.zones, self.borders, self.pricing)
         _check(p)
         return self
 
@@ -674,6 +671,8 @@ class Scenario(_Model):
     """Consumers, in agent-id order (consumer_0, ...); at least one."""
     broker: Broker = Broker()
     """The balancing authority (broker_0)."""
+    borders: tuple[Border, ...] = ()
+    """Borders between the market's zones with their transfer limits (MW); a tree or forest."""
     data: DataSource | None = None
     """Real data: episodes start on its dates and ``{data: column}`` profiles read it;
     None (the default): generated or CSV profiles only, every episode alike."""
@@ -717,6 +716,7 @@ class Scenario(_Model):
             if index is not None and index not in names:
                 allowed = ", ".join(names) or "none: the scenario has no data.price_index"
                 p.append((f"{path}.price_index", index, f"allowed: {allowed}"))
+        p += border_problems(m.zones, self.borders, m.pricing)
         if self.data is not None and not p:
             p += _check_data(self)
         lo, hi = m.price_floor_per_mwh, m.price_cap_per_mwh

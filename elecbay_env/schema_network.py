@@ -1,7 +1,7 @@
 """The scenario schema of the transmission network: :class:`Border` and its checks.
 
 A scenario's ``market.zones`` (Z >= 1) says how many price zones there are and every
-participant's ``zone`` is one of them (``0`` by default). ``market.borders`` lists the
+participant's ``zone`` is one of them (``0`` by default). The scenario's ``borders`` list the
 borders between zones, each with its transfer limits in MW: ``forward_mw`` from
 ``from_zone`` to ``to_zone`` and ``backward_mw`` back. One zone and no borders (the
 default) is the single national market. The borders must form a tree or a forest (a
@@ -49,7 +49,7 @@ def border_problems(
     """
     p: list[tuple[str, Any, str]] = []
     if zones > 1 and pricing != "uniform":
-        p.append(("pricing", pricing, "must be 'uniform' when market.zones > 1"))
+        p.append(("market.pricing", pricing, "must be 'uniform' when market.zones > 1"))
     root = list(range(zones))
 
     def find(z: int) -> int:

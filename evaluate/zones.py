@@ -30,6 +30,27 @@ class ZonalRun(NamedTuple):
     dates: np.ndarray  # (E,) datetime64[D] (NaT without data)
 
 
+def two_zone_small(limit_mw: float = 50.0, **market: Any) -> dict[str, Any]:
+    """``small`` with its wind farm north (zone 0) of one border ``B6`` of ``limit_mw``
+    (MW, both ways) and everything else south (zone 1), without forced outages: the
+    two-zone market of the zone tests. ``market`` updates the market section."""
+    from elecbay_env.config import load_scenario
+
+    data = load_scenario("small").model_dump()
+    data["market"].update(zones=2, **market)
+    data["borders"] = [
+        {"name": "B6", "from_zone": 0, "to_zone": 1, "forward_mw": limit_mw,
+         "backward_mw": limit_mw}
+    ]  # fmt: skip
+    for p in data["producers"]:
+        p["zone"] = 0 if p["type"] == "wind" else 1
+        if p["type"] == "thermal":
+            p["forced_outage_prob_per_period"] = 0.0
+    for c in data["consumers"]:
+        c["zone"] = 1
+    return data
+
+
 def play_zonal(
     scenario: Any,
     dates: Sequence[str | None] | None = None,

@@ -38,7 +38,7 @@ def test_the_scenario_puts_wind_north_and_demand_south() -> None:
             share[c.zone] += c.profile.share_frac
     assert share[0] + share[1] == pytest.approx(1.0)
     assert share[1] > 0.8
-    (b6,) = sc.market.borders
+    (b6,) = sc.borders
     assert (b6.name, b6.from_zone, b6.to_zone, b6.forward_mw) == ("B6", 0, 1, B6_MW)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from elecbay_evaluate.zones import two_zone_small
 from pytest import approx
 
 from elecbay_env import parallel_env
@@ -27,24 +28,6 @@ CONFIGS = sorted(
     if "producers" in p.read_text()
 )  # fmt: skip
 SMALL = load_scenario("small").model_dump()
-
-
-def two_zone_small(limit_mw: float = 50.0, **market) -> dict:
-    """``small`` with the wind farm north (zone 0) of one border, the rest south (1)."""
-    data = copy.deepcopy(SMALL)
-    data["market"].update(
-        zones=2,
-        borders=[{"name": "B6", "from_zone": 0, "to_zone": 1, "forward_mw": limit_mw,
-                  "backward_mw": limit_mw}],
-        **market,
-    )  # fmt: skip
-    for p in data["producers"]:
-        p["zone"] = 0 if p["type"] == "wind" else 1
-        if p["type"] == "thermal":
-            p["forced_outage_prob_per_period"] = 0.0
-    for c in data["consumers"]:
-        c["zone"] = 1
-    return data
 
 
 def _run(scenario, n_periods: int, seed: int = 3, n_markets: int = 2):
@@ -67,7 +50,7 @@ def test_one_zone_runs_as_before(path: Path) -> None:
     second, empty zone (which sends the period through the zonal auction): the same
     fills, prices, ledger and rewards, bit for bit."""
     base = load_scenario(path)
-    explicit = load_scenario(path, **{"market.zones": 1, "market.borders": []})
+    explicit = load_scenario(path, **{"market.zones": 1, "borders": []})
     zonal = load_scenario(path, **{"market.zones": 2})
     assert Engine(zonal).params.n_zones == 2
     ref, ref_out = _run(base, 12)
@@ -177,30 +160,27 @@ def test_rent_is_never_reallocated_to_parties() -> None:
 # ----------------------------------------------------------------- bad input
 
 
+B = {"forward_mw": 1, "backward_mw": 1}
+
+
 @pytest.mark.parametrize(
-    ("market", "field"),
+    ("zones", "borders", "market", "field"),
     [
-        ({"zones": 2, "borders": [{"from_zone": 0, "to_zone": 2, "forward_mw": 1,
-                                   "backward_mw": 1}]}, "borders[0].to_zone"),
-        ({"zones": 2, "borders": [{"from_zone": 1, "to_zone": 1, "forward_mw": 1,
-                                   "backward_mw": 1}]}, "borders[0].to_zone"),
-        ({"zones": 2, "borders": [{"from_zone": 0, "to_zone": 1, "forward_mw": -1,
-                                   "backward_mw": 1}]}, "forward_mw"),
-        ({"zones": 3, "borders": [
-            {"from_zone": 0, "to_zone": 1, "forward_mw": 1, "backward_mw": 1},
-            {"from_zone": 1, "to_zone": 2, "forward_mw": 1, "backward_mw": 1},
-            {"from_zone": 2, "to_zone": 0, "forward_mw": 1, "backward_mw": 1}]},
-         "borders[2].to_zone"),
-        ({"zones": 2, "borders": [
-            {"from_zone": 0, "to_zone": 1, "forward_mw": 1, "backward_mw": 1},
-            {"from_zone": 1, "to_zone": 0, "forward_mw": 1, "backward_mw": 1}]},
+        (2, [{"from_zone": 0, "to_zone": 2, **B}], {}, "borders[0].to_zone"),
+        (2, [{"from_zone": 1, "to_zone": 1, **B}], {}, "borders[0].to_zone"),
+        (2, [{"from_zone": 0, "to_zone": 1, "forward_mw": -1, "backward_mw": 1}], {},
+         "forward_mw"),
+        (3, [{"from_zone": 0, "to_zone": 1, **B}, {"from_zone": 1, "to_zone": 2, **B},
+             {"from_zone": 2, "to_zone": 0, **B}], {}, "borders[2].to_zone"),
+        (2, [{"from_zone": 0, "to_zone": 1, **B}, {"from_zone": 1, "to_zone": 0, **B}], {},
          "borders[1].to_zone"),
-        ({"zones": 2, "pricing": "pay_as_bid"}, "pricing"),
+        (2, [], {"pricing": "pay_as_bid"}, "market.pricing"),
     ],
 )  # fmt: skip
-def test_bad_networks_are_refused_naming_the_field(market: dict, field: str) -> None:
+def test_bad_networks_are_refused_naming_the_field(zones, borders, market, field) -> None:
     data = copy.deepcopy(SMALL)
-    data["market"].update(market)
+    data["market"].update(zones=zones, **market)
+    data["borders"] = borders
     with pytest.raises(ScenarioError) as err:
         load_scenario(data)
     assert field in str(err.value)

@@ -55,7 +55,7 @@ def zone_lines(params: Any, scenario: Any, out: Any) -> list[str]:
         return []
     prices = ", ".join(f"z{z} {p:.2f}" for z, p in enumerate(out.zone_price[0]))
     lines = [f"  zone prices {prices}; congestion rent {out.congestion_rent[0]:.2f}"]
-    for b, border in enumerate(scenario.market.borders):
+    for b, border in enumerate(scenario.borders):
         flow = out.flow_mw[0, b]
         full = flow >= border.forward_mw - 1e-6 or flow <= -border.backward_mw + 1e-6
         lines.append(
