@@ -68,7 +68,18 @@ class MarketParams(NamedTuple):
     zone: np.ndarray  # (E, N) int64 price zone of each row (the broker's is 0)
     cap_forward_mw: np.ndarray  # (E, B) border limit from border_from to border_to
     cap_backward_mw: np.ndarray  # (E, B) border limit back
-    net: Network  # the radial network of Z zones and B borders (one zone, none: national)
+    n_zones: int  # Z, price zones (1: the single national market)
+    # the radial network of Z zones and B borders as elecbay_env.zonal.Network lays it out
+    # (flat: a parallel kernel takes no nested tuples); one zone, no borders: national
+    net_border_from: np.ndarray  # (B,) int64
+    net_border_to: np.ndarray  # (B,) int64
+    net_isolated: np.ndarray  # (Z,) bool
+    net_bfs: np.ndarray  # (Z,) int64
+    net_parent: np.ndarray  # (Z,) int64
+    net_p_border: np.ndarray  # (Z,) int64
+    net_p_dir: np.ndarray  # (Z,) int64
+    net_child_ptr: np.ndarray  # (Z + 1,) int64
+    net_children: np.ndarray  # (Z - 1,) int64
 
     @property
     def n_markets(self) -> int:
@@ -86,14 +97,14 @@ class MarketParams(NamedTuple):
         return self.episode_periods
 
     @property
-    def n_zones(self) -> int:
-        """Z, price zones (1: the single national market)."""
-        return self.net.n_zones
-
-    @property
     def n_borders(self) -> int:
         """B, borders between zones."""
-        return self.net.border_from.shape[0]
+        return self.net_border_from.shape[0]
+
+    @property
+    def net(self) -> Network:
+        """The network as :func:`elecbay_env.zonal.network` returns it."""
+        return Network(self.n_zones, *(getattr(self, f"net_{k}") for k in Network._fields[1:]))
 
     @property
     def n_meters(self) -> int:
@@ -276,10 +287,13 @@ def _network_fields(scenario: Scenario, n_markets: int) -> dict[str, object]:
         "cap_backward_mw": np.repeat(
             np.array([[b.backward_mw for b in borders]], np.float64).reshape(1, -1), n_markets, 0
         ),
-        "net": net,
+        "n_zones": int(net.n_zones),
     }
-    for value in (out["zone"], out["cap_forward_mw"], out["cap_backward_mw"], *net[1:]):
-        value.setflags(write=False)  # type: ignore[union-attr]
+    for key in Network._fields[1:]:
+        out[f"net_{key}"] = getattr(net, key)
+    for value in out.values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
     return out
 
 

@@ -134,7 +134,7 @@ def settle(P, Q, R, e, broker, instructed, activated_abs, delivered, bal_cash, e
         for i in range(n_rows):
             if i != broker:  # pay-as-bid leaves a forward spread with the broker too
                 residual -= R.ledger_amount[e, i, L.IMBALANCE] + R.ledger_amount[e, i, L.FORWARD]
-        if P.net.n_zones > 1:  # the parties' forward cash is short of the rent
+        if P.n_zones > 1:  # the parties' forward cash is short of the rent
             residual -= R.congestion_rent[e]
         rate = residual / abs_metered
         for i in range(n_rows):
@@ -150,7 +150,7 @@ def settle(P, Q, R, e, broker, instructed, activated_abs, delivered, bal_cash, e
             if i != broker:
                 total += R.ledger_amount[e, i, c]
         R.ledger_amount[e, broker, c] = -total
-    if P.net.n_zones > 1:  # the transmission owner, not the broker, holds the rent
+    if P.n_zones > 1:  # the transmission owner, not the broker, holds the rent
         R.ledger_amount[e, broker, L.FORWARD] -= R.congestion_rent[e]
     R.ledger_mwh[e, broker, L.UNSERVED_COST] = R.unserved_mwh[e]
     R.ledger_price[e, broker, L.UNSERVED_COST] = P.voll_per_mwh[e]

@@ -123,7 +123,7 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr, zf):
     first = S.t[e] == 0  # no previous period: profiles start flat
 
     # 1 forward clearing (zonal when the scenario has zones)
-    if P.net.n_zones > 1:
+    if P.n_zones > 1:
         clear_forward_zonal(P, S, Q, R, e, period_h, wf, wi)
     else:
         _clear_forward(P, S, Q, R, e, period_h, wf, wi)
@@ -453,7 +453,7 @@ def _step_chunk(P, S, Q, D, R, start, stop):
     nf = np.empty((20, n))
     ni = np.empty((3, n), np.int64)
     nr = np.empty((n, 2))
-    zf = np.empty((2, P.net.n_zones))  # each zone's forward reference and imbalance price
+    zf = np.empty((2, P.n_zones))  # each zone's forward reference and imbalance price
     for e in range(start, stop):
         _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr, zf)
 

@@ -1,7 +1,7 @@
 """Stage 1 with zones: the period's forward auction cleared zonally, and zone prices.
 
 :func:`clear_forward_zonal` is what :mod:`.step` runs instead of its single-zone
-forward clearing when the scenario has more than one zone (``P.net.n_zones > 1``):
+forward clearing when the scenario has more than one zone (``P.n_zones > 1``):
 every row's step curve goes into the book of its zone (``P.zone``), the book clears
 with :func:`elecbay_env.kernels.zonal.clear_zonal_row` (welfare-maximising fills within
 the border limits, one price per zone), and each fill settles at its zone's price.
@@ -28,9 +28,8 @@ from .zonal import clear_zonal_row
 def clear_forward_zonal(P, S, Q, R, e, period_h, wf, wi):
     """Build each zone's book from every row's step curve and clear them together."""
     n_rows, n_steps = Q.step_price.shape[1], Q.step_price.shape[2]
-    net = P.net
-    n_zones = net.n_zones
-    n_borders = net.border_from.shape[0]
+    n_zones = P.n_zones
+    n_borders = P.net_border_from.shape[0]
     bid_p = wf[0]
     bid_q = wf[1]
     bid_src = wi[0]
@@ -71,8 +70,8 @@ def clear_forward_zonal(P, S, Q, R, e, period_h, wf, wi):
     volume = clear_zonal_row(
         bid_p[:nb], bid_q[:nb], bid_z[:nb], bid_order[:nb], nb,
         ask_p[:na], ask_q[:na], ask_z[:na], ask_order[:na], na,
-        n_zones, net.isolated, net.bfs, net.parent, net.p_border, net.p_dir,
-        net.child_ptr, net.children, P.cap_forward_mw[e], P.cap_backward_mw[e],
+        n_zones, P.net_isolated, P.net_bfs, P.net_parent, P.net_p_border, P.net_p_dir,
+        P.net_child_ptr, P.net_children, P.cap_forward_mw[e], P.cap_backward_mw[e],
         P.k[e], P.price_floor[e], P.price_cap[e],
         bid_fill[:nb], ask_fill[:na], R.zone_price[e], z_lo, z_hi, z_bought, z_sold,
         R.flow_mw[e], rent,
