@@ -11,6 +11,12 @@ MWh), far below any meaningful price difference, so that float32 noise from acti
 (``53.999945521354675``) does not show in the files; the arrays in memory keep every
 bit.
 
+With zones (``market.zones > 1``) the congestion rent of each period is the
+transmission owner's: one more statement line, agent :data:`TRANSMISSION_OWNER`,
+component ``congestion_rent`` (MWh: the energy that flowed over all borders; amount:
+the rent), and the exported cash of the agents and the transmission owner sums to
+zero. A scenario with one zone has no such line.
+
 Formats: CSV, JSON (records; decimals as strings) and Parquet (decimal128 columns)
 through pyarrow. Meter reads export the same way.
 """
@@ -24,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .kernels.ledger_codes import N_CASH
+from .kernels.ledger_codes import FORWARD, N_CASH
 from .kernels.ledger_codes import NAMES as COMPONENTS
 
 if TYPE_CHECKING:
@@ -42,6 +48,11 @@ def round_price(price: float) -> float | None:
     return None if price != price else round(float(price), PRICE_PLACES)
 
 
+TRANSMISSION_OWNER = "transmission_owner"
+"""The account the congestion rent of a zonal market goes to (not an agent)."""
+CONGESTION_RENT = "congestion_rent"
+"""Its one statement component."""
+
 STATEMENT_COLUMNS = ("market", "period", "agent", "component", "mwh", "price", "amount")
 METER_COLUMNS = ("market", "period", "interval", "agent", "mwh")
 
@@ -53,6 +64,8 @@ class Ledger:
         self.agents = list(agents)
         self.broker_row = self.agents.index("broker_0")
         self.n_meters = params.n_meters
+        self.zonal = params.n_zones > 1
+        self.period_h = params.period_h
         self.clear()
 
     def clear(self) -> None:
@@ -63,6 +76,8 @@ class Ledger:
         self._amount: list[np.ndarray] = []
         self._meter: list[np.ndarray] = []
         self._reward: list[np.ndarray] = []
+        self._rent: list[np.ndarray] = []
+        self._flow_mwh: list[np.ndarray] = []
 
     def record(self, period: np.ndarray, out: PeriodOutcome) -> None:
         """Keep copies of one period's statements and meter reads for all E markets."""
@@ -72,6 +87,8 @@ class Ledger:
         self._amount.append(out.ledger_amount.copy())
         self._meter.append(out.meter_mwh.copy())
         self._reward.append(out.reward.copy())
+        self._rent.append(out.congestion_rent.copy())
+        self._flow_mwh.append(np.abs(out.flow_mw).sum(axis=1) * self.period_h)
 
     def __len__(self) -> int:
         return len(self._period)
@@ -86,16 +103,32 @@ class Ledger:
         """(P, E, N) every recorded reward."""
         return np.stack(self._reward) if self._reward else np.zeros((0, 0, 0))
 
+    @property
+    def congestion_rents(self) -> np.ndarray:
+        """(P, E) the transmission owner's congestion rent of every recorded period
+        (currency; zeros without zones)."""
+        return np.stack(self._rent) if self._rent else np.zeros((0, 0))
+
+    def decimal_rents(self, places: int = 6) -> list[list[Decimal]]:
+        """The congestion rents as decimals, [period][market], rounded half-even."""
+        q = Decimal(1).scaleb(-places)
+        return [
+            [Decimal(repr(float(x))).quantize(q, ROUND_HALF_EVEN) for x in rent]
+            for rent in self._rent
+        ]
+
     def decimal_amounts(self, places: int = 6) -> list[list[list[list[Decimal]]]]:
         """Amounts as decimals, [period][market][row][component], cash balanced.
 
         Every non-broker amount is rounded half-even to ``places`` digits; the broker's
-        cash lines are minus the sum of the others', so each period's exported cash
+        cash lines are minus the sum of the others' (and of the transmission owner's
+        rent, :meth:`decimal_rents`, on the forward line), so each period's exported cash
         sums to exactly zero.
         """
         q = Decimal(1).scaleb(-places)
+        rents = self.decimal_rents(places) if self.zonal else None
         result = []
-        for amount in self._amount:
+        for p, amount in enumerate(self._amount):
             per_market = []
             for e in range(amount.shape[0]):
                 rows = [
@@ -105,6 +138,8 @@ class Ledger:
                 b = self.broker_row
                 for c in range(N_CASH):
                     rows[b][c] = -sum((rows[i][c] for i in range(len(rows)) if i != b), Decimal(0))
+                if rents is not None:
+                    rows[b][FORWARD] -= rents[p][e]
                 per_market.append(rows)
             result.append(per_market)
         return result
@@ -114,9 +149,25 @@ class Ledger:
         rounded to :data:`PRICE_PLACES` places or None)."""
         records = []
         dec = self.decimal_amounts(places)
+        rents = self.decimal_rents(places) if self.zonal else None
         for p, period in enumerate(self._period):
             mwh, price = self._mwh[p], self._price[p]
             for e in range(mwh.shape[0]):
+                if rents is not None:
+                    flow = float(self._flow_mwh[p][e])
+                    records.append(
+                        {
+                            "market": e,
+                            "period": int(period[e]),
+                            "agent": TRANSMISSION_OWNER,
+                            "component": CONGESTION_RENT,
+                            "mwh": flow,
+                            "price": round_price(float(self._rent[p][e]) / flow)
+                            if flow > 0.0
+                            else None,
+                            "amount": rents[p][e],
+                        }
+                    )
                 for i, agent in enumerate(self.agents):
                     for c, component in enumerate(COMPONENTS):
                         amount = dec[p][e][i][c]

@@ -16,6 +16,7 @@ import numpy as np
 from .kernels import kinds
 from .kernels.balancing import SCHEMES
 from .roles import agent_ids
+from .zonal import Network, network
 
 if TYPE_CHECKING:
     from .config import Scenario
@@ -64,6 +65,21 @@ class MarketParams(NamedTuple):
     ramp_min: int  # minutes a contract profile ramps from the previous position
     bid_steps: int
     episode_periods: int  # T, periods in an episode (T_src >= T with a dataset)
+    zone: np.ndarray  # (E, N) int64 price zone of each row (the broker's is 0)
+    cap_forward_mw: np.ndarray  # (E, B) border limit from border_from to border_to
+    cap_backward_mw: np.ndarray  # (E, B) border limit back
+    n_zones: int  # Z, price zones (1: the single national market)
+    # the radial network of Z zones and B borders as elecbay_env.zonal.Network lays it out
+    # (flat: a parallel kernel takes no nested tuples); one zone, no borders: national
+    net_border_from: np.ndarray  # (B,) int64
+    net_border_to: np.ndarray  # (B,) int64
+    net_isolated: np.ndarray  # (Z,) bool
+    net_bfs: np.ndarray  # (Z,) int64
+    net_parent: np.ndarray  # (Z,) int64
+    net_p_border: np.ndarray  # (Z,) int64
+    net_p_dir: np.ndarray  # (Z,) int64
+    net_child_ptr: np.ndarray  # (Z + 1,) int64
+    net_children: np.ndarray  # (Z - 1,) int64
 
     @property
     def n_markets(self) -> int:
@@ -79,6 +95,16 @@ class MarketParams(NamedTuple):
     def n_periods(self) -> int:
         """T, periods in an episode."""
         return self.episode_periods
+
+    @property
+    def n_borders(self) -> int:
+        """B, borders between zones."""
+        return self.net_border_from.shape[0]
+
+    @property
+    def net(self) -> Network:
+        """The network as :func:`elecbay_env.zonal.network` returns it."""
+        return Network(self.n_zones, *(getattr(self, f"net_{k}") for k in Network._fields[1:]))
 
     @property
     def n_meters(self) -> int:
@@ -233,6 +259,7 @@ def build_params(scenario: Scenario, n_markets: int = 1) -> MarketParams:
     for key, value in fields.items():
         if isinstance(value, np.ndarray) and key not in _EPISODE_KEYS:
             value.setflags(write=False)
+    fields.update(_network_fields(scenario, n_markets))
     return MarketParams(
         **fields,
         pay_as_bid=market.pricing == "pay_as_bid",
@@ -244,6 +271,30 @@ def build_params(scenario: Scenario, n_markets: int = 1) -> MarketParams:
         bid_steps=int(market.bid_steps),
         episode_periods=int(market.n_periods),
     )
+
+
+def _network_fields(scenario: Scenario, n_markets: int) -> dict[str, object]:
+    """Zones of the rows, border limits (E, B) and the checked network."""
+    market = scenario.market
+    zones = [x.zone for x in scenario.participants] + [0]  # the broker is national
+    borders = scenario.borders
+    net = network(market.zones, [b.from_zone for b in borders], [b.to_zone for b in borders])
+    out: dict[str, object] = {
+        "zone": np.repeat(np.array(zones, np.int64)[None, :], n_markets, axis=0),
+        "cap_forward_mw": np.repeat(
+            np.array([[b.forward_mw for b in borders]], np.float64).reshape(1, -1), n_markets, 0
+        ),
+        "cap_backward_mw": np.repeat(
+            np.array([[b.backward_mw for b in borders]], np.float64).reshape(1, -1), n_markets, 0
+        ),
+        "n_zones": int(net.n_zones),
+    }
+    for key in Network._fields[1:]:
+        out[f"net_{key}"] = getattr(net, key)
+    for value in out.values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return out
 
 
 def agents_of(scenario: Scenario) -> list[str]:

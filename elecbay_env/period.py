@@ -57,6 +57,9 @@ class PeriodOutcome(NamedTuple):
     ledger_price: np.ndarray  # (E, N, C) its price (NaN where none applies)
     ledger_amount: np.ndarray  # (E, N, C) its amount, + received
     reward: np.ndarray  # (E, N) sum of the row's ledger amounts
+    zone_price: np.ndarray  # (E, Z) each zone's forward clearing price, NaN if no trade
+    flow_mw: np.ndarray  # (E, B) forward flow over each border, + from border_from
+    congestion_rent: np.ndarray  # (E,) currency over the period, to the transmission owner
 
 
 def allocate_outcome(params: MarketParams) -> PeriodOutcome:
@@ -75,11 +78,13 @@ def allocate_outcome(params: MarketParams) -> PeriodOutcome:
         "ledger_mwh": (e, n, c),
         "ledger_price": (e, n, c),
         "ledger_amount": (e, n, c),
+        "zone_price": (e, params.n_zones),
+        "flow_mw": (e, params.n_borders),
     }
     market_fields = {
         "price", "volume_mw", "forward_ref_price", "imbalance_price", "niv_mwh",
         "unserved_mwh", "curtailed_mwh", "activated_up_mwh", "activated_down_mwh",
-        "margin_mw", "lolp",
+        "margin_mw", "lolp", "congestion_rent",
     }  # fmt: skip
     fields = {}
     for name in PeriodOutcome._fields:

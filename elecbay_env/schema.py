@@ -56,6 +56,7 @@ from .schema_fields import (
     _Model,
     _num,
 )
+from .schema_network import Border, border_problems
 from .schema_participants import (
     PRODUCER_TYPES,
     Broker,
@@ -162,7 +163,7 @@ class Market(_Model):
     """Performance verification, in [0, 1): a reserve provider delivering at least
     (1 - grace) of the activated energy keeps its full availability payment."""
     zones: PositiveInt = 1
-    """Number of price zones (>= 1); every participant's zone is below it. For future use."""
+    """Number of price zones (>= 1); every participant's zone is below it (docs/zones.md)."""
 
     @property
     def ramp_min(self) -> int:
@@ -287,6 +288,8 @@ class Scenario(_Model):
     """Consumers, in agent-id order (consumer_0, ...); at least one."""
     broker: Broker = Broker()
     """The balancing authority (broker_0)."""
+    borders: tuple[Border, ...] = ()
+    """Borders between the market's zones with their transfer limits (MW); a tree or forest."""
     data: DataSource | None = None
     """Real data: episodes start on its dates and ``{data: column}`` profiles read it;
     None (the default): generated or CSV profiles only, every episode alike."""
@@ -330,6 +333,7 @@ class Scenario(_Model):
             if index is not None and index not in names:
                 allowed = ", ".join(names) or "none: the scenario has no data.price_index"
                 p.append((f"{path}.price_index", index, f"allowed: {allowed}"))
+        p += border_problems(m.zones, self.borders, m.pricing)
         if self.data is not None and not p:
             p += _check_data(self)
         lo, hi = m.price_floor_per_mwh, m.price_cap_per_mwh

@@ -38,6 +38,8 @@ class MarketState(NamedTuple):
     last_shed_mw: np.ndarray  # (E, N) flexible load a consumer shed last period
     start: np.ndarray  # (E,) int64 column of forecast_mw where the episode starts
     fc_err: np.ndarray  # (E, N, T or 1) relative error of the forecast of data rows
+    zone_ref_price: np.ndarray  # (E, Z) each zone's last clearing price that traded
+    last_flow_mw: np.ndarray  # (E, B) last period's forward flow over each border
 
 
 def allocate(params: MarketParams) -> MarketState:
@@ -66,6 +68,8 @@ def allocate(params: MarketParams) -> MarketState:
         last_shed_mw=np.zeros((e, n)),
         start=np.zeros(e, np.int64),
         fc_err=np.zeros((e, n, params.n_periods if params.data_row.any() else 1)),
+        zone_ref_price=np.zeros((e, params.n_zones)),
+        last_flow_mw=np.zeros((e, params.n_borders)),
     )
     reset_rows(params, state, np.ones(e, bool))
     return state
@@ -96,3 +100,5 @@ def reset_rows(params: MarketParams, state: MarketState, mask: np.ndarray) -> No
     state.last_shed_mw[m] = 0.0
     state.start[m] = 0
     state.fc_err[m] = 0.0
+    state.zone_ref_price[m] = params.initial_price[m][:, None]
+    state.last_flow_mw[m] = 0.0

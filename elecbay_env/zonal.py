@@ -51,7 +51,9 @@ class ZonalClearingResult(NamedTuple):
         ask_fill: (Na,) MW sold by each offer.
         congestion_rent: (B,) ``(zone_price[to] - zone_price[from]) * flow``, currency
             per hour: never negative (flows go from cheap to dear), zero across a
-            border that is not full. The transmission owner's total is the sum.
+            border that is not full, and 0 where a zone has no price (NaN: it trades
+            nothing; its flow is then within rounding). The transmission owner's total
+            is the sum.
         volume: MW bought in all zones (= MW sold, up to rounding).
         zone_bought, zone_sold: (Z,) MW bought and sold in each zone; the difference
             is the zone's net import over its borders.

@@ -8,9 +8,11 @@ state of charge or position. Every value is clipped into its documented bounds
 (:func:`feature_bounds`), so observations always lie in the space.
 
 Features, in order: ``TRADER_FEATURES`` (producers and consumers) and
-``BROKER_FEATURES``; ``FEATURE_MEANINGS`` and ``FEATURE_UNITS`` say what each means and
-its unit, and :func:`observation_table` writes the tables of docs/environment.md from
-them (bounds computed from the scenario).
+``BROKER_FEATURES``, then, in a scenario with zones only, each role's zone features
+(:mod:`.zone_observations`; :func:`feature_names` lists them all);
+``FEATURE_MEANINGS`` and ``FEATURE_UNITS`` say what each means and its unit, and
+:func:`observation_table` writes the tables of docs/environment.md from them (bounds
+computed from the scenario).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ..kernels.observe import ERR_CLIP, observe_markets, observe_markets_serial
 from ..params import MarketParams
 from ..state import MarketState
 from .codecs import STEP_SLACK
+from .zone_observations import widen, zone_feature_bounds, zone_feature_names, zone_meaning
 
 TRADER_FEATURES = (
     "time_sin", "time_cos", "progress", "last_price", "last_imbalance_price", "last_niv",
@@ -39,6 +42,17 @@ BROKER_FEATURES = (
 )  # fmt: skip
 N_FEATURES = max(len(TRADER_FEATURES), len(BROKER_FEATURES))
 _ERR_CLIP = ERR_CLIP
+
+
+def feature_names(params: MarketParams, role: str) -> tuple[str, ...]:
+    """Every feature of ``role`` in order: the role's own, then its zone features."""
+    own = TRADER_FEATURES if role == "trader" else BROKER_FEATURES
+    return own + zone_feature_names(params, role)
+
+
+def n_features(params: MarketParams) -> int:
+    """F, the padded width of the (E, N, F) observations of this scenario."""
+    return max(len(feature_names(params, r)) for r in ("trader", "broker"))
 
 
 def _scales(params: MarketParams) -> dict[str, float]:
@@ -100,14 +114,17 @@ def feature_bounds(params: MarketParams, role: str) -> tuple[np.ndarray, np.ndar
     else:
         raise ValueError(f"role={role!r}: allowed values are 'trader', 'broker'")
     bounds = np.array(common + own, dtype=np.float64)
-    return bounds[:, 0].astype(np.float32), bounds[:, 1].astype(np.float32)
+    z_lo, z_hi = zone_feature_bounds(params, role)
+    lo = np.concatenate([bounds[:, 0], z_lo])
+    hi = np.concatenate([bounds[:, 1], z_hi])
+    return lo.astype(np.float32), hi.astype(np.float32)
 
 
 def row_bounds(params: MarketParams) -> tuple[np.ndarray, np.ndarray]:
     """(N, F) float32 low and high bounds of every row's (padded) features."""
     broker = params.kind[0] == kinds.BROKER
-    lo = np.zeros((params.n_rows, N_FEATURES), np.float32)
-    hi = np.zeros((params.n_rows, N_FEATURES), np.float32)
+    lo = np.zeros((params.n_rows, n_features(params)), np.float32)
+    hi = np.zeros((params.n_rows, n_features(params)), np.float32)
     for role, rows in (("trader", ~broker), ("broker", broker)):
         low, high = feature_bounds(params, role)
         lo[rows, : len(low)] = low
@@ -133,7 +150,10 @@ def observe(
     lo, hi = row_bounds(params) if bounds is None else bounds
     out = np.empty((params.n_markets, params.n_rows, N_FEATURES), np.float32)
     run = observe_markets if params.n_markets >= 64 else observe_markets_serial
-    run(params, state, lo, hi, out)
+    run(params, state, np.ascontiguousarray(lo[:, :N_FEATURES]),
+        np.ascontiguousarray(hi[:, :N_FEATURES]), out)  # fmt: skip
+    if params.n_zones > 1:
+        out = widen(params, out, state, len(TRADER_FEATURES), len(BROKER_FEATURES), lo.shape[1])
     return out
 
 
@@ -199,15 +219,17 @@ FEATURE_UNITS = {
 
 def observation_table(params: MarketParams, role: str) -> str:
     """A Markdown table (Index, Name, Meaning, Min, Max, Unit) of one role's observation."""
-    names = TRADER_FEATURES if role == "trader" else BROKER_FEATURES
+    names = feature_names(params, role)
     lo, hi = feature_bounds(params, role)
     lines = [
         "| Index | Name | Meaning | Min | Max | Unit |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for i, name in enumerate(names):
-        lines.append(
-            f"| {i} | {name} | {FEATURE_MEANINGS[name]} | {lo[i]:.6g} | {hi[i]:.6g} "
-            f"| {FEATURE_UNITS[name]} |"
+        meaning, unit = (
+            (FEATURE_MEANINGS[name], FEATURE_UNITS[name])
+            if name in FEATURE_MEANINGS
+            else zone_meaning(name)
         )
+        lines.append(f"| {i} | {name} | {meaning} | {lo[i]:.6g} | {hi[i]:.6g} | {unit} |")
     return "\n".join(lines)

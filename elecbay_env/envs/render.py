@@ -37,12 +37,33 @@ def render_ansi(env: RenderedEnv) -> str:
         f"  imbalance price {out.imbalance_price[0]:.2f}, NIV {out.niv_mwh[0]:+.2f} MWh, "
         f"unserved {out.unserved_mwh[0]:.2f} MWh, curtailed {out.curtailed_mwh[0]:.2f} MWh",
     ]
+    lines += zone_lines(env.engine.params, env.engine.scenario, out)
+    zone = env.engine.params.zone[0]
+    zonal = env.engine.params.n_zones > 1
     for i, agent in enumerate(env.possible_agents):
+        where = f" z{zone[i]}" if zonal else ""
         lines.append(
-            f"  {agent:<12} contract {out.contract_mw[0, i]:+9.2f} MW  "
+            f"  {agent:<12}{where} contract {out.contract_mw[0, i]:+9.2f} MW  "
             f"metered {out.metered_mwh[0, i]:+9.2f} MWh  reward {out.reward[0, i]:+12.2f}"
         )
     return "\n".join(lines)
+
+
+def zone_lines(params: Any, scenario: Any, out: Any) -> list[str]:
+    """Zone prices, border flows and limits of market 0 ([] with one zone)."""
+    if params.n_zones <= 1:
+        return []
+    prices = ", ".join(f"z{z} {p:.2f}" for z, p in enumerate(out.zone_price[0]))
+    lines = [f"  zone prices {prices}; congestion rent {out.congestion_rent[0]:.2f}"]
+    for b, border in enumerate(scenario.borders):
+        flow = out.flow_mw[0, b]
+        full = flow >= border.forward_mw - 1e-6 or flow <= -border.backward_mw + 1e-6
+        lines.append(
+            f"  border {border.name or b} z{border.from_zone}->z{border.to_zone}: flow "
+            f"{flow:+.1f} MW (limits +{border.forward_mw:g}/-{border.backward_mw:g})"
+            + (" FULL" if full else "")
+        )
+    return lines
 
 
 def supply_demand_curves(step_price: np.ndarray, step_qty: np.ndarray):

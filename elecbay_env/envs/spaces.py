@@ -13,7 +13,7 @@ from gymnasium import spaces
 from ..params import MarketParams
 from ..roles import role_of
 from .codecs import BROKER_ACTION_WIDTH, trader_action_width
-from .observations import BROKER_FEATURES, TRADER_FEATURES, feature_bounds
+from .observations import feature_bounds
 
 
 def space_role(agent: str) -> str:
@@ -28,8 +28,8 @@ class Spaces:
         lo_t, hi_t = feature_bounds(params, "trader")
         lo_b, hi_b = feature_bounds(params, "broker")
         self.observation = {
-            "trader": spaces.Box(lo_t, hi_t, (len(TRADER_FEATURES),), np.float32),
-            "broker": spaces.Box(lo_b, hi_b, (len(BROKER_FEATURES),), np.float32),
+            "trader": spaces.Box(lo_t, hi_t, lo_t.shape, np.float32),
+            "broker": spaces.Box(lo_b, hi_b, lo_b.shape, np.float32),
         }
         a = trader_action_width(params.bid_steps)
         self.action = {

@@ -29,7 +29,7 @@ from .kinds import CONSUMER, SOLAR, STORAGE, THERMAL, WIND
 
 @inline_kernel
 def settle(P, Q, R, e, broker, instructed, activated_abs, delivered, bal_cash, extra,
-           imb, fwd_price, period_h):  # fmt: skip
+           imb_z, fwd_z, period_h):  # fmt: skip
     """Write every ledger component and the reward of every row of market ``e``.
 
     Args:
@@ -38,7 +38,12 @@ def settle(P, Q, R, e, broker, instructed, activated_abs, delivered, bal_cash, e
         delivered: (N,) energy delivered in the instructed direction (MWh).
         bal_cash: (N,) utilisation cash (+ received).
         extra: (N,) consumers: energy taken only because instructed down (MWh >= 0).
-        imb: the imbalance price; fwd_price: the forward (reference) price.
+        imb_z: (Z,) the imbalance price in each zone; fwd_z: (Z,) each zone's forward
+            (reference) price. A row settles at its zone's (one zone: the national ones).
+
+    With zones the parties' forward cash sums to minus the congestion rent
+    (``R.congestion_rent``), which the transmission owner receives: the broker's
+    forward line is the counterparty of the rest, and the rent is not reallocated.
     """
     n_rows = P.kind.shape[1]
     n_meters = R.meter_mwh.shape[2]
@@ -70,7 +75,8 @@ def settle(P, Q, R, e, broker, instructed, activated_abs, delivered, bal_cash, e
         # imbalance, against the contract profile
         imb_mwh = metered - R.profile_mwh[e, i] - instructed[i]
         R.imbalance_mwh[e, i] = imb_mwh
-        pp = party_price(imb_mwh, imb, fwd_price, P.imbalance_scheme)
+        z = P.zone[e, i]
+        pp = party_price(imb_mwh, imb_z[z], fwd_z[z], P.imbalance_scheme)
         R.ledger_mwh[e, i, L.IMBALANCE] = imb_mwh
         R.ledger_price[e, i, L.IMBALANCE] = pp
         R.ledger_amount[e, i, L.IMBALANCE] = imb_mwh * pp
@@ -128,6 +134,8 @@ def settle(P, Q, R, e, broker, instructed, activated_abs, delivered, bal_cash, e
         for i in range(n_rows):
             if i != broker:  # pay-as-bid leaves a forward spread with the broker too
                 residual -= R.ledger_amount[e, i, L.IMBALANCE] + R.ledger_amount[e, i, L.FORWARD]
+        if P.n_zones > 1:  # the parties' forward cash is short of the rent
+            residual -= R.congestion_rent[e]
         rate = residual / abs_metered
         for i in range(n_rows):
             if i != broker:
@@ -142,6 +150,8 @@ def settle(P, Q, R, e, broker, instructed, activated_abs, delivered, bal_cash, e
             if i != broker:
                 total += R.ledger_amount[e, i, c]
         R.ledger_amount[e, broker, c] = -total
+    if P.n_zones > 1:  # the transmission owner, not the broker, holds the rent
+        R.ledger_amount[e, broker, L.FORWARD] -= R.congestion_rent[e]
     R.ledger_mwh[e, broker, L.UNSERVED_COST] = R.unserved_mwh[e]
     R.ledger_price[e, broker, L.UNSERVED_COST] = P.voll_per_mwh[e]
     R.ledger_amount[e, broker, L.UNSERVED_COST] = -P.voll_per_mwh[e] * R.unserved_mwh[e]

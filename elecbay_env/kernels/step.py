@@ -43,6 +43,7 @@ from .forecast import source_mw, visible_mw
 from .kinds import BROKER, CONSUMER, SOLAR, STORAGE, THERMAL, WIND
 from .reserve import DOWN, UP, activate, headroom, procure
 from .settle import settle
+from .zonal_forward import clear_forward_zonal, zone_references
 
 CHUNK_MARKETS = 16
 """Markets stepped one after another by one task of the parallel loop."""
@@ -113,7 +114,7 @@ def _clear_forward(P, S, Q, R, e, period_h, wf, wi):
 
 
 @inline_kernel
-def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
+def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr, zf):
     n_rows = P.kind.shape[1]
     n_meters = P.period_min // P.meter_min
     period_h = P.period_min / 60.0
@@ -121,8 +122,13 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
     tt = S.t[e]
     first = S.t[e] == 0  # no previous period: profiles start flat
 
-    # 1 forward clearing
-    _clear_forward(P, S, Q, R, e, period_h, wf, wi)
+    # 1 forward clearing (zonal when the scenario has zones)
+    if P.n_zones > 1:
+        clear_forward_zonal(P, S, Q, R, e, period_h, wf, wi)
+    else:
+        _clear_forward(P, S, Q, R, e, period_h, wf, wi)
+        R.zone_price[e, 0] = R.price[e]
+        R.congestion_rent[e] = 0.0
     traded = R.volume_mw[e] > 0.0
     fwd_price = R.price[e] if traded else S.ref_price[e]
 
@@ -338,6 +344,7 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
             wf[0], wf[1],
         )  # fmt: skip
     imb = system_price(raw, niv_mwh, fwd_price, scheme, P.price_floor[e], P.price_cap[e])
+    zone_references(P, S, R, e, raw, niv_mwh, fwd_price, imb, zf[0], zf[1])
     R.forward_ref_price[e] = fwd_price
     R.imbalance_price[e] = imb
     R.niv_mwh[e] = niv_mwh
@@ -351,8 +358,8 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr):
     # 5-6 settlement and rewards
     for i in range(n_rows):
         act_up[i] += act_down[i]  # now |activated| per row, for performance verification
-    settle(P, Q, R, e, broker, instructed, act_up, delivered, bal_cash, extra, imb,
-           fwd_price, period_h)  # fmt: skip
+    settle(P, Q, R, e, broker, instructed, act_up, delivered, bal_cash, extra, zf[1],
+           zf[0], period_h)  # fmt: skip
     _advance_state(P, S, R, e, committed, fwd_price, imb, niv_mwh)
 
 
@@ -411,6 +418,11 @@ def _advance_state(P, S, R, e, committed, fwd_price, imb, niv_mwh):
     if R.volume_mw[e] > 0.0:
         S.ref_price[e] = R.price[e]
     S.last_price[e] = R.price[e]
+    for z in range(S.zone_ref_price.shape[1]):
+        if R.zone_price[e, z] == R.zone_price[e, z]:  # traded (not NaN)
+            S.zone_ref_price[e, z] = R.zone_price[e, z]
+    for b in range(S.last_flow_mw.shape[1]):
+        S.last_flow_mw[e, b] = R.flow_mw[e, b]
     S.last_imbalance_price[e] = imb
     S.last_niv_mwh[e] = niv_mwh
     S.last_unserved_mwh[e] = R.unserved_mwh[e]
@@ -441,8 +453,9 @@ def _step_chunk(P, S, Q, D, R, start, stop):
     nf = np.empty((20, n))
     ni = np.empty((3, n), np.int64)
     nr = np.empty((n, 2))
+    zf = np.empty((2, P.n_zones))  # each zone's forward reference and imbalance price
     for e in range(start, stop):
-        _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr)
+        _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr, zf)
 
 
 def _step_markets(P, S, Q, D, R):

@@ -261,7 +261,9 @@ def _clear_bordered(
         f = flow[b]
         if f != 0.0:
             z_from, z_to = (c, parent[c]) if p_dir[c] > 0 else (parent[c], c)
-            rent[b] = (zone_price[z_to] - zone_price[z_from]) * f
+            r = (zone_price[z_to] - zone_price[z_from]) * f
+            # a flow within rounding (no fill behind it) next to a zone without a price
+            rent[b] = r if r == r else 0.0
 
 
 @kernel
