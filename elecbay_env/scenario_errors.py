@@ -15,16 +15,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from .schema import (
-    PRODUCER_TYPES,
-    CsvProfile,
-    Scenario,
-    ShapeProfile,
-    SolarProducer,
-    StorageProducer,
-    ThermalProducer,
-    WindProducer,
-)
+from . import schema
 
 
 class _Missing:
@@ -79,12 +70,12 @@ def _show(value: Any) -> str:
 
 
 _TAGS: dict[str, type[BaseModel]] = {
-    "thermal": ThermalProducer,
-    "wind": WindProducer,
-    "solar": SolarProducer,
-    "storage": StorageProducer,
-    "shape": ShapeProfile,
-    "csv": CsvProfile,
+    "thermal": schema.ThermalProducer,
+    "wind": schema.WindProducer,
+    "solar": schema.SolarProducer,
+    "storage": schema.StorageProducer,
+    "shape": schema.ShapeProfile,
+    "csv": schema.CsvProfile,
 }
 
 
@@ -108,7 +99,7 @@ def _walk(loc: tuple[str | int, ...]) -> tuple[str, Any]:
 
     Union tags (``thermal``, ``csv``, ...) that pydantic inserts are dropped from the path.
     """
-    tp: Any = Scenario
+    tp: Any = schema.Scenario
     path = ""
     for item in loc:
         tp = _strip(tp) if tp is not None else None
@@ -157,7 +148,7 @@ def _problems(err: ValidationError) -> tuple[Problem, ...]:
             out.append(Problem(path, value, message))
         elif kind in ("union_tag_invalid", "union_tag_not_found"):
             tag = ctx.get("tag", MISSING)
-            allowed = ", ".join(PRODUCER_TYPES)
+            allowed = ", ".join(schema.PRODUCER_TYPES)
             msg = (
                 "unknown asset type" if kind == "union_tag_invalid" else "required field is missing"
             )
