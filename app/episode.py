@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from elecbay_env.ledger import round_price
+from elecbay_env.roles import asset_names
 
 __all__ = [
     "DEFAULT_DAYS",
@@ -163,12 +164,6 @@ def simulate(
                    elapsed_s=time.perf_counter() - start, **rec)  # fmt: skip
 
 
-def _asset_names(env: Any) -> dict[str, str]:
-    sc = env.scenario
-    names = [p.name for p in sc.producers] + [c.name for c in sc.consumers] + ["balancing"]
-    return dict(zip(env.possible_agents, names, strict=True))
-
-
 def summarise(ep: Episode) -> dict[str, Any]:
     """The run's headline numbers (JSON-ready; money in the scenario's currency)."""
     env = ep.env
@@ -208,7 +203,7 @@ def summarise(ep: Episode) -> dict[str, Any]:
         "reserve_activated_down_mwh": float(ep.activated_down_mwh.sum()),
         "welfare": float(ep.reward.sum()),
         "profit": {a: float(profit[i]) for i, a in enumerate(agents)},
-        "asset": _asset_names(env),
+        "asset": asset_names(env.scenario),
         "elapsed_s": round(ep.elapsed_s, 3),
     }
 

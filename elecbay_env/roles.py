@@ -7,9 +7,12 @@ last. Every per-participant array has N = P + C + 1 rows.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .schema import Scenario
 
 Role = Literal["producer", "consumer", "broker"]
 ROLES: tuple[Role, ...] = ("producer", "consumer", "broker")
@@ -35,3 +38,11 @@ def role_of(agent_id: str) -> Role:
 def role_mask(agents: list[str], role: Role) -> np.ndarray:
     """(N,) bool: the rows of one role."""
     return np.array([role_of(a) == role for a in agents])
+
+
+def asset_names(scenario: Scenario) -> dict[str, str]:
+    """Each agent id, in row order, mapped to the name of what it trades: the scenario's
+    producers and consumers by their ``name``, and ``"balancing"`` for ``broker_0``."""
+    names = [p.name for p in scenario.producers] + [c.name for c in scenario.consumers]
+    ids = agent_ids(len(scenario.producers), len(scenario.consumers))
+    return dict(zip(ids, [*names, "balancing"], strict=True))

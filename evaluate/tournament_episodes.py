@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from elecbay_env.roles import asset_names
+
 from .metrics import EpisodeMetrics
 from .spec import _AGENT_ID, SpecError, TournamentSpec
 
@@ -91,12 +93,6 @@ def _env(source: str, overrides: Mapping[str, Any]) -> Any:
     return _ENVS[key]
 
 
-def _asset_names(env: Any) -> dict[str, str]:
-    sc = env.scenario
-    names = [p.name for p in sc.producers] + [c.name for c in sc.consumers] + ["balancing"]
-    return dict(zip(env.possible_agents, names, strict=True))
-
-
 def play_episode(
     task: Task, on_period: Callable[[Any], None] | None = None
 ) -> tuple[Any, EpisodeMetrics]:
@@ -145,7 +141,7 @@ def run_episode(task: Task) -> dict[str, Any]:
         "n_periods": int(env.num_periods),
         **metrics.result(),
         "policy": {a: resolve_policy(env, task.policies, a) for a in env.possible_agents},
-        "asset": _asset_names(env),
+        "asset": asset_names(env.scenario),
     }
 
 

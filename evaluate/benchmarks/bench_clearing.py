@@ -8,7 +8,7 @@ Run ``python evaluate/benchmarks/bench_clearing.py`` (about 15 s on two cores) o
    :func:`elecbay_env.clearing.clear` (after a warm-up call, so Numba compile or
    cache-load time is excluded), of a bare ``numpy.argsort`` of the same prices (one
    argsort per side, N each: the sort that any clearing needs, a lower bound), and of
-   the plain-Python reference clearing :func:`reference_clear` defined here, with the
+   the plain-Python reference clearing :func:`reference_clear`, with the
    ratios. The reference is checked against ``clear`` (volume and price) on every N
    where it runs. Target: ``clear`` within 3x of the argsort for N >= 1000.
 2. The throughput of :func:`elecbay_env.clearing.clear_batch` in markets per second
@@ -20,281 +20,81 @@ stage of ``clear`` in place, in a copy of its body built from the private helper
 ``elecbay_env.clearing``, and counts the minor page faults per call.
 ``--json PATH`` also writes every figure to PATH. The exit status is 0 unless the
 reference disagrees with ``clear`` (or, with ``--strict``, a target is missed).
+
+This script holds the tables and the command line; the reference lives in
+:mod:`elecbay_evaluate.benchmarks.clearing_reference` and the timing in
+:mod:`elecbay_evaluate.benchmarks.clearing_timing`, re-exported here.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import math
-import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
-from functools import partial
-from typing import Any
+from collections.abc import Sequence
 
-import numpy as np
 from elecbay_evaluate.benchmarks import benchtools
 from elecbay_evaluate.benchmarks.benchtools import bench_parser, print_head, write_json
 from elecbay_evaluate.benchmarks.benchtools import fmt_rate as _fmt_rate
 from elecbay_evaluate.benchmarks.benchtools import fmt_time as _fmt_time
 from elecbay_evaluate.benchmarks.benchtools import machine_info as _machine_info
+from elecbay_evaluate.benchmarks.clearing_reference import (
+    ATOL,
+    RTOL,
+    agrees,
+    random_book,
+    reference_clear,
+)
+from elecbay_evaluate.benchmarks.clearing_timing import (
+    ARGSORT_TARGET,
+    ARGSORT_TARGET_MIN_N,
+    BATCH_BOOK,
+    STAGES,
+    THROUGHPUT_TARGET,
+    THROUGHPUT_TARGET_E,
+    bench_batch,
+    bench_single,
+    breakdown,
+    median_time,
+)
 
-from elecbay_env.clearing import DEFAULT_PRICE_CAP, DEFAULT_PRICE_FLOOR, clear, clear_batch
+from elecbay_env.clearing import clear
+
+__all__ = [
+    "ARGSORT_TARGET",
+    "ARGSORT_TARGET_MIN_N",
+    "ATOL",
+    "BATCH_BOOK",
+    "MARKETS",
+    "RTOL",
+    "SIZES",
+    "STAGES",
+    "TABLE_HEADER",
+    "THROUGHPUT_TARGET",
+    "THROUGHPUT_TARGET_E",
+    "agrees",
+    "bench_batch",
+    "bench_single",
+    "breakdown",
+    "machine_info",
+    "main",
+    "median_time",
+    "parse_args",
+    "print_batch",
+    "print_breakdown",
+    "print_single",
+    "random_book",
+    "reference_clear",
+]
 
 SIZES = (10, 100, 1_000, 10_000, 100_000)
 MARKETS = (1, 64, 1_024, 16_384)
-BATCH_BOOK = 50
-ARGSORT_TARGET = 3.0
-"""``clear`` must take at most this many times the bare argsort ..."""
-ARGSORT_TARGET_MIN_N = 1_000
-"""... for books of at least this many orders per side."""
-THROUGHPUT_TARGET = 300_000.0
-"""Markets per second that ``clear_batch`` must reach ..."""
-THROUGHPUT_TARGET_E = 16_384
-"""... at this batch size."""
 TABLE_HEADER = "clear() vs argsort vs plain Python"
-
-RTOL = 1e-9
-ATOL = 1e-9
-"""Residual tolerances of the rule (as ``elecbay_env.kernels.auction``)."""
-
-
-# --------------------------------------------------------------------------------------
-# Plain-Python reference
-# --------------------------------------------------------------------------------------
-
-
-def _curve(price: Sequence[float], qty: Sequence[float], descending: bool):
-    """Sorted order indices and the aggregated step curve ``[(level price, cum MW)]``."""
-    live = [i for i in range(len(price)) if qty[i] > 0.0]
-    order = sorted(live, key=price.__getitem__, reverse=descending)
-    levels: list[list[float]] = []
-    cum = 0.0
-    for i in order:
-        p = price[i]
-        cum += qty[i]
-        if levels and levels[-1][0] == p:
-            levels[-1][1] = cum
-        else:
-            levels.append([p, cum])
-    return levels
-
-
-def _check_orders(side: str, price, qty, floor: float, cap: float) -> None:
-    if len(price) != len(qty):
-        raise ValueError(f"{side}: {len(price)} prices and {len(qty)} quantities")
-    for p, q in zip(price, qty, strict=True):
-        if not (math.isfinite(p) and floor <= p <= cap):
-            raise ValueError(f"{side}_price={p!r}: outside [{floor}, {cap}] or not finite")
-        if not (math.isfinite(q) and q >= 0.0):
-            raise ValueError(f"{side}_qty={q!r}: must be finite and >= 0")
-
-
-def _marginal(levels: list[list[float]], volume: float) -> int:
-    tol = ATOL + RTOL * volume
-    for j, (_, cum) in enumerate(levels):
-        if cum >= volume - tol:
-            return j
-    return len(levels) - 1
-
-
-def reference_clear(
-    bid_price: Sequence[float],
-    bid_qty: Sequence[float],
-    ask_price: Sequence[float],
-    ask_qty: Sequence[float],
-    k: float = 0.5,
-    price_floor: float = DEFAULT_PRICE_FLOOR,
-    price_cap: float = DEFAULT_PRICE_CAP,
-) -> tuple[float, float, list[float], list[float]]:
-    """Uniform-price call auction in plain Python: ``(price, volume, bid_fill, ask_fill)``.
-
-    The rule of :func:`elecbay_env.clearing.clear`: aggregate each side into price
-    levels (``sorted``), walk the demand and supply curves while the bid level is at
-    least the offer level and keep the largest crossing volume; orders strictly better
-    than their side's marginal level fill fully and the marginal level shares the rest
-    pro rata to quantity; the price is ``lo + k * (hi - lo)`` over the interval of
-    supporting prices, clipped to ``[price_floor, price_cap]``. NaN price and zero
-    volume when nothing trades. Inputs are sequences of floats (lists are fastest).
-    """
-    _check_orders("bid", bid_price, bid_qty, price_floor, price_cap)
-    _check_orders("ask", ask_price, ask_qty, price_floor, price_cap)
-    bids = _curve(bid_price, bid_qty, descending=True)
-    asks = _curve(ask_price, ask_qty, descending=False)
-
-    # Walk the merged curves: the volume is the largest min(demand, supply) over the
-    # steps where the bid price still reaches the offer price.
-    volume = 0.0
-    i = j = 0
-    while i < len(bids) and j < len(asks) and bids[i][0] >= asks[j][0]:
-        demand, supply = bids[i][1], asks[j][1]
-        volume = max(volume, min(demand, supply))
-        if demand <= supply:
-            i += 1
-        if supply <= demand:
-            j += 1
-    if volume <= ATOL:
-        return math.nan, 0.0, [0.0] * len(bid_price), [0.0] * len(ask_price)
-
-    kb, ka = _marginal(bids, volume), _marginal(asks, volume)
-    traded = min(volume, bids[kb][1], asks[ka][1])
-    b_prev = bids[kb - 1][1] if kb > 0 else 0.0
-    a_prev = asks[ka - 1][1] if ka > 0 else 0.0
-    b_level, a_level = bids[kb][1] - b_prev, asks[ka][1] - a_prev
-    fb = min(max((traded - b_prev) / b_level, 0.0), 1.0)
-    fa = min(max((traded - a_prev) / a_level, 0.0), 1.0)
-
-    # Supporting interval: [max(a_m, b_r), min(b_m, a_r)], where b_m / a_m are the
-    # marginal levels and b_r / a_r the best prices left with unfilled volume.
-    b_m, a_m = bids[kb][0], asks[ka][0]
-    if bids[kb][1] - traded > max(RTOL * b_level, ATOL):
-        b_r = b_m
-    else:
-        b_r = bids[kb + 1][0] if kb + 1 < len(bids) else -math.inf
-    if asks[ka][1] - traded > max(RTOL * a_level, ATOL):
-        a_r = a_m
-    else:
-        a_r = asks[ka + 1][0] if ka + 1 < len(asks) else math.inf
-    hi = min(b_m, a_r)
-    lo = min(max(a_m, b_r), hi)
-    price = min(max(lo + k * (hi - lo), price_floor), price_cap)
-
-    # Pro rata at the margin: better levels fill fully, the marginal level by fb / fa.
-    bid_fill = [0.0] * len(bid_price)
-    for t, (p, q) in enumerate(zip(bid_price, bid_qty, strict=True)):
-        if q > 0.0 and p >= b_m:
-            bid_fill[t] = q if p > b_m else q * fb
-    ask_fill = [0.0] * len(ask_price)
-    for t, (p, q) in enumerate(zip(ask_price, ask_qty, strict=True)):
-        if q > 0.0 and p <= a_m:
-            ask_fill[t] = q if p < a_m else q * fa
-    return price, traded, bid_fill, ask_fill
-
-
-def agrees(ref: tuple[float, float, Any, Any], res: Any, rtol: float = 1e-9) -> bool:
-    """Whether a :func:`reference_clear` result matches a ``ClearingResult`` (volume, price).
-
-    Sums over a tie level may run in another order, hence the relative tolerance.
-    """
-    price, volume = ref[0], ref[1]
-    tol = rtol * max(1.0, abs(volume))
-    if abs(volume - res.volume) > tol:
-        return False
-    if math.isnan(price) or math.isnan(res.price):
-        return math.isnan(price) and math.isnan(res.price)
-    return abs(price - res.price) <= rtol * max(1.0, abs(price))
-
-
-def random_book(rng: np.random.Generator, n_bids: int, n_asks: int | None = None, shape=()):
-    """Random orders: prices uniform on 0..200 to the cent (ties occur), 0.1..50 MW."""
-    n_asks = n_bids if n_asks is None else n_asks
-    bp = np.round(rng.uniform(0.0, 200.0, (*shape, n_bids)), 2)
-    bq = rng.uniform(0.1, 50.0, (*shape, n_bids))
-    ap = np.round(rng.uniform(0.0, 200.0, (*shape, n_asks)), 2)
-    aq = rng.uniform(0.1, 50.0, (*shape, n_asks))
-    return bp, bq, ap, aq
-
-
-# --------------------------------------------------------------------------------------
-# Timing
-# --------------------------------------------------------------------------------------
-
-
-def median_time(
-    fn: Callable[[], object],
-    *,
-    budget_s: float,
-    min_reps: int = 5,
-    max_reps: int = 1_000,
-    min_sample_s: float = 2e-4,
-) -> tuple[float, int]:
-    """Median seconds per call of ``fn`` and the number of calls timed.
-
-    Calls too short for the timer run in loops of ``inner`` calls per sample (as
-    ``timeit``); samples continue until ``budget_s`` has passed and at least
-    ``min_reps`` samples exist, at most ``max_reps``. The garbage collector is off
-    while timing.
-    """
-    t0 = time.perf_counter()
-    fn()
-    once = time.perf_counter() - t0
-    inner = max(1, math.ceil(min_sample_s / max(once, 1e-9)))
-    samples: list[float] = []
-    gc_was_on = gc.isenabled()
-    gc.disable()
-    try:
-        start = time.perf_counter()
-        while len(samples) < max_reps and (
-            len(samples) < min_reps or time.perf_counter() - start < budget_s
-        ):
-            t0 = time.perf_counter()
-            for _ in range(inner):
-                fn()
-            samples.append((time.perf_counter() - t0) / inner)
-    finally:
-        if gc_was_on:
-            gc.enable()
-    return statistics.median(samples), len(samples) * inner
 
 
 # --------------------------------------------------------------------------------------
 # Part 1: clear() against argsort and plain Python
 # --------------------------------------------------------------------------------------
-
-
-def _argsort_sides(bid_price: np.ndarray, ask_price: np.ndarray) -> None:
-    np.argsort(bid_price)
-    np.argsort(ask_price)
-
-
-def bench_single(sizes: Sequence[int], budget_s: float, py_max_n_full: int, py_reps_big: int):
-    """Rows of part 1, one per N."""
-    rng = np.random.default_rng(20_240_601)
-    rows = []
-    for n in sizes:
-        bp, bq, ap, aq = random_book(rng, n)
-        lists = (bp.tolist(), bq.tolist(), ap.tolist(), aq.tolist())
-
-        res = clear(bp, bq, ap, aq)  # warm-up (compile / cache load) and reference result
-        t_clear, reps_clear = median_time(partial(clear, bp, bq, ap, aq), budget_s=budget_s)
-        t_sort, reps_sort = median_time(partial(_argsort_sides, bp, ap), budget_s=budget_s)
-
-        ref = reference_clear(*lists)
-        if not agrees(ref, res):
-            raise AssertionError(
-                f"N={n}: reference (price {ref[0]!r}, volume {ref[1]!r}) != clear "
-                f"(price {res.price!r}, volume {res.volume!r})"
-            )
-        if n <= py_max_n_full:
-            t_py, reps_py = median_time(partial(reference_clear, *lists), budget_s=budget_s)
-        else:
-            t_py, reps_py = median_time(
-                partial(reference_clear, *lists),
-                budget_s=0.0,
-                min_reps=py_reps_big,
-                max_reps=py_reps_big,
-            )
-        ratio = t_clear / t_sort
-        target = n >= ARGSORT_TARGET_MIN_N
-        rows.append(
-            {
-                "n": n,
-                "clear_s": t_clear,
-                "argsort_s": t_sort,
-                "python_s": t_py,
-                "clear_over_argsort": ratio,
-                "python_over_clear": t_py / t_clear,
-                "reps": {"clear": reps_clear, "argsort": reps_sort, "python": reps_py},
-                "volume_mw": res.volume,
-                "price": res.price,
-                "reference_agrees": True,
-                "target_applies": target,
-                "pass": (ratio <= ARGSORT_TARGET) if target else None,
-            }
-        )
-    return rows
 
 
 def print_single(rows) -> None:
@@ -321,130 +121,6 @@ def print_single(rows) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def _staged_clear(c, kern, bid_price, bid_qty, ask_price, ask_qty, marks: list[float]):
-    """The body of ``clear`` -> ``clear_batch`` (uniform, default k and bounds), step by
-    step, appending a ``perf_counter`` mark after each stage. Locals die on return, so
-    memory is allocated and freed as in a real call."""
-    clock = time.perf_counter
-    marks.append(clock())
-    bp = c._as_float_array("bid_price", bid_price, 1)
-    bq = c._as_float_array("bid_qty", bid_qty, 1)
-    ap = c._as_float_array("ask_price", ask_price, 1)
-    aq = c._as_float_array("ask_qty", ask_qty, 1)
-    bp = c._as_float_array("bid_price", bp[None, :], 2)
-    bq = c._as_float_array("bid_qty", bq[None, :], 2)
-    ap = c._as_float_array("ask_price", ap[None, :], 2)
-    aq = c._as_float_array("ask_qty", aq[None, :], 2)
-    marks.append(clock())
-    pay_as_bid = c._check_rule("uniform")
-    kk = c._per_market("k", 0.5, 1)
-    c._check_k(kk)
-    floor = c._per_market("price_floor", DEFAULT_PRICE_FLOOR, 1)
-    cap = c._per_market("price_cap", DEFAULT_PRICE_CAP, 1)
-    c._check_bounds(floor, cap)
-    nb = c._counts("n_bids", None, 1, bp.shape[1])
-    na = c._counts("n_asks", None, 1, ap.shape[1])
-    marks.append(clock())
-    c._validate_side("bid", bp, bq, nb, floor, cap, False)
-    c._validate_side("ask", ap, aq, na, floor, cap, False)
-    marks.append(clock())
-    bid_order = c._sort_orders(bp, nb, descending=True)
-    ask_order = c._sort_orders(ap, na, descending=False)
-    marks.append(clock())
-    price, volume, lo, hi = np.empty(1), np.empty(1), np.empty(1), np.empty(1)
-    bid_fill, bid_paid = np.empty(bp.shape), np.empty(bp.shape)
-    ask_fill, ask_paid = np.empty(ap.shape), np.empty(ap.shape)
-    marks.append(clock())
-    kern.clear_markets_serial(
-        bp, bq, bid_order, nb, ap, aq, ask_order, na, kk, pay_as_bid, floor, cap,
-        price, volume, lo, hi, bid_fill, ask_fill, bid_paid, ask_paid,
-    )  # fmt: skip
-    marks.append(clock())
-    r = c.BatchClearingResult(price, volume, bid_fill, ask_fill, bid_paid, ask_paid, lo, hi)
-    out = c.ClearingResult(
-        float(r.price[0]), float(r.volume[0]), r.bid_fill[0], r.ask_fill[0],
-        r.bid_price_paid[0], r.ask_price_received[0], float(r.price_lo[0]),
-        float(r.price_hi[0]),
-    )  # fmt: skip
-    marks.append(clock())
-    return out
-
-
-STAGES = (
-    "1 input arrays (_as_float_array x8)",
-    "2 scalar args (k, floor, cap, counts)",
-    "3 validation (_validate_side x2)",
-    "4 sort (_sort_orders x2)",
-    "5 output allocation (np.empty x8)",
-    "6 kernel (clear_markets_serial)",
-    "7 result tuples",
-)
-
-
-def _minor_faults() -> int:
-    try:
-        import resource
-    except ImportError:  # not on Unix
-        return 0
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-
-
-def breakdown(n: int, budget_s: float) -> dict[str, float]:
-    """Median seconds of each stage of ``clear`` on a random book of ``n`` per side.
-
-    Stages are timed in place (perf_counter marks inside one run of ``clear``'s body,
-    rebuilt from the private helpers of ``elecbay_env.clearing``), so they add up to
-    the call and include cache and page-fault effects; a few pieces are also timed
-    alone. Raises ``ImportError``/``AttributeError``/``TypeError`` if those helpers
-    have changed.
-    """
-    from elecbay_env import clearing as c
-    from elecbay_env.kernels import auction as kern
-
-    rng = np.random.default_rng(n)
-    bp, bq, ap, aq = random_book(rng, n)
-    ref = clear(bp, bq, ap, aq)
-    marks: list[float] = []
-    got = _staged_clear(c, kern, bp, bq, ap, aq, marks)
-    if not (got.volume == ref.volume and got.price == ref.price):
-        raise TypeError("the staged copy of clear() no longer matches clear()")
-
-    per_stage: list[list[float]] = [[] for _ in STAGES]
-    totals: list[float] = []
-    start = time.perf_counter()
-    while len(totals) < 5 or (time.perf_counter() - start < budget_s and len(totals) < 20_000):
-        marks.clear()
-        _staged_clear(c, kern, bp, bq, ap, aq, marks)
-        for s in range(len(STAGES)):
-            per_stage[s].append(marks[s + 1] - marks[s])
-        totals.append(marks[-1] - marks[0])
-    parts = {"clear() total": median_time(partial(clear, bp, bq, ap, aq), budget_s=budget_s)[0]}
-    parts["staged copy, total"] = statistics.median(totals)
-    for name, samples in zip(STAGES, per_stage, strict=True):
-        parts[name] = statistics.median(samples)
-
-    # Pieces alone, for comparison.
-    nb = np.full(1, n, dtype=np.int64)
-    bid_order = c._sort_orders(bp[None, :], nb, descending=True)
-    ask_order = c._sort_orders(ap[None, :], nb, descending=False)
-    work = np.empty((4, n))
-
-    def levels():
-        kern._levels(bp, bq, bid_order[0], n, work[0], work[1])
-        kern._levels(ap, aq, ask_order[0], n, work[2], work[3])
-
-    levels()
-    parts["  alone: np.argsort x2 (the baseline)"] = median_time(
-        partial(_argsort_sides, bp, ap), budget_s=budget_s
-    )[0]
-    parts["  alone: _levels x2 (kernel's gather pass)"] = median_time(levels, budget_s=budget_s)[0]
-    before = _minor_faults()
-    for _ in range(20):
-        clear(bp, bq, ap, aq)
-    parts["minor page faults per clear() call"] = (_minor_faults() - before) / 20
-    return parts
-
-
 def print_breakdown(n: int, parts: dict[str, float]) -> None:
     total = parts["staged copy, total"]
     print(f"-- breakdown of clear() at N={n:,} (stages timed in place, medians) --")
@@ -459,55 +135,6 @@ def print_breakdown(n: int, parts: dict[str, float]) -> None:
 # --------------------------------------------------------------------------------------
 # Part 2: clear_batch throughput
 # --------------------------------------------------------------------------------------
-
-
-def bench_batch(markets: Sequence[int], budget_s: float, loop_max_e: int, loop_reps_big: int):
-    """Rows of part 2, one per E."""
-    rng = np.random.default_rng(7)
-    big = max(markets)
-    bp, bq, ap, aq = random_book(rng, BATCH_BOOK, shape=(big,))
-    clear_batch(bp[:1], bq[:1], ap[:1], aq[:1])  # warm-up: serial path
-    clear_batch(bp, bq, ap, aq)  # warm-up: parallel path (and thread pool start)
-    per_loop_market = math.nan
-    rows = []
-    for e in markets:
-        b = (bp[:e].copy(), bq[:e].copy(), ap[:e].copy(), aq[:e].copy())
-        t_batch, reps = median_time(
-            lambda b=b: clear_batch(*b), budget_s=budget_s, min_reps=7, max_reps=2_000
-        )
-        rows_ = [tuple(x[i] for x in b) for i in range(e)]
-
-        def loop(rows_=rows_):
-            for row in rows_:
-                clear(*row)
-
-        if e <= loop_max_e:
-            t_loop, loop_reps = median_time(
-                loop,
-                budget_s=budget_s if e < 4_096 else 0.0,
-                min_reps=5 if e < 4_096 else loop_reps_big,
-                max_reps=1_000 if e < 4_096 else loop_reps_big,
-            )
-            per_loop_market = t_loop / e
-            how = "measured"
-        else:
-            t_loop, loop_reps, how = per_loop_market * e, 0, "extrapolated"
-        rate = e / t_batch
-        rows.append(
-            {
-                "markets": e,
-                "batch_s": t_batch,
-                "markets_per_s": rate,
-                "batch_reps": reps,
-                "loop_s": t_loop,
-                "loop": how,
-                "loop_reps": loop_reps,
-                "speedup": t_loop / t_batch,
-                "target_applies": e == THROUGHPUT_TARGET_E,
-                "pass": (rate >= THROUGHPUT_TARGET) if e == THROUGHPUT_TARGET_E else None,
-            }
-        )
-    return rows
 
 
 def print_batch(rows) -> None:

@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from elecbay_env.roles import asset_names
+
 EVAL_SEED0 = 100_000  # evaluation seeds start here; training uses seeds below 10_000
 
 # groups of ledger components, by name (elecbay_env.kernels.ledger_codes.NAMES)
@@ -104,7 +106,7 @@ def ledger_episode(task: Any) -> dict[str, Any]:
         "n_periods": int(env.num_periods),
         **metrics.result(),
         "policy": {a: te.resolve_policy(env, task.policies, a) for a in env.possible_agents},
-        "asset": te._asset_names(env),
+        "asset": asset_names(env.scenario),
         "ledger": table(amount),
         "ledger_mwh": table(mwh),
     }

@@ -41,436 +41,74 @@ parameters and the output says so.
 
 ``--json PATH`` also writes every figure to PATH. The exit status is 0 (or, with
 ``--strict``, 1 when the target is missed).
+
+This script holds the tables and the command line; the two ways of collecting live in
+:mod:`elecbay_evaluate.benchmarks.training_envs` and the timing in
+:mod:`elecbay_evaluate.benchmarks.training_timing`, re-exported here.
 """
 
 from __future__ import annotations
 
 import argparse
-import collections
-import copy
-import gc
-import statistics
 import sys
 import time
 from collections.abc import Sequence
 from typing import Any
 
-import gymnasium as gym
-import numpy as np
 import stable_baselines3
 import torch
 from elecbay_evaluate.benchmarks.benchtools import bench_parser, print_head, write_json
 from elecbay_evaluate.benchmarks.benchtools import fmt_time as _fmt_time
 from elecbay_evaluate.benchmarks.benchtools import machine_info as _machine_info
-from stable_baselines3 import PPO
-from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecEnvWrapper
+from elecbay_evaluate.benchmarks.training_envs import (
+    PATCHED_CORES,
+    ROLE,
+    SEED,
+    ProducerSeatEnv,
+    core_venv,
+    patch_core_codec,
+    pettingzoo_venv,
+)
+from elecbay_evaluate.benchmarks.training_timing import (
+    CORE_STAGES,
+    RolloutTimer,
+    TimedVecEnv,
+    bench_rows,
+    core_breakdown,
+    ppo_kwargs,
+    time_ppo,
+)
 
 from elecbay_env import parallel_env
-from elecbay_env.envs.observations import observe
-from elecbay_env.roles import role_of
+
+__all__ = [
+    "CORE_STAGES",
+    "PATCHED_CORES",
+    "ROLE",
+    "SEED",
+    "SPEEDUP_TARGET",
+    "TABLE_HEADER",
+    "ProducerSeatEnv",
+    "RolloutTimer",
+    "TimedVecEnv",
+    "bench_rows",
+    "core_breakdown",
+    "core_venv",
+    "machine_info",
+    "main",
+    "parse_args",
+    "patch_core_codec",
+    "pettingzoo_venv",
+    "ppo_kwargs",
+    "print_core_breakdown",
+    "print_pz_breakdown",
+    "print_rows",
+    "time_ppo",
+]
 
 SPEEDUP_TARGET = 10.0
 """The core must collect at least this many times more agent-steps per second."""
 TABLE_HEADER = "PPO rollout collection: vectorised core vs PettingZoo per-agent envs"
-SEED = 0
-ROLE = "producer"
-
-CORE_STAGES = (
-    "1 checks, action layout",
-    "2 bridge.to_env (learner -> env codec)",
-    "3 opponents' predict",
-    "4 codec.decode",
-    "5 engine.step",
-    "6 observe",
-    "7 rewards, seat_obs (scale)",
-)
-
-
-def _baseline_policies(env: Any) -> dict[str, Any]:
-    """The baseline policy of every agent (``elecbay_agents.registry.make_policies``)."""
-    from elecbay_agents.registry import make_policies
-
-    return make_policies(env)
-
-
-# --------------------------------------------------------------------------------------
-# The PettingZoo recipe: one Gymnasium env per (market, producer)
-# --------------------------------------------------------------------------------------
-
-
-class ProducerSeatEnv(gym.Env):
-    """One agent of ``parallel_env(config)`` learns; the others follow the baseline.
-
-    The usual PettingZoo-to-single-agent wrapper: every step asks each other agent's
-    policy for an action on its own observation (one ``predict`` per agent), adds the
-    learner's action and steps the parallel env. Observations and actions are the
-    env's own (raw observation, Box[-1, 1] action through the env's codec).
-
-    Args:
-        agent: the learner's agent id.
-        config: the scenario.
-        **overrides: dotted scenario overrides.
-    """
-
-    metadata = {"render_modes": []}  # noqa: RUF012 - Gymnasium's attribute
-
-    def __init__(self, agent: str, config: str = "default", **overrides: Any) -> None:
-        self.env = parallel_env(config, **overrides)
-        self.agent = agent
-        self.others = {a: p for a, p in _baseline_policies(self.env).items() if a != agent}
-        self.observation_space = self.env.observation_space(agent)
-        self.action_space = self.env.action_space(agent)
-        self._obs: dict[str, np.ndarray] = {}
-        self._state: dict[str, Any] = {}
-        self._start = True
-        self.predict_s = 0.0
-        self.step_s = 0.0
-
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[np.ndarray, dict[str, Any]]:
-        super().reset(seed=seed)
-        self._obs, _ = self.env.reset(seed=seed)
-        self._state = dict.fromkeys(self.others)
-        self._start = True
-        return self._obs[self.agent], {}
-
-    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        t0 = time.perf_counter()
-        actions = {}
-        for agent, policy in self.others.items():
-            actions[agent], self._state[agent] = policy.predict(
-                self._obs[agent],
-                state=self._state[agent],
-                episode_start=self._start,
-                deterministic=True,
-            )
-        actions[self.agent] = action
-        self._start = False
-        t1 = time.perf_counter()
-        obs, rewards, terms, truncs, infos = self.env.step(actions)
-        self._obs = obs
-        self.predict_s += t1 - t0
-        self.step_s += time.perf_counter() - t1
-        a = self.agent
-        return obs[a], rewards[a], terms[a], truncs[a], infos[a]
-
-
-def pettingzoo_venv(n_markets: int, config: str, overrides: dict[str, Any]) -> DummyVecEnv:
-    """``n_markets`` x (producers) :class:`ProducerSeatEnv` in a ``DummyVecEnv``."""
-    probe = parallel_env(config, **overrides)
-    seats = [a for a in probe.possible_agents if role_of(a) == ROLE]
-    makers = [
-        (lambda a=agent: ProducerSeatEnv(a, config, **overrides))
-        for _ in range(n_markets)
-        for agent in seats
-    ]
-    return DummyVecEnv(makers)
-
-
-PATCHED_CORES: list[int] = []
-"""Sizes E of the cores :func:`patch_core_codec` had to patch in this run."""
-
-
-def patch_core_codec(core: Any) -> Any:
-    """Workaround for a training core whose codec decodes one market only.
-
-    ``TrainingCore`` decodes with its template env's codec, built on the template's
-    one-market parameters, so ``codec.decode`` cannot take E > 1 markets. When that is
-    so, the core gets a copy of that codec (same ranges) on its engine's E-market
-    parameters; otherwise nothing changes. Printed in the output when applied.
-    """
-    params = getattr(core.codec, "params", None)
-    if params is not None and params.kind.shape[0] != core.n_markets:
-        fixed = copy.copy(core.codec)
-        fixed.params = core.engine.params
-        core.codec = fixed
-        PATCHED_CORES.append(core.n_markets)
-    return core
-
-
-def core_venv(n_markets: int, config: str, overrides: dict[str, Any]) -> VecEnv:
-    """The vectorised core: every producer a seat, ``n_markets`` markets."""
-    from elecbay_train.vec_env import RoleVecEnv
-
-    venv = RoleVecEnv(config, seats=ROLE, n_markets=n_markets, seed=SEED, **overrides)
-    patch_core_codec(venv.core)
-    return venv
-
-
-# --------------------------------------------------------------------------------------
-# Timing PPO
-# --------------------------------------------------------------------------------------
-
-
-class RolloutTimer(BaseCallback):
-    """Seconds of each rollout: ``_on_rollout_start`` to ``_on_rollout_end``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seconds: list[float] = []
-        self._t0 = 0.0
-
-    def _on_rollout_start(self) -> None:
-        self._t0 = time.perf_counter()
-
-    def _on_rollout_end(self) -> None:
-        self.seconds.append(time.perf_counter() - self._t0)
-
-    def _on_step(self) -> bool:
-        return True
-
-
-class TimedVecEnv(VecEnvWrapper):
-    """Sums the seconds spent in the wrapped VecEnv's ``step`` (async + wait)."""
-
-    def __init__(self, venv: VecEnv) -> None:
-        super().__init__(venv)
-        self.step_s = 0.0
-        self._actions: np.ndarray | None = None
-
-    def reset(self) -> np.ndarray:
-        return self.venv.reset()
-
-    def step_async(self, actions: np.ndarray) -> None:
-        self._actions = actions
-
-    def step_wait(self):
-        t0 = time.perf_counter()
-        self.venv.step_async(self._actions)
-        out = self.venv.step_wait()
-        self.step_s += time.perf_counter() - t0
-        return out
-
-
-def ppo_kwargs(rollout_size: int, n_steps: int) -> dict[str, Any]:
-    """The PPO settings of every row: one episode per rollout, 4 minibatches."""
-    return {"n_steps": n_steps, "batch_size": max(rollout_size // 4, 2), "n_epochs": 10}
-
-
-def time_ppo(venv: VecEnv, n_steps: int, rollouts: int, torch_threads: int) -> dict[str, Any]:
-    """One warm-up rollout and update (untimed), then ``rollouts`` timed ones."""
-    timed = TimedVecEnv(venv)
-    size = n_steps * venv.num_envs
-    model = PPO("MlpPolicy", timed, seed=SEED, device="cpu", verbose=0, **ppo_kwargs(size, n_steps))
-    model.learn(size)  # warm-up: torch, numba caches, first reset
-    torch.set_num_threads(torch_threads)  # numba's threading layer may have reset it
-    timed.step_s = 0.0
-    parts = [venv.envs[i] for i in range(venv.num_envs)] if hasattr(venv, "envs") else []
-    for env in parts:
-        env.predict_s = env.step_s = 0.0
-    timer = RolloutTimer()
-    gc.collect()
-    t0 = time.perf_counter()
-    model.learn(rollouts * size, callback=timer, reset_num_timesteps=False)
-    learn_s = time.perf_counter() - t0
-    steps = len(timer.seconds) * size
-    collect_s = sum(timer.seconds)
-    out = {
-        "sub_envs": venv.num_envs,
-        "rollout_agent_steps": size,
-        "rollouts": len(timer.seconds),
-        "agent_steps": steps,
-        "collect_s": collect_s,
-        "collect_steps_per_s": steps / collect_s,
-        "learn_s": learn_s,
-        "learn_steps_per_s": steps / learn_s,
-        "env_step_s": timed.step_s,
-        "env_share": timed.step_s / collect_s,
-        "rollout_s": timer.seconds,
-        "ppo": ppo_kwargs(size, n_steps),
-        "torch_threads": torch.get_num_threads(),
-    }
-    if parts:
-        out["pz_predict_s"] = sum(e.predict_s for e in parts)
-        out["pz_env_step_s"] = sum(e.step_s for e in parts)
-    venv.close()
-    return out
-
-
-def bench_rows(
-    config: str,
-    overrides: dict[str, Any],
-    pz_markets: int,
-    scale: Sequence[int],
-    rollouts: int,
-    torch_threads: int = 1,
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Part 1: the PettingZoo recipe, the core at the same size, the core at larger E."""
-    probe = parallel_env(config, **overrides)
-    n_periods = probe.num_periods
-    seats = [a for a in probe.possible_agents if role_of(a) == ROLE]
-    pz_policies = collections.Counter(
-        type(p).__name__
-        for a, p in _baseline_policies(probe).items()
-        if a != seats[0]  # one learner per env
-    )
-    rows: list[dict[str, Any]] = []
-    pz_venv = pettingzoo_venv(pz_markets, config, overrides)
-    pz = time_ppo(pz_venv, n_periods, rollouts, torch_threads)
-    pz.update(
-        key="pettingzoo",
-        markets=pz_markets,
-        what=f"PettingZoo: {pz_markets} mkt x {len(seats)} ProducerSeatEnv, DummyVecEnv",
-    )
-    rows.append(pz)
-    core_policies: collections.Counter[str] = collections.Counter()
-    for e in dict.fromkeys([pz_markets, *scale]):
-        venv = core_venv(e, config, overrides)
-        core_policies = collections.Counter(type(p).__name__ for p in venv.core.opponents.values())
-        row = time_ppo(venv, n_periods, rollouts, torch_threads)
-        same = " (same sub-envs)" if e == pz_markets else ""
-        row.update(
-            key=f"core_E{e}", markets=e, what=f"core: RoleVecEnv E={e} x {len(seats)} seats{same}"
-        )
-        rows.append(row)
-    base = rows[0]["collect_steps_per_s"]
-    for r in rows:
-        r["collect_vs_pz"] = r["collect_steps_per_s"] / base
-        r["learn_vs_pz"] = r["learn_steps_per_s"] / rows[0]["learn_steps_per_s"]
-    info = {
-        "agents": len(probe.possible_agents),
-        "seats": len(seats),
-        "periods": n_periods,
-        "pz_opponents_per_env": dict(pz_policies),
-        "core_opponents_per_market": dict(core_policies),
-    }
-    return rows, info
-
-
-# --------------------------------------------------------------------------------------
-# Part 2: where the core's step spends its time
-# --------------------------------------------------------------------------------------
-
-
-def _staged_core_step(core: Any, seat_actions: np.ndarray, marks: list[float], opp: dict):
-    """``TrainingCore.step`` stage by stage, a time mark after each stage; opponents'
-    ``predict`` seconds summed per policy class into ``opp``.
-
-    A copy of the method's body (and of ``_opponent_actions``) from its attributes:
-    keep it in step with ``train/core.py``; :func:`core_breakdown` checks it gives the
-    same rewards as ``core.step``.
-    """
-    clock = time.perf_counter
-    marks.append(clock())
-    a = np.asarray(seat_actions, np.float64)
-    if a.shape != (core.n_markets, len(core.seats), core.act_width):
-        raise ValueError("actions: wrong shape")
-    if not np.all(np.isfinite(a)):
-        raise ValueError("actions: every value must be finite")
-    actions = np.zeros((core.n_markets, len(core.agents), core.codec.width))
-    actions[:, core.seat_rows, : core.act_width] = a
-    marks.append(clock())
-    actions = core.bridge.to_env(actions, core.seat_rows)
-    marks.append(clock())
-    start = np.full(core.n_markets, core._episode_start)
-    for agent, policy in core.opponents.items():
-        t0 = clock()
-        row = core.agents.index(agent)
-        width = core.template.observation_space(agent).shape[0]
-        act, core._opp_state[agent] = policy.predict(
-            core._obs[:, row, :width],
-            state=core._opp_state[agent],
-            episode_start=start,
-            deterministic=True,
-        )
-        act = np.asarray(act, np.float64).reshape(core.n_markets, -1)
-        actions[:, row, : act.shape[1]] = act
-        name = type(policy).__name__
-        opp[name] = opp.get(name, 0.0) + clock() - t0
-    core._episode_start = False
-    marks.append(clock())
-    orders = core.codec.decode(actions)
-    marks.append(clock())
-    out = core.engine.step(orders)
-    core.last_outcome = out
-    marks.append(clock())
-    core._obs = observe(core.engine.params, core.engine.state, core._bounds)
-    marks.append(clock())
-    rewards = out.reward[:, core.seat_rows].copy()
-    done = bool(np.all(core.engine.t >= core.engine.n_periods))
-    obs = core.seat_obs()
-    marks.append(clock())
-    return obs, rewards, done
-
-
-def core_breakdown(
-    config: str, overrides: dict[str, Any], n_markets: int, reps: int
-) -> dict[str, Any]:
-    """Mean seconds per step of each stage of the core, of ``core.step`` and of
-    ``RoleVecEnv.step`` on one episode of random seat actions.
-
-    Raises:
-        AttributeError, TypeError: the core's internals changed, or the staged copy no
-            longer gives the rewards of ``core.step``.
-    """
-    from elecbay_train.core import TrainingCore
-    from elecbay_train.vec_env import RoleVecEnv
-
-    def make() -> Any:
-        return patch_core_codec(TrainingCore(config, ROLE, n_markets, seed=SEED, **overrides))
-
-    staged, ref = make(), make()
-    venv = RoleVecEnv(config, ROLE, n_markets, seed=SEED, **overrides)
-    patch_core_codec(venv.core)
-    n_periods = staged.engine.n_periods
-    rng = np.random.default_rng(SEED)
-    plan = rng.uniform(-1, 1, (n_periods, n_markets, len(staged.seats), staged.act_width))
-    staged.reset(SEED)
-    ref.reset(SEED)
-    marks: list[float] = []
-    opp: dict[str, float] = {}
-    for a in plan:
-        got = _staged_core_step(staged, a, marks, opp)[1]
-        want = ref.step(a)[1]
-        if not np.array_equal(got, want):
-            raise TypeError("the staged copy of TrainingCore.step() no longer matches it")
-
-    per_stage: list[list[float]] = [[] for _ in CORE_STAGES]
-    real_core: list[float] = []
-    real_venv: list[float] = []
-    opp.clear()
-    n_staged = 0
-    flat = plan.reshape(n_periods, n_markets * len(staged.seats), -1).astype(np.float32)
-    gc.collect()
-    gc.disable()
-    try:
-        for _ in range(reps):
-            staged.reset(SEED)
-            for a in plan:
-                marks.clear()
-                _staged_core_step(staged, a, marks, opp)
-                n_staged += 1
-                for s in range(len(CORE_STAGES)):
-                    per_stage[s].append(marks[s + 1] - marks[s])
-            ref.reset(SEED)
-            for a in plan:
-                t0 = time.perf_counter()
-                ref.step(a)
-                real_core.append(time.perf_counter() - t0)
-            venv.seed(SEED)
-            venv.reset()
-            for a in flat:  # the last step also resets every market (autoreset)
-                t0 = time.perf_counter()
-                venv.step(a)
-                real_venv.append(time.perf_counter() - t0)
-    finally:
-        gc.enable()
-    parts = {
-        "RoleVecEnv.step (real)": statistics.fmean(real_venv),
-        "core.step (real)": statistics.fmean(real_core),
-        "staged copy, total": sum(statistics.fmean(s) for s in per_stage),
-    }
-    for name, samples in zip(CORE_STAGES, per_stage, strict=True):
-        parts[name] = statistics.fmean(samples)
-    return {
-        "markets": n_markets,
-        "agent_steps_per_step": n_markets * len(staged.seats),
-        "stages": parts,
-        "opponents_by_class": {k: v / n_staged for k, v in opp.items()},
-        "opponents": len(staged.opponents),
-    }
 
 
 # --------------------------------------------------------------------------------------
