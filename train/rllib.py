@@ -207,13 +207,19 @@ def ppo_config(
         PPOConfig()
         .environment(ElecbayMultiAgentEnv, env_config=cfg)
         .framework("torch")
-        .env_runners(num_env_runners=int(num_env_runners),
-                     num_envs_per_env_runner=int(envs_per_runner),
-                     num_cpus_per_env_runner=1)  # fmt: skip
+        .env_runners(
+            num_env_runners=int(num_env_runners),
+            num_envs_per_env_runner=int(envs_per_runner),
+            num_cpus_per_env_runner=1,
+        )
         .multi_agent(policies=set(modules), policy_mapping_fn=policy_mapping_fn)
         .rl_module(rl_module_spec=MultiRLModuleSpec(rl_module_specs=modules))
-        .training(train_batch_size_per_learner=int(train_batch_size),
-                  minibatch_size=int(minibatch_size), num_epochs=int(num_epochs), lr=lr)  # fmt: skip
+        .training(
+            train_batch_size_per_learner=int(train_batch_size),
+            minibatch_size=int(minibatch_size),
+            num_epochs=int(num_epochs),
+            lr=lr,
+        )
         .debugging(seed=int(seed), log_level="ERROR")
         .reporting(metrics_num_episodes_for_smoothing=1)
     )
