@@ -9,11 +9,11 @@ from .conftest import RAY_MISSING
 
 pytest.importorskip("ray.rllib", reason=RAY_MISSING)
 
+from elecbay_train.rllib import SEED_STRIDE, ElecbayMultiAgentEnv, role_spaces
 from ray.rllib.env.env_context import EnvContext
 from ray.rllib.utils.pre_checks.env import check_multiagent_environments
 
 from elecbay_env.roles import role_of
-from elecbay_train.rllib import SEED_STRIDE, ElecbayMultiAgentEnv, role_spaces
 
 BASE = {"scenario": "small", "max_cycles": 6, "torch_threads": None}
 
@@ -49,7 +49,7 @@ def test_episode_ends_by_truncation_with_learning_rewards() -> None:
     env.reset(seed=1)
     for t in range(6):
         act = {a: env.action_spaces[a].sample() for a in env.agents}
-        obs, rewards, terms, truncs, infos = env.step(act)
+        _, rewards, terms, truncs, infos = env.step(act)
         assert terms["__all__"] is False
         assert truncs["__all__"] is (t == 5)
         # learning rewards are about order one; raw ones are currency (thousands)
