@@ -9,5 +9,5 @@ source scripts/venv.sh "train,dev"
 python -m pytest -n 2 "$@"
 if [ $# -eq 0 ] && [ -z "${ELECBAY_SKIP_RLLIB:-}" ]; then
     ELECBAY_VENV="$PWD/.venv-rllib" bash -c \
-        'source scripts/venv.sh "rllib,dev" && exec python -m pytest -q tests/rllib'
+        'source scripts/venv.sh "train,rllib,dev" && exec python -m pytest -q tests/rllib'
 fi

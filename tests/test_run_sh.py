@@ -76,4 +76,4 @@ def test_test_sh_runs_tests_rllib_in_its_own_venv_after_the_main_suite() -> None
     main = text.index("python -m pytest -n 2")
     rllib = text.rindex("tests/rllib")
     assert main < rllib
-    assert 'ELECBAY_VENV="$PWD/.venv-rllib"' in text and '"rllib,dev"' in text
+    assert 'ELECBAY_VENV="$PWD/.venv-rllib"' in text and '"train,rllib,dev"' in text
