@@ -14,6 +14,9 @@ acts, and one **agent-step** is one agent's transition. It measures:
    :func:`~elecbay_train.rllib.ppo_config`, one module per role, torch on one thread),
    ``env_runner.sample()``: with uniform random actions (the runner's own overhead), and
    with the modules acting (what training samples), at 1 and 4 markets per runner;
+   and single-role PPO on :class:`~elecbay_train.rllib_vector.RoleVectorEnv` (the
+   producers' seats of E markets on the batched core; the other agents play the
+   baseline and are not counted, so this row counts fewer agent-steps per period);
 3. **elecbay's vectorised core**: :class:`~elecbay_train.multi_role.MultiRoleCore` with
    every role learning (the batched engine under ``elecbay train``'s
    :mod:`~elecbay_train.vec_env` and :mod:`~elecbay_train.multi_role` views) at
@@ -114,6 +117,23 @@ def rllib_sampler(
     return sample, algo.stop
 
 
+def rllib_core_sampler(
+    scenario: str, days: int, n_markets: int, steps: int
+) -> tuple[Callable[[], int], Callable[[], None]]:
+    """``env_runner.sample`` of single-role PPO on :class:`RoleVectorEnv` (producers)."""
+    from elecbay_train.rllib_vector import role_ppo_config
+
+    env_config = {"scenario": scenario, "overrides": {"market.days": days}}
+    algo = role_ppo_config("producer", n_markets, env_config, seed=SEED).build_algo()
+    runner = algo.env_runner
+
+    def sample() -> int:
+        episodes = runner.sample(num_timesteps=steps, random_actions=False)
+        return int(sum(len(e) for e in episodes))
+
+    return sample, algo.stop
+
+
 def measure(args: Any) -> list[dict[str, Any]]:
     """Every row's agent-steps per second, the faster of ``args.repeats`` runs."""
     rows: list[dict[str, Any]] = []
@@ -140,6 +160,12 @@ def measure(args: Any) -> list[dict[str, Any]]:
                 continue
             makers.append((key, what, lambda e=envs, r=random_actions: rllib_sampler(
                 args.scenario, args.days, e, r, args.sample_steps)))  # fmt: skip
+    what = f"RLlib env_runner.sample on RoleVectorEnv, producers, E = {args.markets[-1]}"
+    if have_rllib:
+        makers.append(("rllib_core", what, lambda: rllib_core_sampler(
+            args.scenario, args.days, args.markets[-1], args.sample_steps * 4)))  # fmt: skip
+    else:
+        rows.append({"key": "rllib_core", "what": what, "steps_per_s": float("nan")})
     for n in args.markets:
 
         def core(n: int = n) -> tuple[Callable[[], int], Callable[[], None]]:
