@@ -295,7 +295,7 @@ def train_rllib(
     if not ray.is_initialized():
         ray.init(**init_kwargs(address, num_cpus=max(2, num_env_runners + 1)))
         started = True
-    limit_threads(1)
+    limit_threads((env_config or {}).get("torch_threads") or 1)  # the learner, in this process
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     config = ppo_config(env_config, seed, num_env_runners, envs_per_runner, **ppo)
