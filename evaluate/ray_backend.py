@@ -53,7 +53,7 @@ class RayExecutor:
         self._started = False
         if not ray.is_initialized():
             kwargs: dict[str, Any] = {"address": address} if address else {
-                "num_cpus": int(num_cpus), "_node_ip_address": "127.0.0.1",
+                "address": "local", "num_cpus": int(num_cpus), "_node_ip_address": "127.0.0.1",
                 "include_dashboard": False}  # fmt: skip
             # Numba threads: one per episode, as the local pool's processes
             ray.init(log_to_driver=False, runtime_env={"env_vars": {"NUMBA_NUM_THREADS": "1"}},

@@ -321,5 +321,5 @@ def init_kwargs(address: str | None, num_cpus: int = 2) -> dict[str, Any]:
     """``ray.init`` arguments: join ``address``, or start a local loopback Ray."""
     if address:
         return {"address": address, "log_to_driver": False}
-    return {"num_cpus": int(num_cpus), "_node_ip_address": "127.0.0.1",
+    return {"address": "local", "num_cpus": int(num_cpus), "_node_ip_address": "127.0.0.1",
             "include_dashboard": False, "log_to_driver": False}  # fmt: skip

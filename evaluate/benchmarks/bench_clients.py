@@ -146,7 +146,8 @@ def measure(args: Any) -> list[dict[str, Any]]:
 
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         if not ray.is_initialized():
-            ray.init(num_cpus=2, _node_ip_address="127.0.0.1", include_dashboard=False,
+            ray.init(address="local", num_cpus=2, _node_ip_address="127.0.0.1",
+                     include_dashboard=False,
                      log_to_driver=False)  # fmt: skip
         have_rllib = True
     except ImportError:

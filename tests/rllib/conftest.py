@@ -19,7 +19,8 @@ def local_ray():
     ray = pytest.importorskip("ray", reason=RAY_MISSING)
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     ray.init(
-        num_cpus=2, _node_ip_address="127.0.0.1", include_dashboard=False, log_to_driver=False,
+        address="local", num_cpus=2, _node_ip_address="127.0.0.1", include_dashboard=False,
+        log_to_driver=False,
         runtime_env={"env_vars": {"NUMBA_NUM_THREADS": "1", "RAY_USAGE_STATS_ENABLED": "0"}},
     )  # fmt: skip
     yield ray
