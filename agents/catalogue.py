@@ -143,6 +143,15 @@ def _sb3(algorithm: str | None) -> Builder:
     return build
 
 
+def _rllib(env, agent, args, rng):
+    from elecbay_train.rllib_policy import load_rllib_policy
+
+    (path,) = args
+    allow = path.endswith(":allow_scenario_mismatch")
+    path = path.removesuffix(":allow_scenario_mismatch")
+    return load_rllib_policy(path, env, agent, allow_scenario_mismatch=allow)
+
+
 _SB3_PARAMS = (
     "PATH: the zip `model.save` wrote; the model's spaces must have the agent's shapes. "
     "Needs `stable-baselines3` (optional)."
@@ -278,6 +287,14 @@ _ENTRIES: tuple[PolicyInfo, ...] = (
         )
         for algo in ("ppo", "sac", "td3", "a2c")
     ),
+    PolicyInfo(
+        "rllib", ALL_ROLES, None, (1,), True, "rllib:DIR",
+        "A folder from `elecbay train --backend rllib`: the seat's role module of the RLlib "
+        "checkpoint, checked against the seat (role, shapes, scenario) "
+        "(`elecbay_train.rllib_policy`).",
+        "DIR: the training folder. Needs `ray[rllib]` (optional, its own virtual "
+        "environment).", _rllib,
+    ),
 )  # fmt: skip
 REGISTRY: dict[str, PolicyInfo] = {e.name: e for e in _ENTRIES}
 """Every named policy, by name."""
@@ -309,6 +326,7 @@ BRIEF: dict[str, str] = {
     "sac": "a saved stable-baselines3 SAC model",
     "td3": "a saved stable-baselines3 TD3 model",
     "a2c": "a saved stable-baselines3 A2C model",
+    "rllib": "an `elecbay train --backend rllib` folder (the seat's role module)",
 }
 """One line per built-in policy (``elecbay policies``)."""
 

@@ -135,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     from elecbay_evaluate import classroom, tournament
     from elecbay_train import train as training
 
+    from . import rllib_command
+
     # subcommands whose modules own their arguments: (name, help, description, add, run)
     plugins = (
         ("classroom", "classroom experiments: zi, withholding, reserve",
@@ -142,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("evaluate", "play a tournament of policies over seeds and report metrics",
          tournament.EVALUATE_HELP, tournament.add_arguments, tournament.main),
         ("train", "train a stable-baselines3 learner on the vectorised core",
-         training.__doc__, training.build_parser, lambda a: training.main(args=a)),
+         training.__doc__, rllib_command.add_train_arguments, rllib_command.run_train),
     )  # fmt: skip
     for name, helptext, description, add_arguments, run in plugins:
         sp = sub.add_parser(name, help=helptext, description=description,

@@ -156,6 +156,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument(
         "--quiet", action="store_true", help="no progress bar and no tables; only errors"
     )
+    from .ray_backend import add_arguments as add_backend_arguments
+
+    add_backend_arguments(parser)
     return parser  # fmt: skip
 
 

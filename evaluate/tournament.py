@@ -140,8 +140,12 @@ def run_episodes(
     workers: int = 1,
     progress: bool = True,
     journal: Journal | None = None,
+    executor: Any = None,
 ) -> list[dict]:
     """Play ``tasks`` (in this process when ``workers == 1``), sorted by their keys.
+
+    ``executor``: a factory of the pool to use instead of worker processes
+    (:class:`~elecbay_evaluate.ray_backend.RayExecutor`).
 
     With a :class:`~elecbay_evaluate.journal.Journal`, episodes it already holds are
     not played again and every finished one is appended to it at once. Worker
@@ -168,13 +172,15 @@ def run_episodes(
     bar = tqdm(total=len(tasks), initial=len(done), desc="episodes", unit="ep",
                disable=not progress, file=sys.stderr, dynamic_ncols=True)  # fmt: skip
     with bar:
-        if workers <= 1 or len(todo) <= 1:
+        if executor is None and (workers <= 1 or len(todo) <= 1):
             for task in todo:
                 finish(task, run_episode(task))
         else:
             with (
                 workers_without_main(),
-                ProcessPoolExecutor(
+                executor()
+                if executor is not None
+                else ProcessPoolExecutor(
                     max_workers=min(workers, len(todo)), mp_context=_pool_context()
                 ) as pool,
             ):
@@ -202,6 +208,8 @@ def run_tournament(
     progress: bool = True,
     journal: str | os.PathLike[str] | None = None,
     resume: bool = False,
+    backend: str = "local",
+    address: str | None = None,
 ) -> TournamentResult:
     """Check the spec, play every episode and summarise.
 
@@ -217,6 +225,8 @@ def run_tournament(
         journal: a JSON-lines file that keeps every finished episode
             (:class:`~elecbay_evaluate.journal.Journal`).
         resume: reuse the episodes ``journal`` already holds for this spec.
+        backend: ``"local"`` (processes) or ``"ray"`` (Ray tasks on ``address``, else a
+            local Ray with ``workers`` CPUs; :mod:`elecbay_evaluate.ray_backend`).
 
     Raises:
         SpecError: an invalid spec, a scenario that does not load or a bad policy.
@@ -229,7 +239,14 @@ def run_tournament(
         raise SpecError(f"workers={workers}: must be at least 1")
     tasks = make_tasks(spec)
     workers = min(workers, len(tasks))
-    if workers > 1:
+    if backend not in ("local", "ray"):
+        raise SpecError(f"backend={backend!r}: allowed values are 'local' and 'ray'")
+    executor = None
+    if backend == "ray":
+        from .ray_backend import RayExecutor
+
+        executor = lambda: RayExecutor(address, workers)  # noqa: E731
+    if workers > 1 or executor is not None:
         try:
             for j, entry in enumerate(spec.entries):
                 check_sendable(entry.policies, f"entries.{j}.policies")
@@ -239,7 +256,7 @@ def run_tournament(
     book = Journal(journal, tasks, resume=resume) if journal is not None else None
     start = time.perf_counter()
     try:
-        episodes = run_episodes(tasks, workers, progress, book)
+        episodes = run_episodes(tasks, workers, progress, book, executor)
     finally:
         if book is not None:
             book.close()
@@ -286,7 +303,8 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
                       f"episodes on {min(workers, n)} worker(s)", flush=True)  # fmt: skip
             result = run_tournament(spec, workers=workers, progress=not args.quiet,
                                     journal=target.keep_path(JOURNAL_FILE),
-                                    resume=args.resume)  # fmt: skip
+                                    resume=args.resume, backend=getattr(args, "backend", "local"),
+                                    address=getattr(args, "address", None))  # fmt: skip
             files = write_outputs(result, target.work)
             target.keep_path(JOURNAL_FILE).unlink(missing_ok=True)  # results.csv has it all
     except SpecError as exc:

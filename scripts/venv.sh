@@ -26,9 +26,9 @@ STAMP="$VENV/.elecbay-installed-${EXTRAS:-base}"
 HASH="$(cat "$ROOT/setup.cfg" "$ROOT/pyproject.toml" "$ROOT/constraints.txt" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$HASH" ]; then
     run "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    if [[ "$EXTRAS" == *train* ]]; then
-        echo "elecbay: installing the training extra (torch, pinned CPU build, and" \
-             "stable-baselines3) into $VENV; first time only, a few minutes..." >&2
+    if [[ "$EXTRAS" == *train* || "$EXTRAS" == *rllib* ]]; then
+        echo "elecbay: installing the training extra ($EXTRAS: torch, pinned CPU build, first) into" \
+             "$VENV; first time only, a few minutes..." >&2
         # torch first and pinned: anything that pulls torch in later then finds it installed.
         run "$VENV/bin/python" -m pip install --quiet -c "$ROOT/constraints.txt" torch
     fi

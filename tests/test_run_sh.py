@@ -60,3 +60,20 @@ def test_run_sh_passes_its_arguments_to_elecbay(tmp_path, argv, command) -> None
     done = _dry(tmp_path, "run.sh", *argv)
     assert done.stdout.splitlines()[-1] == f"would run: {command}"
     assert ("training extra" in done.stderr) == (argv[:1] == ["train"])
+
+
+def test_the_rllib_venv_installs_torch_first_then_the_rllib_extra(tmp_path) -> None:
+    done = _dry(tmp_path, "scripts/venv.sh", "rllib,dev")
+    lines = done.stdout.splitlines()
+    torch = next(i for i, x in enumerate(lines) if x.endswith("constraints.txt torch"))
+    package = next(i for i, x in enumerate(lines) if x.endswith(f"-e {ROOT}[rllib,dev]"))
+    assert torch < package
+    assert str(tmp_path / "venv") in done.stderr
+
+
+def test_test_sh_runs_tests_rllib_in_its_own_venv_after_the_main_suite() -> None:
+    text = (ROOT / "test.sh").read_text()
+    main = text.index("python -m pytest -n 2")
+    rllib = text.rindex("tests/rllib")
+    assert main < rllib
+    assert 'ELECBAY_VENV="$PWD/.venv-rllib"' in text and '"train,rllib,dev"' in text

@@ -57,6 +57,7 @@ FITS = {
     "niv_chase": ["producer_8"],
     "broker_reserve_scale": ["broker_0"],
     **dict.fromkeys(MODELS, EVERYONE),
+    "rllib": EVERYONE,  # built in tests/rllib (needs ray[rllib], its own venv)
 }
 
 
@@ -192,6 +193,8 @@ def test_bad_specs_name_the_spec_and_the_known_names(spec, match) -> None:
 def test_every_name_builds_for_the_agents_it_fits_and_refuses_the_others(
     env, obs, models, name
 ) -> None:
+    if name == "rllib":
+        pytest.skip("rllib:DIR is built for every seat in tests/rllib (needs ray[rllib])")
     for agent in env.possible_agents:
         spec = spec_for(name, agent, models)
         if agent not in FITS[name]:
