@@ -9,7 +9,8 @@ base's proportion, and the broker), N from 5 to 5 000, with 1, 4 and 16 bid step
 1. Engine: :meth:`elecbay_env.engine.Engine.step` (validation on, no ledger) with one
    :func:`elecbay_env.testing.random_orders` draw submitted every period, at batch
    E = 1 and 64; the figure is the fastest step time over repetitions (see
-   :func:`_timed`) divided by E (time per market-period). A forward book holds up to N x steps entries.
+   :func:`_timed`) divided by E (time per market-period). A forward book holds up to
+   N x steps entries.
 2. PettingZoo: ``env.step`` of the parallel env (E = 1, raw rewards) with one action
    per agent sampled once, for N up to 1 000 (5 000 in the full run).
 3. Baseline, measured in the same run: the same tables in a child process whose kernels
