@@ -91,7 +91,7 @@ def time_engine(n_agents: int, steps: int, n_markets: int, budget_s: float) -> f
         eng.step(orders)
 
     step()  # warm-up: compile or load the cache, first touch
-    return _timed(step, 3, budget_s) / n_markets
+    return _timed(step, 5, budget_s) / n_markets
 
 
 def time_env(n_agents: int, steps: int, budget_s: float) -> float:
@@ -112,7 +112,7 @@ def time_env(n_agents: int, steps: int, budget_s: float) -> float:
         env.step(actions)
 
     step()
-    return _timed(step, 3, budget_s)
+    return _timed(step, 5, budget_s)
 
 
 def measure(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         "steps": list(QUICK_STEPS if q else STEPS),
         "batches": list(QUICK_BATCHES if q else BATCHES),
         "env_agents": list(QUICK_ENV_AGENTS if q else ENV_AGENTS),
-        "budget_s": 0.05 if q else 0.3,
+        "budget_s": 0.05 if q else 0.6,
         "baseline": False,
     }
     info = machine_info()
