@@ -46,3 +46,6 @@ def test_quick_run_exits_zero_and_prints_tables(bench, capsys, tmp_path):
         assert len(data[run]["env"]) == len(bench.QUICK_STEPS) * len(bench.QUICK_ENV_AGENTS)
     assert len(data["fits"]) == len(bench.QUICK_STEPS) * len(bench.QUICK_BATCHES)
     assert all(not math.isnan(f["exponent"]) for f in data["fits"])
+    assert "Where env.step's time goes" in out
+    split = data["env_split"]["seconds"]
+    assert all(split[k] > 0.0 for k in ("actions", "engine", "infos", "env.step"))

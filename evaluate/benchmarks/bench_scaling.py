@@ -18,7 +18,10 @@ base's proportion, and the broker), N from 5 to 5 000, with 1, 4 and 16 bid step
    size, i.e. with the insertion sorts the period kernel used before (own Numba cache
    folder under the temporary directory, so the shipped cache is never touched). Runs
    whose insertion-sort time would exceed a few seconds are left out (``-``).
-4. Fitted exponents: least squares slope of log(time) on log(N) over N >= 50, per
+4. Where ``env.step``'s time goes at the target size: the fastest of each stage
+   (actions dict to array, decoding, ``Engine.step``, the observation kernel, infos,
+   observation dicts) over 40 periods, their sum and the fastest whole ``env.step``.
+5. Fitted exponents: least squares slope of log(time) on log(N) over N >= 50, per
    (steps, E), for the engine and the baseline. Targets: every engine exponent <= 1.1;
    a 1 000-agent, 16-step period under 3 ms in the engine (E = 1) and under 6 ms
    through ``env.step``.
@@ -113,6 +116,46 @@ def time_env(n_agents: int, steps: int, budget_s: float) -> float:
 
     step()
     return _timed(step, 5, budget_s)
+
+
+def env_split(n_agents: int, steps: int, reps: int) -> dict[str, float]:
+    """Fastest seconds of each stage of ``env.step`` (the stages its body runs, from the
+    env's helpers), and of the whole call, over ``reps`` periods."""
+    from elecbay_env import parallel_env
+    from elecbay_env.envs.observations import observe
+    from elecbay_env.testing import replicated_scenario
+
+    env = parallel_env(replicated_scenario(n_agents, steps))
+    env.reset(seed=SEED)
+    rng = np.random.default_rng(SEED)
+    acts = {a: rng.uniform(-1, 1, env.action_space(a).shape) for a in env.agents}
+    env.step(acts)
+    names = ("actions", "decode", "engine", "observe", "infos", "observations")
+    best = dict.fromkeys((*names, "sum of stages", "env.step"), math.inf)
+    clock = time.perf_counter
+    for _ in range(reps):
+        if env.engine.t[0] + 2 > env.num_periods:
+            env.reset(seed=SEED)
+        marks = [clock()]
+        env._load_actions(acts)
+        marks.append(clock())
+        orders = env.codec.decode(env._actions)
+        marks.append(clock())
+        out = env.engine.step(orders)
+        marks.append(clock())
+        env._obs = observe(env.engine.params, env.engine.state, env._bounds)
+        marks.append(clock())
+        env._infos(out)
+        marks.append(clock())
+        env._agent_obs()
+        marks.append(clock())
+        for name, a, b in zip(names, marks, marks[1:], strict=False):
+            best[name] = min(best[name], b - a)
+        t0 = clock()
+        env.step(acts)
+        best["env.step"] = min(best["env.step"], clock() - t0)
+    best["sum of stages"] = sum(best[n] for n in names)
+    return best
 
 
 def measure(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -257,6 +300,12 @@ def main(argv: list[str] | None = None) -> int:
     new = measure(cfg)
     old = {"engine": [], "env": []} if args.no_baseline else measure_baseline(cfg)
     summary = report(cfg, new, old)
+    n, st = (TARGET_CASE[0], TARGET_CASE[1]) if not q else (QUICK_ENV_AGENTS[-1], 4)
+    split = env_split(n, st, 40 if not q else 3)
+    print(f"\nWhere env.step's time goes ({n} agents, {st} steps; fastest of each stage)")
+    for name, sec in split.items():
+        print(f"{name:>14} | {fmt_time(sec):>10}")
+    summary["env_split"] = {"agents": n, "steps": st, "seconds": split}
     print(f"run time {time.perf_counter() - start:.1f} s")
     if args.json:
         write_json(args.json, {"machine": info, "config": cfg, "merge_sort": new,
