@@ -42,7 +42,7 @@ def test_quick_run_exits_zero_and_prints_tables(bench, capsys, tmp_path):
     for run in ("merge_sort", "insertion_sort"):
         rows = data[run]["engine"]
         assert {(r["agents"], r["steps"], r["markets"]) for r in rows} == want
-        assert all(r["period_s"] > 0.0 for r in rows)
+        assert all(r["period_s"] > 0.0 and r["cpu_s"] > 0.0 for r in rows)
         assert len(data[run]["env"]) == len(bench.QUICK_STEPS) * len(bench.QUICK_ENV_AGENTS)
     assert len(data["fits"]) == len(bench.QUICK_STEPS) * len(bench.QUICK_BATCHES)
     assert all(not math.isnan(f["exponent"]) for f in data["fits"])
