@@ -20,6 +20,11 @@ producers and consumers, ``contract_mw`` and ``imbalance_mwh``. The nested settl
 statement (``{component: {"mwh", "price", "amount"}}``, ``price`` None where none applies)
 is :meth:`statement`, or ``infos[agent]["statement"]`` with ``info_statement=True``.
 
+Many agents: the dicts are built from arrays in a few passes (one stacked array per
+action width, one observation block, one table of info numbers); :meth:`step_array`
+and :meth:`observation_array` skip the dicts altogether (rows in ``possible_agents``
+order) and run the same period.
+
 Bad actions: a missing or unknown agent, a wrong shape, or a NaN/inf value raises
 ``ValueError`` naming the agent, before the market is touched. Finite values outside
 [-1, 1] are clipped (documented; stable-baselines3 clips Box actions the same way).
