@@ -594,6 +594,8 @@ BRIEF: dict[str, str] = {
     "zi_u": "zero intelligence: random prices over the whole price range",
     "zi_c": "zero intelligence, budget-constrained: random prices, never at a loss",
     "storage_threshold": "batteries: charge below a low price, discharge above a high one",
+    "self_consumption": "home batteries: charge on a renewable surplus, discharge on a deficit",
+    "time_of_use": "home batteries: charge in cheap hours, discharge in peak hours",
     "retailer": "bids the load forecast corrected by the last forecast error",
     "rule_based_broker": "reserve = largest loss + z x forecast-error sd (the broker baseline)",
     "misforecast": "adversarial: forward quantity scaled by a factor (runs long or short)",
