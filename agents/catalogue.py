@@ -102,6 +102,21 @@ def _storage_threshold(env, agent, args, rng):
     return StorageThresholdPolicy(env, agent, low=low, high=high)
 
 
+def _self_consumption(env, agent, args, rng):
+    from .prosumer import SelfConsumptionPolicy
+
+    return SelfConsumptionPolicy(env, agent)
+
+
+def _time_of_use(env, agent, args, rng):
+    from .prosumer import TimeOfUsePolicy
+
+    if not args:
+        return TimeOfUsePolicy(env, agent)
+    c0, c1, d0, d1 = args
+    return TimeOfUsePolicy(env, agent, charge_hours=(c0, c1), discharge_hours=(d0, d1))
+
+
 def _retailer(env, agent, args, rng):
     from .retailer import RetailerPolicy
 
@@ -204,6 +219,22 @@ _ENTRIES: tuple[PolicyInfo, ...] = (
         "LOW <= HIGH in currency/MWh; default adaptive: running mean of the last price "
         "(EMA weight 0.1, starting at the initial price) -/+ 20 % of its magnitude",
         _storage_threshold,
+    ),
+    PolicyInfo(
+        "self_consumption", ("producer",), (kinds.STORAGE,), (0,), False, "self_consumption",
+        "Home battery: charge (price taker) when the public renewable forecast exceeds the "
+        "demand forecast, discharge when demand exceeds it, within power and state of "
+        "charge; no reserve (`elecbay_agents.prosumer`). A baseline of the `community` "
+        "scenario.",
+        "none", _self_consumption,
+    ),
+    PolicyInfo(
+        "time_of_use", ("producer",), (kinds.STORAGE,), (0, 4), False,
+        "time_of_use[:C_FROM,C_TO,D_FROM,D_TO]",
+        "Home battery: charge (price taker) in the hours [C_FROM, C_TO), discharge in "
+        "[D_FROM, D_TO) of the day, idle otherwise; no reserve (`elecbay_agents.prosumer`).",
+        "hours in [0, 24], from < to, the two windows apart; default 0,5,16,20",
+        _time_of_use,
     ),
     PolicyInfo(
         "retailer", ("consumer",), None, (0, 1), False, "retailer[:PERSISTENCE]",
@@ -312,6 +343,8 @@ BRIEF: dict[str, str] = {
     "zi_u": "zero intelligence: random prices over the whole price range",
     "zi_c": "zero intelligence, budget-constrained: random prices, never at a loss",
     "storage_threshold": "batteries: charge below a low price, discharge above a high one",
+    "self_consumption": "home batteries: charge on a renewable surplus, discharge on a deficit",
+    "time_of_use": "home batteries: charge in cheap hours, discharge in peak hours",
     "retailer": "bids the load forecast corrected by the last forecast error",
     "rule_based_broker": "reserve = largest loss + z x forecast-error sd (the broker baseline)",
     "misforecast": "adversarial: forward quantity scaled by a factor (runs long or short)",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .config import Scenario, load_scenario
 from .kernels import kinds
 from .orders import Orders, empty_orders
 from .params import MarketParams
@@ -77,3 +78,41 @@ def random_orders(
     o.max_avail[:] = 25.0
     o.max_util[:] = params.price_cap[:, None]
     return o
+
+
+def replicated_scenario(
+    n_agents: int, bid_steps: int = 4, days: int = 1, base: str = "default"
+) -> Scenario:
+    """``base`` with its producers and consumers repeated until it has ``n_agents`` agents.
+
+    For scaling runs and tests of large books: row ``j`` of each side copies the base's
+    entry ``j mod len`` (names get the suffix ``_j``), producers and consumers keep the
+    base's proportion, capacities and loads are unchanged (the system grows with N).
+
+    Args:
+        n_agents: agents including the broker, >= 3 (one producer, one consumer).
+        bid_steps: steps per bid curve (``market.bid_steps``).
+        days: episode length (``market.days``).
+        base: a shipped scenario with producers and consumers.
+    """
+    if n_agents < 3:
+        raise ValueError(f"n_agents={n_agents}: allowed range is >= 3")
+    data = load_scenario(base).model_dump(mode="json")
+    prods, cons = data["producers"], data["consumers"]
+    rows = n_agents - 1
+    n_p = min(max(1, round(rows * len(prods) / (len(prods) + len(cons)))), rows - 1)
+
+    def repeat(items: list[dict], n: int) -> list[dict]:
+        out = []
+        for j in range(n):
+            item = dict(items[j % len(items)])
+            item["name"] = f"{item['name']}_{j}"
+            out.append(item)
+        return out
+
+    data["producers"] = repeat(prods, n_p)
+    data["consumers"] = repeat(cons, rows - n_p)
+    data["name"] = f"{base}_x{n_agents}"
+    data["market"]["bid_steps"] = bid_steps
+    data["market"]["days"] = days
+    return load_scenario(data)

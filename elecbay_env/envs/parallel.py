@@ -20,6 +20,11 @@ producers and consumers, ``contract_mw`` and ``imbalance_mwh``. The nested settl
 statement (``{component: {"mwh", "price", "amount"}}``, ``price`` None where none applies)
 is :meth:`statement`, or ``infos[agent]["statement"]`` with ``info_statement=True``.
 
+Many agents: the dicts are built from arrays in a few passes (one stacked array per
+action width, one observation block, one table of info numbers); :meth:`step_array`
+and :meth:`observation_array` skip the dicts altogether (rows in ``possible_agents``
+order) and run the same period.
+
 Bad actions: a missing or unknown agent, a wrong shape, or a NaN/inf value raises
 ``ValueError`` naming the agent, before the market is touched. Finite values outside
 [-1, 1] are clipped (documented; stable-baselines3 clips Box actions the same way).
@@ -123,6 +128,7 @@ class ElecbayParallelEnv(ParallelEnv):
         self._bounds = row_bounds(self.engine.params)
         self._obs = np.zeros((1, len(self.possible_agents), 0), np.float32)
         self._actions = np.zeros((1, len(self.possible_agents), self.codec.width))
+        self._init_batched_paths()
         self.last_outcome = None
         self.last_orders = None
         self.history: dict[str, list[float]] = {}
@@ -173,6 +179,73 @@ class ElecbayParallelEnv(ParallelEnv):
         if not self.agents:
             raise RuntimeError("the episode is over (or reset() was not called): call reset()")
         self._load_actions(actions)
+        reward, done = self._advance()
+        out = self.last_outcome
+        if len(self.agents) == len(self.possible_agents):  # every agent: one list pass
+            rewards = dict(zip(self.agents, reward.tolist(), strict=True))
+        else:
+            rewards = {a: float(reward[self._row[a]]) for a in self.agents}
+        infos = self._infos(out)
+        obs = self._agent_obs()
+        terminations = dict.fromkeys(self.agents, False)
+        truncations = dict.fromkeys(self.agents, done)
+        if done:
+            self.agents = []
+        if self.render_mode == "human":
+            self.render()
+        return obs, rewards, terminations, truncations, infos
+
+    def step_array(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool, bool]:
+        """The array-native step: every agent's action as one array, no dicts.
+
+        The same period as :meth:`step` with ``{agent: actions[i, :width]}``, for many
+        agents without per-agent Python work. Infos are not built: the period's
+        arrays are :attr:`last_outcome` (:class:`~elecbay_env.period.PeriodOutcome`,
+        batch of one) and :meth:`statement`.
+
+        Args:
+            actions: (N, W) rows in ``possible_agents`` order, W = ``codec.width`` (the
+                widest action); row ``i`` holds agent ``i``'s action in its first
+                ``action_space(agent).shape[0]`` columns, the rest is ignored. Finite;
+                values outside [-1, 1] are clipped.
+
+        Returns:
+            ``(obs, rewards, terminated, truncated)``: ``obs`` (N, F) float32 as
+            :meth:`observation_array`, ``rewards`` (N,) float64 (currency, or the
+            learning reward with ``reward_mode="learning"``), and whether the episode
+            ended (never terminated; truncated after the last period).
+        """
+        if not self.agents:
+            raise RuntimeError("the episode is over (or reset() was not called): call reset()")
+        a = np.asarray(actions)
+        want = (len(self.possible_agents), self.codec.width)
+        if a.shape != want or a.dtype.kind not in "biuf":
+            raise ValueError(
+                f"actions: expected a real array of shape {want} (agents x widest action), "
+                f"got {a.dtype} {a.shape}"
+            )
+        a = np.where(self._action_mask, a, 0.0)
+        if not np.isfinite(a).all():
+            row = int(np.flatnonzero(~np.isfinite(a).all(axis=1))[0])
+            raise ValueError(
+                f"actions[{row}] ({self.possible_agents[row]!r}): every value must be finite, "
+                "in [-1, 1]"
+            )
+        self._actions = a[None]
+        reward, done = self._advance()
+        if done:
+            self.agents = []
+        if self.render_mode == "human":
+            self.render()
+        return self.observation_array(), reward, False, done
+
+    def observation_array(self) -> np.ndarray:
+        """(N, F) float32 copy of every agent's observation, rows in ``possible_agents``
+        order, each padded with zeros to F (the widest observation)."""
+        return self._obs[0].copy()
+
+    def _advance(self) -> tuple[np.ndarray, bool]:
+        """Run the period on ``self._actions``: (N,) rewards and whether it was the last."""
         orders = self.codec.decode(self._actions)
         t = int(self.engine.t[0])
         if self.reward_mode == "learning":
@@ -184,20 +257,10 @@ class ElecbayParallelEnv(ParallelEnv):
             self.history[key].append(float(getattr(out, key)[0]))
         self._obs = observe(self.engine.params, self.engine.state, self._bounds)
         if self.reward_mode == "learning":
-            scaled = learning_rewards(self.engine.params, out.reward, seen, self._scale)[0]
-            rewards = {a: float(scaled[self._row[a]]) for a in self.agents}
+            reward = learning_rewards(self.engine.params, out.reward, seen, self._scale)[0]
         else:
-            rewards = {a: float(out.reward[0, self._row[a]]) for a in self.agents}
-        done = bool(self.engine.t[0] >= self.num_periods)
-        infos = self._infos(out)
-        obs = self._agent_obs()
-        terminations = dict.fromkeys(self.agents, False)
-        truncations = dict.fromkeys(self.agents, done)
-        if done:
-            self.agents = []
-        if self.render_mode == "human":
-            self.render()
-        return obs, rewards, terminations, truncations, infos
+            reward = out.reward[0].copy()
+        return reward, bool(self.engine.t[0] >= self.num_periods)
 
     def state(self) -> np.ndarray:
         """Every agent's observation, concatenated in agent-id order (float32)."""
@@ -226,15 +289,35 @@ class ElecbayParallelEnv(ParallelEnv):
         close_figures(self)
 
     # -- helpers --------------------------------------------------------------------
+    def _init_batched_paths(self) -> None:
+        """What the dict API needs per agent, computed once: rows, widths, info keys."""
+        agents = self.possible_agents
+        obs_w = [self.observation_spaces[a].shape[0] for a in agents]
+        self._obs_slots = [(a, i, w) for i, (a, w) in enumerate(zip(agents, obs_w, strict=True))]
+        self._action_groups = []  # (width, agents, rows): agents whose actions stack
+        for width in sorted(set(self._width.values())):
+            group = [a for a in agents if self._width[a] == width]
+            self._action_groups.append((width, group, np.array([self._row[a] for a in group])))
+        self._action_mask = (
+            np.arange(self.codec.width)[None, :]
+            < np.array([self._width[a] for a in agents])[:, None]
+        )
+        common = ("period", "traded", "clearing_price", "imbalance_price", "reward_raw")
+        trader_keys = (*common, *_AMOUNT_KEYS, "contract_mw", "imbalance_mwh")
+        broker_keys = (*common, *_AMOUNT_KEYS)
+        self._info_keys = [trader_keys if self._trader[a] else broker_keys for a in agents]
+
     def _agent_obs(self) -> dict[str, np.ndarray]:
-        return {
-            a: self._obs[0, self._row[a], : self.observation_spaces[a].shape[0]].copy()
-            for a in self.agents
-        }
+        block = self._obs[0].copy()  # one copy; each agent gets a row of it
+        if len(self.agents) == len(self.possible_agents):
+            return {a: block[i, :w] for a, i, w in self._obs_slots}
+        return {a: block[self._row[a], : self.observation_spaces[a].shape[0]] for a in self.agents}
 
     def _load_actions(self, actions: dict[str, np.ndarray]) -> None:
         if not isinstance(actions, dict):
             raise ValueError(f"actions: expected a dict of agent -> action, got {type(actions)}")
+        if len(self.agents) == len(self.possible_agents) and self._stack_actions(actions):
+            return
         unknown = set(actions) - set(self.agents)
         if unknown:
             raise ValueError(f"actions: unknown or finished agents {sorted(unknown)}")
@@ -257,6 +340,27 @@ class ElecbayParallelEnv(ParallelEnv):
             for agent, action in actions.items():
                 self.check_action(agent, action)
         self._actions = buf
+
+    def _stack_actions(self, actions: dict[str, np.ndarray]) -> bool:
+        """Load every agent's action with one array per action width; False (nothing
+        loaded) when anything is unusual, so that the per-agent path names the problem."""
+        if len(actions) != len(self.possible_agents):
+            return False
+        buf = np.zeros_like(self._actions)
+        for width, group, rows in self._action_groups:
+            try:
+                block = np.asarray([actions[a] for a in group])
+            except (KeyError, TypeError, ValueError):
+                return False
+            if (
+                block.shape != (len(group), width)
+                or block.dtype.kind not in "biuf"
+                or not np.isfinite(block).all()
+            ):
+                return False
+            buf[0, rows, :width] = block
+        self._actions = buf
+        return True
 
     def check_action(self, agent: str, action: Any) -> np.ndarray:
         """The agent's action as float64, or ``ValueError`` naming the agent."""
@@ -295,39 +399,33 @@ class ElecbayParallelEnv(ParallelEnv):
         }  # fmt: skip
 
     def _reset_infos(self) -> dict[str, dict[str, Any]]:
+        state = self.engine.state
+        head = (-1, 0.0, float(state.ref_price[0]), float(state.last_imbalance_price[0]), 0.0)
+        values = (*head, *(0.0 for _ in _AMOUNT_KEYS), 0.0, 0.0)
         infos = {}
         for agent in self.agents:
-            state = self.engine.state
-            info: dict[str, Any] = {"period": -1, "traded": 0.0,
-                                    "clearing_price": float(state.ref_price[0]),
-                                    "imbalance_price": float(state.last_imbalance_price[0]),
-                                    "reward_raw": 0.0}  # fmt: skip
-            info.update(dict.fromkeys(_AMOUNT_KEYS, 0.0))
-            if self._trader[agent]:
-                info["contract_mw"] = 0.0
-                info["imbalance_mwh"] = 0.0
+            info: dict[str, Any] = dict(
+                zip(self._info_keys[self._row[agent]], values, strict=False)
+            )
             if self.info_statement:
                 info["statement"] = {}
             infos[agent] = info
         return infos
 
     def _infos(self, out) -> dict[str, dict[str, Any]]:
-        amount = out.ledger_amount[0].tolist()  # plain floats: much cheaper than indexing
-        contract = out.contract_mw[0].tolist()
-        imbalance = out.imbalance_mwh[0].tolist()
-        raw = out.reward[0].tolist()
+        # one (N, K) table of every agent's numbers, turned into plain floats at once
+        table = np.column_stack((
+            out.reward[0], out.ledger_amount[0], out.contract_mw[0], out.imbalance_mwh[0]
+        )).tolist()  # fmt: skip
         period = int(self.engine.t[0]) - 1
         clearing, imb_price = float(out.forward_ref_price[0]), float(out.imbalance_price[0])
         traded = 1.0 if out.volume_mw[0] > 0.0 else 0.0
+        head = (period, traded, clearing, imb_price)
         infos = {}
         for agent in self.agents:
             i = self._row[agent]
-            info: dict[str, Any] = {"period": period, "traded": traded, "clearing_price": clearing,
-                                    "imbalance_price": imb_price, "reward_raw": raw[i]}  # fmt: skip
-            info.update(zip(_AMOUNT_KEYS, amount[i], strict=True))
-            if self._trader[agent]:
-                info["contract_mw"] = contract[i]
-                info["imbalance_mwh"] = imbalance[i]
+            # zip stops at the keys: a broker's row drops contract_mw and imbalance_mwh
+            info: dict[str, Any] = dict(zip(self._info_keys[i], (*head, *table[i]), strict=False))
             if self.info_statement:
                 info["statement"] = self.statement(agent)
             infos[agent] = info

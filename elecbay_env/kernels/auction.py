@@ -18,8 +18,9 @@ bought volume equals sold volume to rounding.
 
 The kernels take each side's sort order from the caller (``order``: indices of the
 row's orders, best price first, padded entries last): numpy's argsort is faster than
-an in-kernel sort for large books, and :func:`sort_rows` gives an in-kernel sort for
-engines that clear small books inside a larger kernel.
+an in-kernel sort for large books, and :func:`~.sorting.sort_row` (stable: equal
+prices keep their index order; O(n log n)) gives an in-kernel sort for engines that
+clear books inside a larger kernel.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel, parallel_kernel, prange
+from .sorting import sort_row  # noqa: F401  (stage 1 and 2 import the book sort from here)
 
 RTOL = 1e-9
 """Relative residual (of an order or of the volume) treated as zero."""
@@ -288,29 +290,6 @@ def _clear_markets(
         volume[e] = v
         lo[e] = a
         hi[e] = b
-
-
-@kernel
-def sort_row(price, n, descending, order):
-    """Index sort of ``price[:n]`` into ``order`` (insertion sort: books of tens of orders).
-
-    Entries ``n`` onwards of ``order`` get the padded indices in place.
-    """
-    for t in range(order.shape[0]):
-        order[t] = t
-    for t in range(1, n):
-        idx = order[t]
-        p = price[idx]
-        s = t - 1
-        if descending:
-            while s >= 0 and price[order[s]] < p:
-                order[s + 1] = order[s]
-                s -= 1
-        else:
-            while s >= 0 and price[order[s]] > p:
-                order[s + 1] = order[s]
-                s -= 1
-        order[s + 1] = idx
 
 
 clear_markets = parallel_kernel(_clear_markets)

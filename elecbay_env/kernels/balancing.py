@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 
 from ._jit import kernel
+from .sorting import sort_pairs_descending
 
 LEGACY_DUAL = 0
 LEGACY_SINGLE = 1
@@ -135,17 +136,8 @@ def gb_price(
             key[k] = curtailment_cost_per_mwh
             vol[k] = curtailed_mwh
             k += 1
-    # descending by key (insertion sort: a stack holds at most one action per row)
-    for a in range(1, k):
-        ka = key[a]
-        va = vol[a]
-        b = a - 1
-        while b >= 0 and key[b] < ka:
-            key[b + 1] = key[b]
-            vol[b + 1] = vol[b]
-            b -= 1
-        key[b + 1] = ka
-        vol[b + 1] = va
+    # descending by key, stable (equal keys keep their row order)
+    sort_pairs_descending(key, vol, k)
     # the minority volume cancels the most expensive actions; PAR prices the next ones
     skip = minority
     taken = 0.0

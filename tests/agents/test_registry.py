@@ -55,6 +55,8 @@ FITS = {
     "imbalance_setter": TRADERS,
     "consumer_down_reserve": CONSUMERS,
     "niv_chase": ["producer_8"],
+    "self_consumption": ["producer_8"],
+    "time_of_use": ["producer_8"],
     "broker_reserve_scale": ["broker_0"],
     **dict.fromkeys(MODELS, EVERYONE),
     "rllib": EVERYONE,  # built in tests/rllib (needs ray[rllib], its own venv)
