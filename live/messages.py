@@ -34,7 +34,7 @@ CLIENT_SCHEMA: dict[str, dict[str, tuple[Any, str]]] = {
             "the action: numbers in [-1, 1] (the seat's PettingZoo action "
             "space; values outside are clipped), length action_width",
         ),
-    },  # fmt: skip
+    },
     "leave": {},
     "meter_read": {
         "period": (int, "settlement period of the read"),

@@ -112,8 +112,9 @@ class Operator:
         self.n_periods = self.env.num_periods
         self.n_meters = self.env.engine.params.n_meters
         self.house = make_policies(self.env, config.house, seed=config.seed)
-        self.ledger = LiveLedger(ledger_path, {"scenario": config.scenario, "days": config.days,
-                                               "seed": config.seed, "schema": m.VERSION})  # fmt: skip
+        run = {"scenario": config.scenario, "days": config.days, "seed": config.seed,
+               "schema": m.VERSION}  # fmt: skip
+        self.ledger = LiveLedger(ledger_path, run)
         self.registered: dict[str, str] = {}  # seat -> client name
         self.meters: set[str] = set()  # seats whose meter registered (sent a read)
         self.left: set[str] = set()
@@ -206,8 +207,8 @@ class Operator:
         if accepted:
             self.registered[seat] = msg["client"]
             self.left.discard(seat)
-        self.ledger.log_message(seat, msg["id"], self.gate, "register",
-                                "accepted" if accepted else "rejected", "; ".join(reasons))  # fmt: skip
+        status = "accepted" if accepted else "rejected"
+        self.ledger.log_message(seat, msg["id"], self.gate, "register", status, "; ".join(reasons))
         self.send(seat, "registered", ref=msg["id"], accepted=accepted, reasons=reasons, seat=seat,
                   action_width=int(self.env.action_space(seat).shape[0]),
                   observation_width=int(self.env.observation_space(seat).shape[0]),
