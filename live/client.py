@@ -176,3 +176,28 @@ def build_policy(spec: str, seat: str, scenario: str, days: int, seed: int) -> A
 
     env = parallel_env(scenario, **{"market.days": days})
     return make_policy(spec, env, seat, seed)
+
+
+def fetch_status(url: str, user: str, password: str, timeout_s: float = 10.0) -> dict[str, Any]:
+    """The operator's retained status (``elecbay/status``), read as ``user``.
+
+    Raises:
+        ConnectionError: the broker refused the credentials.
+        TimeoutError: no status within ``timeout_s`` (no operator running).
+    """
+    import queue
+
+    from .mqtt import connect_client
+
+    got: queue.Queue[bytes] = queue.Queue()
+    client = connect_client(url, user, password, f"{user}-status-{uuid.uuid4().hex[:8]}",
+                            on_message=lambda c, u, msg: got.put(msg.payload))  # fmt: skip
+    try:
+        client.subscribe(topics.STATUS, qos=1)
+        try:
+            return json.loads(got.get(timeout=timeout_s))
+        except queue.Empty:
+            raise TimeoutError(f"no market status on {url} within {timeout_s} s") from None
+    finally:
+        client.loop_stop()
+        client.disconnect()
