@@ -175,9 +175,14 @@ class Operator:
             if self.ledger.seen(sender, msg["id"]):
                 raise m.MessageError("id", f"duplicate message id {msg['id']!r}", msg["id"])
             if kind == "meter":
-                if msg["type"] != "meter_read":
-                    raise m.MessageError("type", "a meter sends only meter_read", msg["id"])
-                self._read(seat, msg)
+                if msg["type"] == "register" and msg["seat"] == seat:
+                    self.meters.add(seat)  # from the next clearing on, it gets the feed
+                    self.ledger.log_message(sender, msg["id"], self.gate, "register", "accepted")
+                elif msg["type"] == "meter_read":
+                    self._read(seat, msg)
+                else:
+                    raise m.MessageError("type", "a meter sends register (its own seat) or "
+                                         "meter_read", msg["id"])  # fmt: skip
             elif msg["type"] == "register":
                 self._register(seat, msg)
             elif msg["type"] == "order":
@@ -192,9 +197,9 @@ class Operator:
             status = "duplicate" if exc.reason.startswith("duplicate") else "rejected"
             if exc.ref is not None and status != "duplicate":
                 self.ledger.log_message(sender, exc.ref, self.gate, None, status, str(exc))
-            target = topics.outbox(seat) if kind == "in" else None
-            if target is not None:
-                self.send(seat, "rejected", ref=exc.ref, field=exc.field, reason=exc.reason)
+            body = m.encode("rejected", ref=exc.ref, field=exc.field, reason=exc.reason)
+            target = topics.outbox(seat) if kind == "in" else topics.meter_feed(seat)
+            self.client.publish(target, body, qos=1)
 
     def _register(self, seat: str, msg: dict[str, Any]) -> None:
         reasons = []
@@ -299,6 +304,8 @@ class Operator:
         else:
             self.pump(opened + wall)
         self.gate = None
+        if self.stop_event.is_set():  # stopped mid-period: nothing of it is written
+            return
         self.gate_latency_s.append(time.monotonic() - opened)
         actions, source = {}, {}
         for seat in self.seats:
@@ -311,6 +318,8 @@ class Operator:
                 source[seat] = "default"
         self.obs, *_ = self.env.step(actions)
         reads = self._collect_reads(t)
+        if self.stop_event.is_set():
+            return
         self._write(t, actions, source, reads)
 
     def _collect_reads(self, t: int) -> dict[tuple[str, int], tuple[float, str, float | None, str | None]]:  # fmt: skip  # noqa: E501
@@ -323,9 +332,9 @@ class Operator:
             body = m.encode("meter_truth", period=t, mwh=meter[i].tolist())
             self.client.publish(topics.meter_feed(seat), body, qos=1)
         expected = {(s, k) for s in self.meters for k in range(self.n_meters)}
-        if expected or not self.config.lockstep:
+        if expected:
             until = time.monotonic() + self.config.meter_timeout_s
-            self.pump(until, lambda: expected <= set(self.reads) if expected else False)
+            self.pump(until, lambda: expected <= set(self.reads))
         self.meter_period = None
         result = {}
         for i, seat in enumerate(self.seats):
