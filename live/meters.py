@@ -54,9 +54,9 @@ class MeterPool:
         self.sel.register(client.socket(), selectors.EVENT_READ, client)
         self.clients[seat] = client
 
-    def _send(self, client: Any, seat: str, kind: str, **fields: Any) -> None:
+    def _send(self, mqtt_client: Any, of: str, kind: str, **fields: Any) -> None:
         body = {"v": VERSION, "type": kind, "id": f"{self._prefix}-{next(self._ids)}", **fields}
-        client.publish(topics.meter_topic(seat), json.dumps(body), qos=1)
+        mqtt_client.publish(topics.meter_topic(of), json.dumps(body), qos=1)
 
     def _on_connect(self, client: Any, seat: str, flags: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:

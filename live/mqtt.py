@@ -54,8 +54,9 @@ def new_client(user: str, password: str, client_id: str,
 
 def connect_client(url: str, user: str, password: str, client_id: str,
                    on_message: Callable[..., None] | None = None,
-                   timeout_s: float = 10.0) -> Any:  # fmt: skip
-    """A connected client with its network thread running (``loop_start``).
+                   timeout_s: float = 10.0, will: tuple[str, bytes] | None = None) -> Any:  # fmt: skip
+    """A connected client with its network thread running (``loop_start``); ``will``:
+    ``(topic, payload)`` the broker publishes (QoS 1) if the connection drops uncleanly.
 
     Raises:
         ConnectionError: the broker refused the credentials or did not answer in time.
@@ -71,6 +72,8 @@ def connect_client(url: str, user: str, password: str, client_id: str,
         ready.set()
 
     client.on_connect = on_connect
+    if will is not None:
+        client.will_set(will[0], will[1], qos=1)
     client.connect(host, port, keepalive=60)
     client.loop_start()
     if not ready.wait(timeout_s) or result["reason"].is_failure:

@@ -69,15 +69,16 @@ def start_market(mosquitto: str, tmp_path: Path) -> Iterator[Any]:
 class RawClient:
     """A plain MQTT client for tests: publishes what it is told, queues what it reads."""
 
-    def __init__(self, url: str, user: str, password: str) -> None:
+    def __init__(self, url: str, user: str, password: str, will: Any = None) -> None:
         from elecbay_live.mqtt import connect_client
 
         self.got: queue.Queue[tuple[str, dict[str, Any] | bytes]] = queue.Queue()
         self.user = user
         self.tag = f"{user}-{uuid.uuid4().hex[:6]}"
         self.client = connect_client(url, user, password, f"test-{user}-{uuid.uuid4().hex[:6]}",
-                                     on_message=self._on_message)  # fmt: skip
+                                     on_message=self._on_message, will=will)  # fmt: skip
         self.n = 0
+        self.kept: list[Any] = []
 
     def _on_message(self, client: Any, userdata: Any, msg: Any) -> None:
         try:
@@ -111,19 +112,31 @@ class RawClient:
         return {"v": 1, "id": f"{self.tag}-{self.n}", **fields}
 
     def wait_for(self, kind: str, timeout_s: float = 10.0, **match: Any) -> dict[str, Any]:
-        """The next message of type ``kind`` (whose fields equal ``match``); others are
-        dropped."""
+        """The first message of type ``kind`` (whose fields equal ``match``) not yet
+        taken; the others stay for later calls."""
+
+        def fits(body: Any) -> bool:
+            return isinstance(body, dict) and body.get("type") == kind and all(
+                body.get(k) == v for k, v in match.items())  # fmt: skip
+
+        for i, body in enumerate(self.kept):
+            if fits(body):
+                return self.kept.pop(i)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:
                 _topic, body = self.got.get(timeout=max(deadline - time.monotonic(), 0.01))
             except queue.Empty:
                 break
-            if isinstance(body, dict) and body.get("type") == kind and all(
-                body.get(k) == v for k, v in match.items()
-            ):  # fmt: skip
+            if fits(body):
                 return body
+            self.kept.append(body)
         raise AssertionError(f"no {kind} message {match} within {timeout_s} s")
+
+    def crash(self) -> None:
+        """Drop the connection without a DISCONNECT (the broker sends the will)."""
+        self.client.loop_stop()
+        self.client.socket().close()
 
     def close(self) -> None:
         self.client.loop_stop()
@@ -135,8 +148,8 @@ def raw_client() -> Iterator[Any]:
     """``raw_client(url, user, password) -> RawClient``, disconnected at the end."""
     made: list[RawClient] = []
 
-    def make(url: str, user: str, password: str) -> RawClient:
-        made.append(RawClient(url, user, password))
+    def make(url: str, user: str, password: str, will: Any = None) -> RawClient:
+        made.append(RawClient(url, user, password, will))
         return made[-1]
 
     yield make
