@@ -52,9 +52,15 @@ def new_client(user: str, password: str, client_id: str,
     return client
 
 
-def connect_client(url: str, user: str, password: str, client_id: str,
-                   on_message: Callable[..., None] | None = None,
-                   timeout_s: float = 10.0, will: tuple[str, bytes] | None = None) -> Any:  # fmt: skip
+def connect_client(
+    url: str,
+    user: str,
+    password: str,
+    client_id: str,
+    on_message: Callable[..., None] | None = None,
+    timeout_s: float = 10.0,
+    will: tuple[str, bytes] | None = None,
+) -> Any:
     """A connected client with its network thread running (``loop_start``); ``will``:
     ``(topic, payload)`` the broker publishes (QoS 1) if the connection drops uncleanly.
 

@@ -37,15 +37,15 @@ def _rejected(client, field: str) -> dict:
                 {"v": 1, "type": "order", "id": "c", "period": 0, "action": [], "price": 3}
             ).encode(),
             "price",
-        ),  # fmt: skip
+        ),
         (
             json.dumps({"v": 1, "type": "order", "id": "d", "period": "0", "action": []}).encode(),
             "period",
-        ),  # fmt: skip
+        ),
         (
             json.dumps({"v": 1, "type": "order", "id": "e", "period": -1, "action": []}).encode(),
             "period",
-        ),  # fmt: skip
+        ),
         (b'{"v": 1, "type": "order", "id": "f", "period": 0, "action": [NaN]}', None),
         (json.dumps({"v": 1, "type": "order", "id": "g", "period": 0}).encode(), "action"),
         (
@@ -53,7 +53,7 @@ def _rejected(client, field: str) -> dict:
                 {"v": 1, "type": "order", "id": "h" * 65, "period": 0, "action": []}
             ).encode(),
             "id",
-        ),  # fmt: skip
+        ),
         (b" " * 20000, None),
     ],
 )
