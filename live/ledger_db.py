@@ -78,6 +78,7 @@ class LiveLedger:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
         self.rows_written = 0
+        self.write_s = 0.0  # seconds spent in write_period (the benchmark's rows/s)
         stored = dict(self.db.execute("SELECT key, value FROM run").fetchall())
         wanted = {k: json.dumps(v) for k, v in run.items()}
         if stored and stored != wanted:
@@ -132,6 +133,7 @@ class LiveLedger:
             summary: ``(clearing_price, volume_mw, imbalance_price)``.
         """
         db = self.db
+        start = time.perf_counter()
         db.execute("BEGIN IMMEDIATE")
         try:
             for table, values in rows.items():
@@ -146,6 +148,7 @@ class LiveLedger:
             db.execute("ROLLBACK")
             raise
         self.rows_written += 1
+        self.write_s += time.perf_counter() - start
 
     def statements(self) -> list[tuple[Any, ...]]:
         """Every statement line ``(period, seat, component, mwh, price, amount)`` in order."""
