@@ -111,7 +111,7 @@ def decode(payload: bytes, max_bytes: int = MAX_BYTES) -> dict[str, Any]:
     if not isinstance(msg, dict):
         raise MessageError(None, f"expected a JSON object, got {type(msg).__name__}")
     ref = msg.get("id") if isinstance(msg.get("id"), str) else None
-    if msg.get("v") != VERSION:
+    if type(msg.get("v")) is not int or msg["v"] != VERSION:
         raise MessageError("v", f"expected schema version {VERSION}, got {msg.get('v')!r}", ref)
     kind = msg.get("type")
     if kind not in CLIENT_SCHEMA:
