@@ -46,7 +46,7 @@ COMMON = {"v": "schema version (1)", "type": "message type", "id": "message id, 
 
 SERVER_SCHEMA: dict[str, str] = {
     "status": "retained on elecbay/status: state (registering, trading, done), period, "
-    "n_periods, scenario, seats, free_seats, lockstep, speed",
+    "n_periods, scenario, days, seats, lockstep, speed",
     "registered": "ref (the register id), accepted (bool), reasons (list of str), seat, "
     "action_width, observation_width, n_periods, period_min, meter_intervals",
     "gate_open": "period, observation (list of float, the PettingZoo observation), "

@@ -141,11 +141,11 @@ class Operator:
         self.client.publish(topics.outbox(to), m.encode(kind, **fields), qos=1)
 
     def publish_status(self) -> None:
-        """Publish the retained market status."""
-        free = [s for s in self.seats if s not in self.registered]
+        """Publish the retained market status (when the state changes: every subscriber
+        gets it, so it is not sent per registration or per period)."""
         body = m.encode("status", state=self.state, period=self.period,
                         n_periods=self.n_periods, scenario=self.config.scenario,
-                        days=self.config.days, seats=self.seats, free_seats=free,
+                        days=self.config.days, seats=self.seats,
                         lockstep=self.config.lockstep, speed=self.config.speed)  # fmt: skip
         self.client.publish(topics.STATUS, body, qos=1, retain=True)
 
@@ -220,7 +220,6 @@ class Operator:
                   n_periods=self.n_periods, period_min=self.env.engine.params.period_min,
                   meter_intervals=self.n_meters)  # fmt: skip
         if accepted:
-            self.publish_status()
             if self.gate is not None:  # joined mid-period: this gate is open for it too
                 self._open_for(seat, self.gate)
 
@@ -275,11 +274,11 @@ class Operator:
         deadline = time.monotonic() + self.config.register_timeout_s
         self.pump(deadline, lambda: len(self.registered) >= self.config.expect)
         self.state = "trading"
+        self.publish_status()
         for t in range(done + 1, self.n_periods):
             if self.stop_event.is_set():
                 return
             self.period = t
-            self.publish_status()
             self.play_period(t)
         self.state = "done"
         self.period = self.n_periods
