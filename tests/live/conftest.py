@@ -78,7 +78,7 @@ class RawClient:
         self.client = connect_client(url, user, password, f"test-{user}-{uuid.uuid4().hex[:6]}",
                                      on_message=self._on_message, will=will)  # fmt: skip
         self.n = 0
-        self.kept: list[Any] = []
+        self.kept: list[tuple[str, Any]] = []  # read, not yet taken by wait_for
 
     def _on_message(self, client: Any, userdata: Any, msg: Any) -> None:
         try:
@@ -119,18 +119,18 @@ class RawClient:
             return isinstance(body, dict) and body.get("type") == kind and all(
                 body.get(k) == v for k, v in match.items())  # fmt: skip
 
-        for i, body in enumerate(self.kept):
+        for i, (_topic, body) in enumerate(self.kept):
             if fits(body):
-                return self.kept.pop(i)
+                return self.kept.pop(i)[1]
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:
-                _topic, body = self.got.get(timeout=max(deadline - time.monotonic(), 0.01))
+                topic, body = self.got.get(timeout=max(deadline - time.monotonic(), 0.01))
             except queue.Empty:
                 break
             if fits(body):
                 return body
-            self.kept.append(body)
+            self.kept.append((topic, body))
         raise AssertionError(f"no {kind} message {match} within {timeout_s} s")
 
     def crash(self) -> None:
