@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import multiprocessing as mp
+import shutil
 import statistics
 import sys
 import tempfile
@@ -177,6 +178,7 @@ def run(n_agents: int, n_workers: int, n_meters: int) -> dict[str, Any]:
     }  # fmt: skip
     figures["env_over_live"] = baseline / figures["live_periods_per_s"]
     market.close()
+    shutil.rmtree(folder, ignore_errors=True)
     return figures
 
 
