@@ -111,7 +111,7 @@ class RawClient:
         self.n += 1
         return {"v": 1, "id": f"{self.tag}-{self.n}", **fields}
 
-    def wait_for(self, kind: str, timeout_s: float = 10.0, **match: Any) -> dict[str, Any]:
+    def wait_for(self, kind: str, timeout_s: float = 30.0, **match: Any) -> dict[str, Any]:
         """The first message of type ``kind`` (whose fields equal ``match``) not yet
         taken; the others stay for later calls."""
 
