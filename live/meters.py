@@ -30,11 +30,19 @@ class MeterPool:
     Args:
         url: the broker, ``mqtt://host:port``.
         drop: ``drop(seat, period, interval)`` -> True to skip that read (default: never).
+        report: ``report(seat, period, interval, mwh)`` -> the MWh the meter sends
+            (default: what it measured; a lying meter for the exploit tests).
     """
 
-    def __init__(self, url: str, drop: Callable[[str, int, int], bool] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        drop: Callable[[str, int, int], bool] | None = None,
+        report: Callable[[str, int, int, float], float] | None = None,
+    ) -> None:
         self.host, self.port = parse_url(url)
         self.drop = drop or (lambda seat, period, interval: False)
+        self.report = report or (lambda seat, period, interval, mwh: mwh)
         self.clients: dict[str, Any] = {}
         self.sent = 0
         self.done = False
@@ -73,7 +81,8 @@ class MeterPool:
             period = int(body["period"])
             for k, mwh in enumerate(body["mwh"]):
                 if not self.drop(seat, period, k):
-                    self._send(client, seat, "meter_read", period=period, interval=k, mwh=mwh)
+                    said = float(self.report(seat, period, k, mwh))
+                    self._send(client, seat, "meter_read", period=period, interval=k, mwh=said)
                     self.sent += 1
         elif body.get("type") == "rejected":
             self.rejections.append(body)
