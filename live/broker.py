@@ -143,7 +143,9 @@ class LocalBroker:
             raise BrokerError(
                 "mosquitto not found: install it (apt-get install mosquitto mosquitto-clients)"
             )
-        conf = self.write_config()
+        conf = self.folder / "mosquitto.conf"
+        if not conf.exists():  # a restart reuses the files (hashing passwords takes seconds)
+            conf = self.write_config()
         log = open(self.folder / "mosquitto.log", "wb")
         self.proc = subprocess.Popen([binary, "-c", str(conf)], stdout=log, stderr=log)
         log.close()

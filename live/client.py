@@ -67,6 +67,9 @@ class AgentPool:
         self._ids = itertools.count()
         self._prefix = uuid.uuid4().hex[:8]
         self.sel = selectors.DefaultSelector()
+        self.lost: set[str] = set()  # seats whose connection dropped
+        self.reconnects = 0
+        self._retry_at = 0.0
 
     def add(self, seat: str, password: str, decide: Decide) -> Seat:
         """Add a seat (connects now; registers when the operator's status arrives)."""
@@ -124,12 +127,32 @@ class AgentPool:
             s.rejections.append(body)
 
     def step(self, timeout_s: float = 0.05) -> None:
-        """Read what arrived (waiting up to ``timeout_s``) and write what is queued."""
+        """Read what arrived (waiting up to ``timeout_s``) and write what is queued; a
+        seat whose connection was lost (a broker restart) reconnects."""
         for key, _ in self.sel.select(timeout_s):
-            key.data.client.loop_read()
+            s = key.data
+            s.client.loop_read()
+            if s.client.socket() is None:  # lost: forget the socket, reconnect below
+                self.sel.unregister(key.fileobj)
+                self.lost.add(s.seat)
         for s in self.seats.values():
-            if s.client.want_write():
+            if s.seat not in self.lost and s.client.want_write():
                 s.client.loop_write()
+        if self.lost and time.monotonic() >= self._retry_at:
+            self._retry_at = time.monotonic() + 0.2
+            for seat in list(self.lost):
+                self._reconnect(self.seats[seat])
+
+    def _reconnect(self, s: Seat) -> None:
+        try:
+            s.client.reconnect()
+        except OSError:
+            return  # the broker is not back yet: retry
+        nodelay(s.client.socket())
+        self.sel.register(s.client.socket(), selectors.EVENT_READ, s)
+        self.lost.discard(s.seat)
+        s.asked = False  # register again when the status arrives: the operator waits again
+        self.reconnects += 1
 
     def run(self, timeout_s: float = 3600.0, stop: Callable[[], bool] | None = None) -> None:
         """Play until every seat is done (the market ended or registration was refused),

@@ -60,9 +60,13 @@ def connect_client(
     on_message: Callable[..., None] | None = None,
     timeout_s: float = 10.0,
     will: tuple[str, bytes] | None = None,
+    subscriptions: list[tuple[str, int]] | None = None,
+    on_reconnect: Callable[[], None] | None = None,
 ) -> Any:
-    """A connected client with its network thread running (``loop_start``); ``will``:
-    ``(topic, payload)`` the broker publishes (QoS 1) if the connection drops uncleanly.
+    """A connected client with its network thread running (``loop_start``), which
+    reconnects after a lost connection (within 0.1-2 s) and then subscribes to
+    ``subscriptions`` again and calls ``on_reconnect()``. ``will``: ``(topic, payload)``
+    the broker publishes (QoS 1) if the connection drops uncleanly.
 
     Raises:
         ConnectionError: the broker refused the credentials or did not answer in time.
@@ -73,13 +77,19 @@ def connect_client(
     result: dict[str, Any] = {}
 
     def on_connect(c: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        again = "reason" in result
         result["reason"] = reason
         nodelay(c.socket())
+        if not reason.is_failure and subscriptions:
+            c.subscribe(subscriptions)  # on every connect: a restarted broker forgot them
         ready.set()
+        if again and not reason.is_failure and on_reconnect is not None:
+            on_reconnect()
 
     client.on_connect = on_connect
     if will is not None:
         client.will_set(will[0], will[1], qos=1)
+    client.reconnect_delay_set(min_delay=0.1, max_delay=2)
     client.connect(host, port, keepalive=60)
     client.loop_start()
     if not ready.wait(timeout_s) or result["reason"].is_failure:

@@ -9,7 +9,8 @@ Each period ``t``:
 
 1. **Gate opens**: every registered seat gets ``gate_open`` with its observation.
 2. **Orders** are read until gate closure: in lockstep, when every registered seat has
-   ordered (or left), or ``order_timeout_s`` after the gate opened; with ``speed``, after
+   ordered (or left, or missed the last gate and has not ordered or registered since), or
+   ``order_timeout_s`` after the gate opened; with ``speed``, after
    ``period_min * 60 / speed`` wall seconds. A later order is rejected as late.
 3. **Default action**: an unclaimed seat, or a registered seat without an order in time,
    is played by its house policy (the baseline unless ``house`` says otherwise); the
@@ -128,9 +129,17 @@ class Operator:
         self.stats = {"messages": 0, "rejected": 0, "orders": 0, "reads": 0}
         self.gate_latency_s: list[float] = []
         self.stop_event = threading.Event()
+        subscriptions = [(f"{topics.ROOT}/in/+", 1), (f"{topics.ROOT}/meter/+", 1)]
+        self.reconnects = 0
         self.client = connect_client(url, topics.OPERATOR_USER, password, "elecbay-operator",
-                                     on_message=self._on_message)  # fmt: skip
-        self.client.subscribe([(f"{topics.ROOT}/in/+", 1), (f"{topics.ROOT}/meter/+", 1)])
+                                     on_message=self._on_message, subscriptions=subscriptions,
+                                     on_reconnect=self._on_reconnect)  # fmt: skip
+
+    def _on_reconnect(self) -> None:
+        """The broker restarted (it keeps nothing): publish the retained status again."""
+        self.reconnects += 1
+        self.inbox.put(("", b""))  # after the wills the broker sent while stopping
+        self.publish_status()
 
     def _on_message(self, client: Any, userdata: Any, msg: Any) -> None:
         self.inbox.put((msg.topic, msg.payload))
@@ -164,6 +173,9 @@ class Operator:
 
     def handle(self, topic: str, payload: bytes) -> None:
         """Handle one incoming message; never raises for bad input."""
+        if topic == "":  # reconnected: a broker restart is no seat leaving
+            self.left.clear()
+            return
         where = topics.seat_of(topic)
         if where is None or where[1] not in self.seats:
             return
@@ -238,6 +250,7 @@ class Operator:
         width = int(self.env.action_space(seat).shape[0])
         action = m.check_action(msg["action"], width, ref)
         self.orders[seat] = (ref, action)
+        self.left.discard(seat)
         self.stats["orders"] += 1
         self.ledger.log_message(seat, ref, period, "order", "accepted")
         self.send(seat, "accepted", ref=ref, period=period)
@@ -291,6 +304,8 @@ class Operator:
     def play_period(self, t: int) -> None:
         """One period: gate, orders, clearing, meters, ledger, statements."""
         cfg = self.config
+        while not self.client.is_connected() and not self.stop_event.is_set():
+            self.pump(time.monotonic() + 0.05)  # no broker, no gate: wait for it to be back
         wall = self.env.engine.params.period_min * 60.0 / cfg.speed
         self.gate_closes_at = None if cfg.lockstep else time.time() + wall
         self.orders = {}
@@ -305,6 +320,8 @@ class Operator:
         self.gate = None
         if self.stop_event.is_set():  # stopped mid-period: nothing of it is written
             return
+        if cfg.lockstep:  # a seat that missed the gate is not waited for until it is back
+            self.left.update(s for s in self.registered if s not in self.orders)
         self.gate_latency_s.append(time.monotonic() - opened)
         actions, source = {}, {}
         for seat in self.seats:

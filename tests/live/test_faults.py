@@ -138,3 +138,38 @@ def test_missing_meter_reads_are_estimated_and_flagged(start_market) -> None:
 def _step(pool) -> bool:
     pool.step(0.0)
     return False
+
+
+def test_a_broker_restart_loses_nothing_and_the_market_goes_on(start_market) -> None:
+    import threading
+    import time
+
+    from elecbay_live.client import AgentPool
+
+    market = start_market(scenario="small", expect=1, register_timeout_s=60, order_timeout_s=3)
+    width = market.operator.env.action_space(SEAT).shape[0]
+    pool = AgentPool(market.url)
+    seat = pool.add(SEAT, market.password(SEAT), lambda obs, period, s: [0.2] * width)
+
+    def restart() -> None:  # after period 5: stop mosquitto (by PID) and start it again
+        while market.operator.ledger.last_period() < 5:
+            time.sleep(0.01)
+        market.broker.stop()
+        time.sleep(0.5)
+        market.broker.start()
+
+    thread = threading.Thread(target=restart)
+    thread.start()
+    try:
+        pool.run(timeout_s=300)
+    finally:
+        pool.close()
+        thread.join()
+    market.join(60)
+    op = market.operator
+    assert [row[0] for row in op.ledger.table("periods")] == list(range(48))
+    assert op.reconnects >= 1 and pool.reconnects >= 1
+    sources = [row[3] for row in op.ledger.table("orders") if row[1] == SEAT]
+    assert sources[:6] == ["agent"] * 6 and sources[-1] == "agent", "".join(x[0] for x in sources)
+    assert sources.count("default") <= 3, "".join(x[0] for x in sources)  # the outage
+    assert len(seat.statements) >= 40  # those published during the outage may be gone
