@@ -102,6 +102,7 @@ class LocalBroker:
         self.port = port or free_port()
         self.max_packet_kb = int(max_packet_kb)
         self.proc: subprocess.Popen[bytes] | None = None
+        self._configured = False
 
     @property
     def url(self) -> str:
@@ -144,8 +145,9 @@ class LocalBroker:
                 "mosquitto not found: install it (apt-get install mosquitto mosquitto-clients)"
             )
         conf = self.folder / "mosquitto.conf"
-        if not conf.exists():  # a restart reuses the files (hashing passwords takes seconds)
+        if not self._configured:  # a restart reuses the files (hashing takes seconds)
             conf = self.write_config()
+            self._configured = True
         log = open(self.folder / "mosquitto.log", "wb")
         self.proc = subprocess.Popen([binary, "-c", str(conf)], stdout=log, stderr=log)
         log.close()
