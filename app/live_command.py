@@ -192,6 +192,7 @@ def run_serve(args: argparse.Namespace) -> int:
     """``elecbay serve``."""
     try:
         from elecbay_live.broker import BrokerError
+        from elecbay_live.ledger_db import LedgerMismatch
         from elecbay_live.operator import ServeConfig
         from elecbay_live.service import Market
     except ImportError as exc:
@@ -213,6 +214,8 @@ def run_serve(args: argparse.Namespace) -> int:
                         operator_password=args.operator_password)  # fmt: skip
     except (BrokerError, ConnectionError) as exc:
         raise UsageError(str(exc)) from None
+    except LedgerMismatch as exc:
+        raise UsageError(f"--out {out}: {exc}") from None
     except ValueError as exc:
         raise UsageError("; ".join(str(exc).splitlines())) from None
     with market:

@@ -104,3 +104,11 @@ def test_speed_mode_closes_each_gate_on_the_clock(start_market) -> None:
     assert op.ledger.last_period() == 47
     assert min(op.gate_latency_s) >= 30 * 60 / speed - 0.01  # never closed early
     assert len(seat.statements) == 48
+
+
+def test_serve_refuses_the_run_folder_of_another_market(start_market, tmp_path, capsys) -> None:
+    folder = tmp_path / "run"
+    start_market(folder, run=False, scenario="small", seed=0).close()
+    assert main(["serve", "--out", str(folder), "--seed", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and "another market" in err
