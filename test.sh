@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 # libs: the TorchRL and SuperSuit routes run in CI too (tests/libs), not only where installed.
-source scripts/venv.sh "train,dev,libs"
+# live: the MQTT market (tests/live) against a real mosquitto, which .ci/run installs.
+source scripts/venv.sh "train,dev,libs,live"
 python -m pytest -n 2 "$@"
 if [ $# -eq 0 ] && [ -z "${ELECBAY_SKIP_RLLIB:-}" ]; then
     ELECBAY_VENV="$PWD/.venv-rllib" bash -c \

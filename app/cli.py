@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command",
         required=True,
-        metavar="{run,clear,cda,policies,classroom,evaluate,train}",
+        metavar="{run,clear,cda,policies,classroom,evaluate,train,serve,agent}",
     )
     run = sub.add_parser(
         "run", help="the main job: play a scenario with the baseline policies",
@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     pol_help = "list the built-in policy names, one line each (docs/policies.md)"
     pol = sub.add_parser("policies", help=pol_help, description=pol_help)
     pol.set_defaults(func=_cmd_policies)
-    from . import cda_command, clear_command
+    from . import cda_command, clear_command, live_command
 
     for name, helptext, description, add_arguments, run in (
         ("clear", "clear one order book (YAML or CSV): fills, surplus, --plot",
@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("train", "train a stable-baselines3 learner on the vectorised core",
          training.__doc__, rllib_command.add_train_arguments, rllib_command.run_train),
     )  # fmt: skip
-    for name, helptext, description, add_arguments, run in plugins:
+    for name, helptext, description, add_arguments, run in plugins + live_command.COMMANDS:
         sp = sub.add_parser(name, help=helptext, description=description,
                             formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
         add_arguments(sp)

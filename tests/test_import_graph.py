@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = "elecbay_app"
-LIBRARIES = ("elecbay_env", "elecbay_agents", "elecbay_evaluate", "elecbay_train")
+LIBRARIES = ("elecbay_env", "elecbay_agents", "elecbay_evaluate", "elecbay_train", "elecbay_live")
 
 
 def package_dirs(root: Path = ROOT) -> dict[str, Path]:

@@ -17,6 +17,7 @@ OUR_TOP_LEVEL = {
     "elecbay_evaluate",
     "elecbay_configs",
     "elecbay_app",
+    "elecbay_live",
 }
 
 
@@ -40,7 +41,7 @@ def test_wheel_installs_only_elecbay_names(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert top == OUR_TOP_LEVEL
-    for shadowing in ("evaluate", "agents", "train", "configs", "tests", "app"):
+    for shadowing in ("evaluate", "agents", "train", "configs", "tests", "app", "live"):
         assert shadowing not in top
     assert "elecbay_configs/default.yaml" in names
     assert "elecbay_configs/demo_book.yaml" in names
@@ -48,6 +49,7 @@ def test_wheel_installs_only_elecbay_names(wheel: Path) -> None:
     assert "elecbay_evaluate/classroom/__init__.py" in names
     assert "elecbay_train/vec_env.py" in names
     assert "elecbay_app/cli.py" in names
+    assert "elecbay_live/operator.py" in names
     assert "elecbay_app/__main__.py" in names
     assert "elecbay_evaluate/benchmarks/bench_engine.py" in names
     assert "elecbay_env/kernels/auction.py" in names
