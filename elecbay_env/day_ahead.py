@@ -108,6 +108,12 @@ def clear_day_ahead(
             raise ValueError(f"day-ahead {name}: shape {a.shape}, expected {(e_n, n, b)}")
         if not np.isfinite(a).all():
             raise ValueError(f"day-ahead {name}: entries must be finite")
+    k = params.kind[:, :, None]
+    producer = (k == kinds.THERMAL) | (k == kinds.WIND) | (k == kinds.SOLAR)
+    if np.any(producer & (qty < 0.0)) or np.any((k == kinds.CONSUMER) & (qty > 0.0)):
+        raise ValueError(
+            "day-ahead step_qty: producers only offer (>= 0 MW), consumers only bid (<= 0 MW)"
+        )
     lo, hi = params.price_floor[:, None, None], params.price_cap[:, None, None]
     if np.any((price < lo) & (qty != 0.0)) or np.any((price > hi) & (qty != 0.0)):
         raise ValueError("day-ahead step_price: must be in [price_floor, price_cap]")
