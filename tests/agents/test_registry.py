@@ -56,6 +56,8 @@ FITS = {
     "consumer_down_reserve": CONSUMERS,
     "niv_chase": ["producer_8"],
     "broker_reserve_scale": ["broker_0"],
+    "da_forecast": TRADERS,
+    "virtual_trader": ["producer_8"],
     **dict.fromkeys(MODELS, EVERYONE),
 }
 
