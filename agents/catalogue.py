@@ -117,6 +117,19 @@ def _time_of_use(env, agent, args, rng):
     return TimeOfUsePolicy(env, agent, charge_hours=(c0, c1), discharge_hours=(d0, d1))
 
 
+def _da_forecast(env, agent, args, rng):
+    from .day_ahead import DayAheadForecastPolicy
+
+    return DayAheadForecastPolicy(env, agent)
+
+
+def _virtual_trader(env, agent, args, rng):
+    from .day_ahead import VirtualTraderPolicy
+
+    mw = args[0] if args else 10.0
+    return VirtualTraderPolicy(env, agent, direction="dec" if mw > 0 else "inc", mw=abs(mw))
+
+
 def _retailer(env, agent, args, rng):
     from .retailer import RetailerPolicy
 
@@ -237,6 +250,21 @@ _ENTRIES: tuple[PolicyInfo, ...] = (
         _time_of_use,
     ),
     PolicyInfo(
+        "da_forecast", TRADERS, None, (0,), False, "da_forecast",
+        "Merit order over two settlements (needs `market.day_ahead`): at the gate it bids "
+        "the merit order's curve for its mean forecast over the next day; in other periods "
+        "the merit order's curve less what it holds day-ahead (`elecbay_agents.day_ahead`).",
+        "none", _da_forecast,
+    ),
+    PolicyInfo(
+        "virtual_trader", ("producer",), (kinds.STORAGE,), (0, 1), False,
+        "virtual_trader[:MW]",
+        "Virtual trading on the day-ahead / real-time spread (needs `market.day_ahead`): "
+        "buys MW day-ahead at the gate as a price taker and sells it back in each delivery "
+        "period (MW < 0: sells day-ahead, buys back) (`elecbay_agents.day_ahead`).",
+        "MW in MW, default 10 (buy day-ahead)", _virtual_trader,
+    ),
+    PolicyInfo(
         "retailer", ("consumer",), None, (0, 1), False, "retailer[:PERSISTENCE]",
         "Forecast-following: bids forecast x (1 + PERSISTENCE x last relative error), the "
         "expected load under the AR(1) forecast error, at value "
@@ -345,6 +373,8 @@ BRIEF: dict[str, str] = {
     "storage_threshold": "batteries: charge below a low price, discharge above a high one",
     "self_consumption": "home batteries: charge on a renewable surplus, discharge on a deficit",
     "time_of_use": "home batteries: charge in cheap hours, discharge in peak hours",
+    "da_forecast": "day-ahead: merit order for the next day's mean forecast, then deviations",
+    "virtual_trader": "day-ahead: buys (or sells) MW day-ahead, closes out in real time",
     "retailer": "bids the load forecast corrected by the last forecast error",
     "rule_based_broker": "reserve = largest loss + z x forecast-error sd (the broker baseline)",
     "misforecast": "adversarial: forward quantity scaled by a factor (runs long or short)",

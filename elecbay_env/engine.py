@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .config import Scenario, load_scenario
+from .day_ahead import DayAheadResult, clear_day_ahead, is_gate
 from .draws import DrawStream, PeriodDraws, check_reseed, market_seeds
 from .episodes import EpisodeStarts
 from .ledger import Ledger
@@ -174,6 +175,18 @@ class Engine:
     def empty_orders(self) -> Orders:
         """Orders that trade nothing and offer no reserve, to fill in."""
         return empty_orders(self.params)
+
+    def day_ahead_gate(self) -> np.ndarray:
+        """(E,) bool: this period is a market's day-ahead gate (docs/day_ahead.md)."""
+        return is_gate(self.params, self.state)
+
+    def clear_day_ahead(self, step_price: np.ndarray, step_qty: np.ndarray) -> DayAheadResult:
+        """Clear the next day's day-ahead auction from ``(E, N, B)`` curves; see
+        :func:`elecbay_env.day_ahead.clear_day_ahead`. Call it at the gate, before the
+        gate period's :meth:`step`."""
+        if not self._seeded:
+            raise RuntimeError("call reset(seed=...) before clear_day_ahead()")
+        return clear_day_ahead(self.params, self.state, step_price, step_qty)
 
     def step(self, orders: Orders, draws: PeriodDraws | None = None) -> PeriodOutcome:
         """Run one period in every market.

@@ -116,14 +116,17 @@ def validate_orders(params: MarketParams, orders: Orders, agents: list[str] | No
             f"[price_floor, price_cap] = [{params.price_floor[i[0]]}, {params.price_cap[i[0]]}]"
         )
     kind = params.kind[:, :, None]
+    # with a day-ahead market the period's auction trades deviations both ways
+    # (docs/day_ahead.md): a producer may buy back, a consumer sell back
+    one_way = params.da_slots == 0
     sells_only = (kind == kinds.THERMAL) | (kind == kinds.WIND) | (kind == kinds.SOLAR)
-    bad = sells_only & (orders.step_qty < 0.0)
+    bad = one_way & sells_only & (orders.step_qty < 0.0)
     if bad.any():
         raise ValueError(
             f"step_qty{_where(bad, agents)}={orders.step_qty[bad][0]!r}: producers only offer "
             "to sell; allowed range is [0, inf) MW"
         )
-    bad = (kind == kinds.CONSUMER) & (orders.step_qty > 0.0)
+    bad = one_way & (kind == kinds.CONSUMER) & (orders.step_qty > 0.0)
     if bad.any():
         raise ValueError(
             f"step_qty{_where(bad, agents)}={orders.step_qty[bad][0]!r}: consumers only bid "

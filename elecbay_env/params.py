@@ -80,6 +80,10 @@ class MarketParams(NamedTuple):
     net_p_dir: np.ndarray  # (Z,) int64
     net_child_ptr: np.ndarray  # (Z + 1,) int64
     net_children: np.ndarray  # (Z - 1,) int64
+    # the day-ahead market (docs/day_ahead.md); da_slots == 0: off, single settlement
+    da_slots: int = 0  # S = 2 x periods per day: a ring of day-ahead positions by t % S
+    da_gate: int = 0  # period of the day whose action is the day-ahead curve
+    da_shape: bool = True  # spread a curve by each row's forecast shape over the day
 
     @property
     def n_markets(self) -> int:
@@ -270,7 +274,21 @@ def build_params(scenario: Scenario, n_markets: int = 1) -> MarketParams:
         ramp_min=int(market.ramp_min),
         bid_steps=int(market.bid_steps),
         episode_periods=int(market.n_periods),
+        **_day_ahead_fields(scenario),
     )
+
+
+def _day_ahead_fields(scenario: Scenario) -> dict[str, object]:
+    """The day-ahead ring size and gate period; zero slots when the market has none."""
+    market = scenario.market
+    da = market.day_ahead
+    if da is None:
+        return {"da_slots": 0, "da_gate": 0, "da_shape": True}
+    return {
+        "da_slots": 2 * market.periods_per_day,
+        "da_gate": da.gate_hour * 60 // market.period_min,
+        "da_shape": bool(da.shape),
+    }
 
 
 def _network_fields(scenario: Scenario, n_markets: int) -> dict[str, object]:

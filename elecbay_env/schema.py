@@ -34,6 +34,7 @@ from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from .profiles import ProfileError, profile_series
+from .schema_day_ahead import DayAhead
 from .schema_fields import (
     MAX_ENERGY_MWH,
     MAX_EPISODE_PERIODS,
@@ -164,6 +165,9 @@ class Market(_Model):
     (1 - grace) of the activated energy keeps its full availability payment."""
     zones: PositiveInt = 1
     """Number of price zones (>= 1); every participant's zone is below it (docs/zones.md)."""
+    day_ahead: DayAhead | None = None
+    """A day-ahead auction before the per-period one (docs/day_ahead.md); None (the
+    default): the single-settlement market."""
 
     @property
     def ramp_min(self) -> int:

@@ -40,6 +40,12 @@ class MarketState(NamedTuple):
     fc_err: np.ndarray  # (E, N, T or 1) relative error of the forecast of data rows
     zone_ref_price: np.ndarray  # (E, Z) each zone's last clearing price that traded
     last_flow_mw: np.ndarray  # (E, B) last period's forward flow over each border
+    # day-ahead positions for the periods to come, in a ring indexed by t % S (S =
+    # params.da_slots, 0 when the market has no day-ahead auction; docs/day_ahead.md)
+    da_mw: np.ndarray  # (E, S, N) day-ahead position, + sold
+    da_cash: np.ndarray  # (E, S, N) its cash (currency over the period, + received)
+    da_price: np.ndarray  # (E, S, Z) each zone's day-ahead price, NaN if no trade
+    da_rent: np.ndarray  # (E, S) day-ahead congestion rent, to the transmission owner
 
 
 def allocate(params: MarketParams) -> MarketState:
@@ -70,6 +76,10 @@ def allocate(params: MarketParams) -> MarketState:
         fc_err=np.zeros((e, n, params.n_periods if params.data_row.any() else 1)),
         zone_ref_price=np.zeros((e, params.n_zones)),
         last_flow_mw=np.zeros((e, params.n_borders)),
+        da_mw=np.zeros((e, params.da_slots, n)),
+        da_cash=np.zeros((e, params.da_slots, n)),
+        da_price=np.zeros((e, params.da_slots, params.n_zones)),
+        da_rent=np.zeros((e, params.da_slots)),
     )
     reset_rows(params, state, np.ones(e, bool))
     return state
@@ -102,3 +112,7 @@ def reset_rows(params: MarketParams, state: MarketState, mask: np.ndarray) -> No
     state.fc_err[m] = 0.0
     state.zone_ref_price[m] = params.initial_price[m][:, None]
     state.last_flow_mw[m] = 0.0
+    state.da_mw[m] = 0.0
+    state.da_cash[m] = 0.0
+    state.da_price[m] = np.nan
+    state.da_rent[m] = 0.0

@@ -18,7 +18,7 @@ def test_quick_run_exits_zero_and_prints_the_table(capsys, tmp_path):
     assert status == 0
     assert bench.TABLE_HEADER in out and "zonal/single" in out
     data = json.loads(out_json.read_text())
-    assert len(data["rows"]) == 2
+    assert len(data["rows"]) == 3
     for r in data["rows"]:
         assert r["markets"] == bench.QUICK_MARKETS[0]
         assert r["zonal_market_periods_per_s"] > 0 and r["ratio"] > 0

@@ -44,6 +44,7 @@ from ..kernels.ledger_codes import NAMES as COMPONENTS
 from ..rewards import check_reward_mode, learning_rewards, reward_scale
 from ..roles import role_of
 from .codecs import AgentCodec, Codec
+from .day_ahead_phase import gate_orders
 from .observations import observe, row_bounds
 from .spaces import Spaces, space_role
 
@@ -246,7 +247,7 @@ class ElecbayParallelEnv(ParallelEnv):
 
     def _advance(self) -> tuple[np.ndarray, bool]:
         """Run the period on ``self._actions``: (N,) rewards and whether it was the last."""
-        orders = self.codec.decode(self._actions)
+        orders = gate_orders(self.engine, self.codec.decode(self._actions))
         t = int(self.engine.t[0])
         if self.reward_mode == "learning":
             seen = visible_forecast(self.engine.params, self.engine.state, t)

@@ -129,6 +129,8 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr, zf):
         _clear_forward(P, S, Q, R, e, period_h, wf, wi)
         R.zone_price[e, 0] = R.price[e]
         R.congestion_rent[e] = 0.0
+    if P.da_slots > 0:
+        _add_day_ahead(P, S, R, e)
     traded = R.volume_mw[e] > 0.0
     fwd_price = R.price[e] if traded else S.ref_price[e]
 
@@ -361,6 +363,20 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr, zf):
     settle(P, Q, R, e, broker, instructed, act_up, delivered, bal_cash, extra, zf[1],
            zf[0], period_h)  # fmt: skip
     _advance_state(P, S, R, e, committed, fwd_price, imb, niv_mwh)
+
+
+@inline_kernel
+def _add_day_ahead(P, S, R, e):
+    """Two settlements: this period's day-ahead position joins the contract the period's
+    auction has just added to, and its cash joins the forward line; the slot is spent."""
+    s = S.t[e] % P.da_slots
+    for i in range(P.kind.shape[1]):
+        R.contract_mw[e, i] += S.da_mw[e, s, i]
+        R.ledger_amount[e, i, L.FORWARD] += S.da_cash[e, s, i]
+        S.da_mw[e, s, i] = 0.0
+        S.da_cash[e, s, i] = 0.0
+    R.congestion_rent[e] += S.da_rent[e, s]
+    S.da_rent[e, s] = 0.0
 
 
 @inline_kernel

@@ -1,4 +1,4 @@
-"""Benchmark of the engine with zones: market-periods per second, zonal vs single-zone.
+"""Benchmark of the engine with zones or day-ahead: market-periods per second vs one zone.
 
 Run ``python -m elecbay_evaluate.benchmarks.bench_zones_engine`` (about a minute on two
 cores after the kernels are compiled) or with ``--quick`` for a smoke run. For each
@@ -11,7 +11,10 @@ valid :class:`~elecbay_env.orders.Orders` drawn once with
 (compile or cache load, thread start), a repetition is a block of 16 periods (markets
 reset apart, untimed, when an episode would end inside it); the figure is the median
 over blocks, per period. The single-zone scenario is the baseline, measured in the same
-run, alternately with the zonal one.
+run, alternately with the zonal one. A third pair, ``small`` over 8 days without and
+with ``market.day_ahead`` (gate 11:00), times blocks of a whole day (48 periods) so that
+each block holds one gate, whose day-ahead auction (:meth:`Engine.clear_day_ahead` on the
+same curves) is timed with the periods.
 
 Target (issue 15): the zonal engine at least half the single-zone figure
 (``ratio >= 0.5``). ``--json PATH`` writes every figure; the exit status is 0 unless
@@ -39,23 +42,34 @@ QUICK_MARKETS = (32,)
 BLOCK = 16
 RATIO_TARGET = 0.5
 """The zonal engine's market-periods/s must be at least this share of single-zone's."""
-TABLE_HEADER = "Engine.step with zones vs one zone"
+TABLE_HEADER = "Engine.step with zones or day-ahead vs one zone"
 
 
 def _pairs() -> list[tuple[str, Any, Any]]:
+    from elecbay_env.config import load_scenario
+
+    days = {"market.days": 8}
+    da = {"market.day_ahead": {"gate_hour": 11}}
     return [
         ("small / small in two zones", "small", two_zone_small(50.0)),
         ("gb2024 / GB two zones (B6)", "gb2024", gb2024_two_zone()),
+        (
+            "small / small with day-ahead",
+            load_scenario("small", **days),
+            load_scenario("small", **days, **da),
+        ),
     ]
 
 
-def _block(eng: Engine, orders) -> float:
-    if np.any(eng.state.t + BLOCK > eng.n_periods):
+def _block(eng: Engine, orders, length: int = BLOCK) -> float:
+    if np.any(eng.state.t + length > eng.n_periods):
         eng.reset(seed=None)
     t0 = time.perf_counter()
-    for _ in range(BLOCK):
+    for _ in range(length):
+        if eng.params.da_slots and eng.day_ahead_gate().all():
+            eng.clear_day_ahead(orders.step_price, orders.step_qty)
         eng.step(orders)
-    return (time.perf_counter() - t0) / BLOCK
+    return (time.perf_counter() - t0) / length
 
 
 def bench(markets: Sequence[int], reps: int) -> list[dict[str, Any]]:
@@ -69,10 +83,11 @@ def bench(markets: Sequence[int], reps: int) -> list[dict[str, Any]]:
                 orders = random_orders(eng.params, eng.state, np.random.default_rng(0))
                 eng.step(orders)  # warm-up: compile or cache load
                 engines.append((eng, orders))
+            length = 48 if "day-ahead" in label else BLOCK
             times: list[list[float]] = [[], []]
             for _ in range(reps):
                 for k, (eng, orders) in enumerate(engines):
-                    times[k].append(_block(eng, orders))
+                    times[k].append(_block(eng, orders, length))
             t_s, t_z = statistics.median(times[0]), statistics.median(times[1])
             ratio = t_s / t_z
             rows.append(
@@ -106,7 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"numpy {info['numpy']}; python {info['python']}"
     )
     rows = bench(QUICK_MARKETS if args.quick else MARKETS, 3 if args.quick else 9)
-    print(f"== {TABLE_HEADER}: market-periods/s, median of blocks of {BLOCK} periods ==")
+    print(f"== {TABLE_HEADER}: market-periods/s, median of blocks of {BLOCK} periods "
+          "(a day of 48 with day-ahead) ==")  # fmt: skip
     head = (
         f"{'scenarios (single / zonal)':<28} | {'E':>5} | {'single mkt-periods/s':>20} | "
         f"{'zonal mkt-periods/s':>19} | {'zonal/single':>12} | target"

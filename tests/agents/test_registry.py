@@ -58,6 +58,8 @@ FITS = {
     "self_consumption": ["producer_8"],
     "time_of_use": ["producer_8"],
     "broker_reserve_scale": ["broker_0"],
+    "da_forecast": TRADERS,
+    "virtual_trader": ["producer_8"],
     **dict.fromkeys(MODELS, EVERYONE),
     "rllib": EVERYONE,  # built in tests/rllib (needs ray[rllib], its own venv)
 }
