@@ -63,6 +63,7 @@ def play_days(scenario: Any, split: str, seed: int = 0) -> dict[str, np.ndarray]
         ``dates`` (D,) ``datetime64[D]``; ``price``, ``imbalance_price``, ``mid``
         (D, 48) GBP/MWh (``price`` NaN where nothing traded); ``unserved_mwh`` (D, 48).
     """
+    from elecbay_agents.batched import batched_actions
     from elecbay_agents.registry import make_policies
 
     template = ElecbayParallelEnv(scenario)
@@ -80,17 +81,9 @@ def play_days(scenario: Any, split: str, seed: int = 0) -> dict[str, np.ndarray]
     n, e = engine.n_periods, len(days)
     out_arrays = {k: np.zeros((e, n)) for k in ("price", "imbalance_price", "unserved_mwh")}
     pol_state: dict[str, Any] = dict.fromkeys(agents)
-    actions = np.zeros((e, len(agents), codec.width))
     for t in range(n):
         obs = observe(params, state, bounds)
-        first = np.full(e, t == 0)
-        for row, agent in enumerate(agents):
-            act, pol_state[agent] = policies[agent].predict(
-                obs[:, row, : widths[agent]], state=pol_state[agent], episode_start=first,
-                deterministic=True,
-            )  # fmt: skip
-            act = np.asarray(act, np.float64).reshape(e, -1)
-            actions[:, row, : act.shape[1]] = act
+        actions = batched_actions(policies, agents, obs, widths, pol_state, t == 0, codec.width)
         out = engine.step(codec.decode(actions))
         out_arrays["price"][:, t] = np.where(out.volume_mw > 0.0, out.price, np.nan)
         out_arrays["imbalance_price"][:, t] = out.imbalance_price

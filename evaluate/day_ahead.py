@@ -42,6 +42,7 @@ def play_day_ahead(
         policy: a registry spec or a factory ``f(env, agent)``.
         seeds: market ``i`` is seeded ``seeds[i]``; policies with ``seeds[0]``.
     """
+    from elecbay_agents.batched import batched_actions
     from elecbay_agents.registry import make_policies
 
     from elecbay_env.engine import Engine
@@ -71,13 +72,7 @@ def play_day_ahead(
     da_sum, rt_sum, n_da = np.zeros(e), np.zeros(e), 0
     first = True
     for _ in range(eng.n_periods):
-        actions = np.zeros((e, len(agents), codec.width))
-        for i, a in enumerate(agents):
-            act, states[a] = policies[a].predict(
-                obs[:, i, : widths[a]], states[a], episode_start=np.full(e, first)
-            )
-            act = np.asarray(act, np.float64).reshape(e, -1)
-            actions[:, i, : act.shape[1]] = act
+        actions = batched_actions(policies, agents, obs, widths, states, first, codec.width)
         first = False
         slot = eng.state.t % eng.params.da_slots
         da_price = eng.state.da_price[np.arange(e), slot, 0].copy()

@@ -67,6 +67,7 @@ def play_zonal(
         spec: policies per agent, role or ``"*"`` (None: the baselines).
         n_markets: E when ``dates`` is None (default 1).
     """
+    from elecbay_agents.batched import batched_actions
     from elecbay_agents.registry import make_policies
 
     from elecbay_env.engine import Engine
@@ -93,17 +94,9 @@ def play_zonal(
         np.zeros((e, n, z)), np.zeros((e, n, z)), np.zeros((e, len(agents))), eng.dates,
     )  # fmt: skip
     pol_state: dict[str, Any] = dict.fromkeys(agents)
-    actions = np.zeros((e, len(agents), codec.width))
     for t in range(n):
         obs = observe(params, state, bounds)
-        first = np.full(e, t == 0)
-        for row, agent in enumerate(agents):
-            act, pol_state[agent] = policies[agent].predict(
-                obs[:, row, : widths[agent]], state=pol_state[agent], episode_start=first,
-                deterministic=True,
-            )  # fmt: skip
-            act = np.asarray(act, np.float64).reshape(e, -1)
-            actions[:, row, : act.shape[1]] = act
+        actions = batched_actions(policies, agents, obs, widths, pol_state, t == 0, codec.width)
         out = eng.step(codec.decode(actions))
         run.zone_price[:, t] = out.zone_price
         run.flow_mw[:, t] = out.flow_mw
