@@ -188,7 +188,10 @@ def train(
         every = max(checkpoint_every // venv.num_envs, 1)
         callbacks.append(CheckpointCallback(every, str(out / "checkpoints"), name_prefix="model"))
     started = time.perf_counter()
-    model.learn(total_timesteps=int(timesteps), callback=CallbackList(callbacks))
+    try:
+        model.learn(total_timesteps=int(timesteps), callback=CallbackList(callbacks))
+    finally:
+        model.logger.close()  # progress.csv: closed before the folder moves into place
     seconds = time.perf_counter() - started
     model.save(str(out / "model.zip"))
     spec.save(out)

@@ -205,7 +205,8 @@ def plot_curves(folders: dict[str, Path], path: Path) -> Path | None:
 
     fig, axes = plt.subplots(1, len(folders), figsize=(5 * len(folders), 3.5), squeeze=False)
     for ax, (label, folder) in zip(axes[0], folders.items(), strict=True):
-        rows = list(csv.DictReader((folder / "progress.csv").open()))
+        with (folder / "progress.csv").open() as f:
+            rows = list(csv.DictReader(f))
         xs = [float(r["time/total_timesteps"]) for r in rows if r.get("rollout/ep_rew_mean")]
         ys = [float(r["rollout/ep_rew_mean"]) for r in rows if r.get("rollout/ep_rew_mean")]
         ax.plot(xs, ys)

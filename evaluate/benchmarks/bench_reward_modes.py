@@ -41,7 +41,9 @@ def train_once(seat: str, mode: str, steps: int, seed: int = 0) -> dict[str, flo
         start = time.perf_counter()
         model.learn(total_timesteps=steps)
         seconds = time.perf_counter() - start
-        rows = list(csv.DictReader(open(Path(tmp) / "progress.csv", encoding="utf-8")))
+        model.logger.close()
+        with open(Path(tmp) / "progress.csv", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
     last = [r for r in rows if r.get("train/explained_variance")][-1]
     return {
         "explained_variance": float(last["train/explained_variance"]),
