@@ -54,7 +54,9 @@ SERVER_SCHEMA: dict[str, str] = {
     "accepted": "ref (the order or read id), period",
     "rejected": "ref (the message id, or null if unreadable), field, reason",
     "statement": "period, lines ({component: {mwh, price, amount}}), reward, contract_mw, "
-    "default_action (bool: the seat sent no order in time), estimated_reads (int)",
+    "default_action (bool: the seat sent no order in time), estimated_reads and "
+    "disputed_reads (int: its meter's intervals flagged so), settled_on (reads or check: "
+    "what its imbalance settled on)",
     "result": "on elecbay/public/result: period, clearing_price (null: no trade), "
     "volume_mw, imbalance_price, niv_mwh",
     "meter_truth": "on elecbay/meterfeed/<meter>: period, mwh (list per interval)",

@@ -18,9 +18,11 @@ Each period ``t``:
 4. **Clearing and settlement**: one environment step.
 5. **Meters**: each registered meter gets the period's simulated flows and answers with
    one read per 5-minute interval, until every registered meter answered (lockstep) or
-   ``meter_timeout_s``. A missing or late read is replaced by the operator's estimate
-   (its own metered value) and flagged ``estimated`` in the ledger and statement.
-6. **Ledger** (one SQLite transaction), then statements to each seat and the public
+   ``meter_timeout_s``. The seat's imbalance settles on the reads received
+   (:mod:`.settle_reads`: a missing or late read is estimated by the check metering and
+   flagged ``estimated``; a read the check metering disagrees with is flagged
+   ``disputed``; reads never pay more than the check metering).
+6. **Ledger** (one database transaction), then statements to each seat and the public
    result.
 
 On start with an existing ledger the operator replays its periods (the stored actions)
@@ -43,6 +45,7 @@ from . import messages as m
 from . import topics
 from .ledger_db import LiveLedger
 from .mqtt import connect_client
+from .settle_reads import DEFAULT_TOLERANCE_MWH, ReadSettlement, settle_from_reads
 
 
 @dataclass
@@ -60,6 +63,8 @@ class ServeConfig:
         register_timeout_s: the longest wait for them (seconds); then trading starts.
         order_timeout_s: lockstep: the longest wait for a silent seat (seconds).
         meter_timeout_s: the longest wait for meter reads after clearing (seconds).
+        meter_tolerance_mwh: a read further than this from the check metering (MWh per
+            interval) is flagged ``disputed`` (:mod:`.settle_reads`).
         house: policy specs for seats no agent plays (agent id / role / ``*`` -> spec).
         max_bytes: largest message read (bytes).
     """
@@ -73,6 +78,7 @@ class ServeConfig:
     register_timeout_s: float = 60.0
     order_timeout_s: float = 30.0
     meter_timeout_s: float = 5.0
+    meter_tolerance_mwh: float = DEFAULT_TOLERANCE_MWH
     house: dict[str, str] = field(default_factory=dict)
     max_bytes: int = m.MAX_BYTES
 
@@ -84,7 +90,8 @@ class ServeConfig:
             raise ValueError(f"seed={self.seed!r}: allowed values are integers >= 0")
         if not self.speed > 0:
             raise ValueError(f"speed={self.speed!r}: allowed values are numbers > 0")
-        for name in ("register_timeout_s", "order_timeout_s", "meter_timeout_s"):
+        for name in ("register_timeout_s", "order_timeout_s", "meter_timeout_s",
+                     "meter_tolerance_mwh"):  # fmt: skip
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name}={getattr(self, name)!r}: allowed values are >= 0")
         if self.expect < 0:
@@ -338,7 +345,7 @@ class Operator:
             return
         self._write(t, actions, source, reads)
 
-    def _collect_reads(self, t: int) -> dict[tuple[str, int], tuple[float, str, float | None, str | None]]:  # fmt: skip  # noqa: E501
+    def _collect_reads(self, t: int) -> ReadSettlement:
         out = self.env.last_outcome
         meter = out.meter_mwh[0]
         self.reads = {}
@@ -352,25 +359,30 @@ class Operator:
             until = time.monotonic() + self.config.meter_timeout_s
             self.pump(until, lambda: expected <= set(self.reads))
         self.meter_period = None
-        result = {}
-        for i, seat in enumerate(self.seats):
-            for k in range(self.n_meters):
-                got = self.reads.get((seat, k))
-                if got is None:
-                    result[(seat, k)] = (float(meter[i, k]), "estimated", None, None)
-                else:
-                    result[(seat, k)] = (float(meter[i, k]), "meter", got[0], got[1])
-        return result
+        params = self.env.engine.params
+        received = {(self.seats.index(s), k): v[0] for (s, k), v in self.reads.items()}
+        return settle_from_reads(out, received, self.seats.index("broker_0"),
+                                 int(params.imbalance_scheme), int(params.n_zones),
+                                 self.config.meter_tolerance_mwh)  # fmt: skip
 
     def _write(self, t: int, actions: dict[str, Any], source: dict[str, str],
-               reads: dict[tuple[str, int], Any]) -> None:  # fmt: skip
+               settled: ReadSettlement) -> None:  # fmt: skip
+        from elecbay_env.kernels.ledger_codes import NAMES as COMPONENTS
         from elecbay_env.ledger import Ledger
 
-        env, out, orders = self.env, self.env.last_outcome, self.env.last_orders
+        env, orders = self.env, self.env.last_orders
+        out = settled.outcome
         one = Ledger(self.seats, env.engine.params)
         one.record(np.array([t]), out)
         lines = one.statements()
         price = None if out.price[0] != out.price[0] else float(out.price[0])
+        read_rows = []
+        for i, s in enumerate(self.seats):
+            for k in range(self.n_meters):
+                got = self.reads.get((s, k))
+                read_rows.append((t, s, k, float(settled.settled_mwh[i, k]),
+                                  str(settled.source[i, k]), None if got is None else got[0],
+                                  None if got is None else got[1]))  # fmt: skip
         rows: dict[str, list[tuple[Any, ...]]] = {
             "orders": [
                 (t, s, self.orders[s][0] if s in self.orders else None, source[s],
@@ -381,7 +393,7 @@ class Operator:
             ],
             "trades": [(t, s, float(out.contract_mw[0, i]), price)
                        for i, s in enumerate(self.seats)],
-            "meter_reads": [(t, s, k, *v) for (s, k), v in reads.items()],
+            "meter_reads": read_rows,
             "statements": [(t, r["agent"], r["component"], r["mwh"], r["price"],
                             str(r["amount"])) for r in lines],
         }  # fmt: skip
@@ -390,11 +402,21 @@ class Operator:
         for i, seat in enumerate(self.seats):
             if seat not in self.registered:
                 continue
-            flagged = sum(1 for k in range(self.n_meters) if reads[(seat, k)][1] == "estimated")
-            self.send(seat, "statement", period=t, lines=env.statement(seat),
+            flags = list(settled.source[i]) if seat in self.meters else []
+            a_row, m_row = out.ledger_amount[0, i].tolist(), out.ledger_mwh[0, i].tolist()
+            p_row = out.ledger_price[0, i].tolist()
+            statement = {
+                name: {"mwh": m_row[c], "price": None if p_row[c] != p_row[c] else p_row[c],
+                       "amount": a_row[c]}
+                for c, name in enumerate(COMPONENTS)
+                if a_row[c] != 0.0 or m_row[c] != 0.0
+            }  # fmt: skip
+            self.send(seat, "statement", period=t, lines=statement,
                       reward=float(out.reward[0, i]), contract_mw=float(out.contract_mw[0, i]),
                       default_action=source[seat] == "default",
-                      estimated_reads=flagged if seat in self.meters else 0)  # fmt: skip
+                      estimated_reads=flags.count("estimated"),
+                      disputed_reads=flags.count("disputed"),
+                      settled_on="reads" if settled.on_reads[i] else "check")  # fmt: skip
         body = m.encode("result", period=t, clearing_price=price, volume_mw=float(out.volume_mw[0]),
                         imbalance_price=float(out.imbalance_price[0]),
                         niv_mwh=float(out.niv_mwh[0]))  # fmt: skip
