@@ -42,6 +42,16 @@ def _pos_float(text: str) -> float:
     return value
 
 
+def _nonneg_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
 def _nonneg_int(text: str) -> int:
     try:
         value = int(text)
@@ -145,6 +155,12 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--operator-password", default=None, metavar="PW",
                    help="with --broker: the password of MQTT user 'operator'")  # fmt: skip
+    p.add_argument("--ledger", default=None, metavar="PATH|URL",
+                   help="the ledger: an SQLite file or postgresql://user@host:port/db "
+                   "(default: RUN/ledger.sqlite)")  # fmt: skip
+    p.add_argument("--meter-tolerance", type=_nonneg_float, default=0.001, metavar="MWH",
+                   help="a meter read further than this from the check metering (MWh per "
+                   "interval) is flagged disputed (default: %(default)s)")  # fmt: skip
 
 
 def add_agent_arguments(p: argparse.ArgumentParser) -> None:
@@ -207,13 +223,16 @@ def run_serve(args: argparse.Namespace) -> int:
                          lockstep=lockstep, speed=args.speed or 1800.0, expect=args.expect,
                          register_timeout_s=args.register_timeout,
                          order_timeout_s=args.order_timeout, meter_timeout_s=args.meter_timeout,
+                         meter_tolerance_mwh=args.meter_tolerance,
                          house=_house(args.house))  # fmt: skip
     out = Path(args.out or f"runs/live-{Path(args.config).stem}-seed{args.seed}")
     try:
         market = Market(out, config, broker_url=args.broker, port=args.port,
-                        operator_password=args.operator_password)  # fmt: skip
+                        operator_password=args.operator_password, ledger=args.ledger)  # fmt: skip
     except (BrokerError, ConnectionError) as exc:
         raise UsageError(str(exc)) from None
+    except ImportError as exc:
+        raise UsageError(f"--ledger: {exc}") from None
     except LedgerMismatch as exc:
         raise UsageError(f"--out {out}: {exc}") from None
     except ValueError as exc:
@@ -225,7 +244,7 @@ def run_serve(args: argparse.Namespace) -> int:
             f"{args.seed}, {len(op.seats)} seats; broker {market.url}",
             flush=True,
         )
-        print(f"run folder {out}/: credentials.json, ledger.sqlite", flush=True)  # fmt: skip
+        print(f"run folder {out}/: credentials.json; ledger {op.ledger.where}", flush=True)
         start = time.perf_counter()
         try:
             market.run()

@@ -1,4 +1,9 @@
-"""The live market's durable ledger: SQLite, one transaction per settlement period.
+"""The live market's durable ledger: SQLite or PostgreSQL, one transaction per period.
+
+``LiveLedger(path)`` opens (or creates) an SQLite file; ``LiveLedger("postgresql://...")``
+writes the same tables to a PostgreSQL database through psycopg 3 (the ``live`` extra).
+Both hold the same rows; floats are 8-byte (``DOUBLE PRECISION`` on PostgreSQL), so a
+statement read back is bit-identical on either.
 
 Tables (``SCHEMA``; amounts in currency, + received; MWh + exported; prices per MWh):
 
@@ -11,8 +16,10 @@ Tables (``SCHEMA``; amounts in currency, + received; MWh + exported; prices per 
   seat that sent nothing before gate closure), with the decoded step curve.
 * ``trades``: per period and seat the contract (MW, + sold) and the clearing price.
 * ``meter_reads``: per period, seat and 5-minute interval the MWh settled, and where it
-  came from (``meter``: read received in time, ``estimated``: missing or late, replaced by
-  the operator's estimate); ``received_mwh`` is what the meter said, if anything.
+  came from (``meter``: read received in time, ``disputed``: received but further than
+  the tolerance from the check metering, ``estimated``: missing or late, replaced by the
+  check metering; ``elecbay_live.settle_reads``); ``received_mwh`` is what the meter said,
+  if anything.
 * ``statements``: the settlement statement lines (as ``elecbay_env.ledger`` exports them).
 * ``periods``: one row per completed period; a period's rows are written in the same
   transaction, so after a crash the ledger holds whole periods only and the operator
@@ -22,6 +29,7 @@ Tables (``SCHEMA``; amounts in currency, + received; MWh + exported; prices per 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -55,35 +63,110 @@ CREATE TABLE IF NOT EXISTS periods (
 """
 
 
+TABLE_ORDER = {
+    "run": "key",
+    "messages": "received_at, sender, id",
+    "orders": "period, seat",
+    "trades": "period, seat",
+    "meter_reads": "period, seat, interval",
+    "statements": "period, seat, component",
+    "periods": "period",
+}
+"""Each table and the order :meth:`LiveLedger.table` returns its rows in."""
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(where: str | Path) -> bool:
+    """True when ``where`` is a PostgreSQL URL (``postgresql://...``), not a file path."""
+    return isinstance(where, str) and where.startswith(POSTGRES_SCHEMES)
+
+
+def redact(url: str) -> str:
+    """``url`` without its password (for messages and logs)."""
+    return re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", url)
+
+
 class LedgerMismatch(RuntimeError):
-    """The ledger file belongs to another market (scenario, days or seed differ)."""
+    """The ledger holds another market (scenario, days or seed differ)."""
+
+
+class _Sqlite:
+    """SQLite: ``?`` parameters, ``INSERT OR IGNORE``, ``BEGIN IMMEDIATE``."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+        self.begin = "BEGIN IMMEDIATE"
+        self.insert_ignore = "INSERT OR IGNORE INTO {table} VALUES ({marks})"
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return self.db.execute(sql, params).fetchall()
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        self.db.executemany(sql, rows)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class _Postgres:
+    """PostgreSQL through psycopg 3: ``%s`` parameters, ``ON CONFLICT DO NOTHING``."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            import psycopg
+        except ImportError as exc:
+            raise ImportError(f"a PostgreSQL ledger needs psycopg (pip install "
+                              f"'elecbay[live]'): {exc}") from None  # fmt: skip
+        try:
+            self.db = psycopg.connect(url, autocommit=True)
+        except psycopg.OperationalError as exc:
+            msg = " ".join(str(exc).split())
+            raise ConnectionError(f"ledger {redact(url)}: {msg}") from None
+        self.db.execute(SCHEMA.replace(" REAL", " DOUBLE PRECISION"))
+        self.begin = "BEGIN"
+        self.insert_ignore = "INSERT INTO {table} VALUES ({marks}) ON CONFLICT DO NOTHING"
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        cur = self.db.execute(sql.replace("?", "%s"), params)
+        return cur.fetchall() if cur.description is not None else []
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        with self.db.cursor() as cur:
+            cur.executemany(sql.replace("?", "%s"), rows)
+
+    def close(self) -> None:
+        self.db.close()
 
 
 class LiveLedger:
-    """The SQLite ledger at ``path`` (created with its tables if new).
+    """The ledger at ``where`` (tables created if new).
 
     Args:
-        path: the database file.
+        where: an SQLite file path, or a ``postgresql://user@host:port/db`` URL.
         run: what the market is (``scenario``, ``days``, ``seed``): stored on first use
             and checked on every later open.
 
     Raises:
-        LedgerMismatch: the file holds another market.
+        LedgerMismatch: the ledger holds another market.
+        ConnectionError: the PostgreSQL server refused or could not be reached.
     """
 
-    def __init__(self, path: str | Path, run: dict[str, Any]) -> None:
-        self.path = Path(path)
-        self.db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+    def __init__(self, where: str | Path, run: dict[str, Any]) -> None:
+        self.postgres = is_postgres_url(where)
+        self.where = redact(str(where)) if self.postgres else str(where)
+        self.db = _Postgres(str(where)) if self.postgres else _Sqlite(Path(where))
         self.rows_written = 0
         self.write_s = 0.0  # seconds spent in write_period (the benchmark's rows/s)
-        stored = dict(self.db.execute("SELECT key, value FROM run").fetchall())
+        stored = dict(self.db.execute("SELECT key, value FROM run"))
         wanted = {k: json.dumps(v) for k, v in run.items()}
         if stored and stored != wanted:
+            self.db.close()
             raise LedgerMismatch(
-                f"ledger {self.path} holds another market: {stored} (this one: {wanted})"
+                f"ledger {self.where} holds another market: {stored} (this one: {wanted})"
             )
         if not stored:
             self.db.executemany("INSERT INTO run VALUES (?, ?)", list(wanted.items()))
@@ -95,10 +178,10 @@ class LiveLedger:
     # -- messages -------------------------------------------------------------------
     def seen(self, sender: str, msg_id: str) -> bool:
         """True when ``(sender, msg_id)`` was read before (a duplicate)."""
-        row = self.db.execute(
+        rows = self.db.execute(
             "SELECT 1 FROM messages WHERE sender = ? AND id = ?", (sender, msg_id)
-        ).fetchone()
-        return row is not None
+        )
+        return bool(rows)
 
     def log_message(
         self, sender: str, msg_id: str, period: int | None, kind: str | None, status: str,
@@ -106,7 +189,7 @@ class LiveLedger:
     ) -> None:  # fmt: skip
         """Record one message read (first delivery only; a duplicate id is ignored)."""
         self.db.execute(
-            "INSERT OR IGNORE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?)",
+            self.db.insert_ignore.format(table="messages", marks=",".join("?" * 7)),
             (sender, msg_id, period, kind, status, reason, time.time()),
         )
         self.rows_written += 1
@@ -114,8 +197,8 @@ class LiveLedger:
     # -- periods --------------------------------------------------------------------
     def last_period(self) -> int:
         """The last complete period (-1 when none)."""
-        row = self.db.execute("SELECT MAX(period) FROM periods").fetchone()
-        return -1 if row[0] is None else int(row[0])
+        (top,) = self.db.execute("SELECT MAX(period) FROM periods")[0]
+        return -1 if top is None else int(top)
 
     def actions(self, period: int) -> dict[str, list[float]]:
         """The actions played in ``period`` (seat -> action), for replay on resume."""
@@ -134,7 +217,7 @@ class LiveLedger:
         """
         db = self.db
         start = time.perf_counter()
-        db.execute("BEGIN IMMEDIATE")
+        db.execute(db.begin)
         try:
             for table, values in rows.items():
                 if values:
@@ -155,11 +238,11 @@ class LiveLedger:
         return self.db.execute(
             "SELECT period, seat, component, mwh, price, amount FROM statements "
             "ORDER BY period, seat, component"
-        ).fetchall()
+        )
 
     def table(self, name: str) -> list[tuple[Any, ...]]:
-        """Every row of table ``name`` (for tests and exports)."""
-        if name not in {"run", "messages", "orders", "trades", "meter_reads", "statements",
-                        "periods"}:  # fmt: skip
-            raise ValueError(f"table={name!r}: no such table in the live ledger")
-        return self.db.execute(f"SELECT * FROM {name}").fetchall()
+        """Every row of table ``name`` in key order (for tests and exports)."""
+        if name not in TABLE_ORDER:
+            raise ValueError(f"table={name!r}: no such table in the live ledger; "
+                             f"allowed: {sorted(TABLE_ORDER)}")  # fmt: skip
+        return self.db.execute(f"SELECT * FROM {name} ORDER BY {TABLE_ORDER[name]}")

@@ -105,10 +105,12 @@ class Operator:
         config: the market (:class:`ServeConfig`).
         url: the broker.
         password: the operator's MQTT password.
-        ledger_path: the SQLite file (resumed when it exists).
+        ledger_path: the SQLite file or a ``postgresql://`` URL (resumed when it holds
+            periods).
     """
 
-    def __init__(self, config: ServeConfig, url: str, password: str, ledger_path: Path) -> None:
+    def __init__(self, config: ServeConfig, url: str, password: str,
+                 ledger_path: str | Path) -> None:  # fmt: skip
         from elecbay_agents.registry import make_policies
 
         from elecbay_env.envs.parallel import parallel_env

@@ -3,9 +3,10 @@
 :class:`Market` is what ``elecbay serve`` runs and what the tests and the benchmark
 start: it writes ``credentials.json`` (mode 0600: one password per seat, per meter and
 for the operator; the organiser hands each team its own) and ``ledger.sqlite`` into the
-run folder, starts mosquitto on 127.0.0.1 (or uses ``--broker``, whose administrator then
-installs :func:`elecbay_live.broker.acl_text` and the passwords), and runs the operator
-in a thread (:meth:`Market.start`) or in the caller's (:meth:`Market.run`).
+run folder (or writes the ledger to PostgreSQL when given a ``postgresql://`` URL),
+starts mosquitto on 127.0.0.1 (or uses ``--broker``, whose administrator then installs
+:func:`elecbay_live.broker.acl_text` and the passwords), and runs the operator in a
+thread (:meth:`Market.start`) or in the caller's (:meth:`Market.run`).
 """
 
 from __future__ import annotations
@@ -39,10 +40,13 @@ class Market:
             starts a local mosquitto.
         port: the local broker's port (0: a free one).
         operator_password: needed with ``broker_url``.
+        ledger: the ledger: None for ``folder/ledger.sqlite``, an SQLite path or a
+            ``postgresql://`` URL (:mod:`.ledger_db`); resumed when it holds periods.
     """
 
     def __init__(self, folder: str | Path, config: ServeConfig, broker_url: str | None = None,
-                 port: int = 0, operator_password: str | None = None) -> None:  # fmt: skip
+                 port: int = 0, operator_password: str | None = None,
+                 ledger: str | Path | None = None) -> None:  # fmt: skip
         config.check()
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -63,7 +67,8 @@ class Market:
         self.url = broker_url
         password = operator_password or self.credentials[topics.OPERATOR_USER]
         try:
-            self.operator = Operator(config, broker_url, password, self.folder / "ledger.sqlite")
+            where = self.folder / "ledger.sqlite" if ledger is None else ledger
+            self.operator = Operator(config, broker_url, password, where)
         except BaseException:
             self.stop_broker()
             raise

@@ -1,15 +1,22 @@
-"""Fixtures of the live-market tests: a real mosquitto on a free 127.0.0.1 port.
+"""Fixtures of the live-market tests: a real mosquitto on a free 127.0.0.1 port, and a
+real PostgreSQL server (Debian's ``postgresql``) for the ledger.
 
-Where the ``mosquitto`` binary (or paho-mqtt) is missing the tests skip on a developer's
-machine but fail in CI (``CI=true``; ``.ci/run`` installs mosquitto with apt-get). Every
-broker is stopped by its PID when its test ends.
+Where the ``mosquitto`` binary (or paho-mqtt), or PostgreSQL's ``initdb`` (or psycopg), is
+missing the tests skip on a developer's machine but fail in CI (``CI=true``; ``.ci/run``
+installs both with apt-get). Every broker is stopped by its PID when its test ends; the
+PostgreSQL server (one per session, in a temporary folder, listening on 127.0.0.1 only,
+run as user ``postgres`` when the tests run as root) is stopped at the end of the session.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import queue
+import shutil
+import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -45,6 +52,71 @@ def mosquitto() -> str:
     return str(path)
 
 
+def _initdb() -> Path | None:
+    for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if (Path(folder) / "initdb").exists():
+            return Path(folder)
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server on a free 127.0.0.1 port: its URL without a database name."""
+    try:
+        import psycopg  # noqa: F401
+
+        has_driver = True
+    except ImportError:
+        has_driver = False
+    _need("psycopg (the live extra)", has_driver)
+    bin_dir = _initdb()
+    _need("PostgreSQL (apt-get install postgresql)", bin_dir is not None)
+    from elecbay_live.broker import free_port
+
+    root = Path(tempfile.mkdtemp(prefix="elecbay-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(root, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    data, port = root / "data", free_port()
+
+    def pg(*args: str) -> None:
+        done = subprocess.run([*as_user, *args], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"{args[0]} failed: {done.stdout}{done.stderr}")
+
+    pg(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    pg(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o", options,
+       "start")  # fmt: skip
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}"
+    finally:
+        pg(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_db(postgres_server: str) -> str:
+    """The URL of a new, empty database on the session's PostgreSQL server."""
+    import psycopg
+
+    name = f"ledger_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as db:
+        db.execute(f"CREATE DATABASE {name}")
+    return f"{postgres_server}/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_where(request: Any, tmp_path: Path) -> str:
+    """A new ledger's location: an SQLite file, then a PostgreSQL database (each test
+    using it runs on both)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "ledger.sqlite")
+    return request.getfixturevalue("postgres_db")
+
+
 @pytest.fixture
 def start_market(mosquitto: str, tmp_path: Path) -> Iterator[Any]:
     """``start_market(**config) -> Market``: a market (local broker, operator thread) in
@@ -54,8 +126,10 @@ def start_market(mosquitto: str, tmp_path: Path) -> Iterator[Any]:
 
     markets: list[Any] = []
 
-    def start(folder: Path | None = None, run: bool = True, **config: Any) -> Any:
-        market = Market(folder or tmp_path / f"run{len(markets)}", ServeConfig(**config))
+    def start(folder: Path | None = None, run: bool = True, ledger: str | None = None,
+              **config: Any) -> Any:  # fmt: skip
+        market = Market(folder or tmp_path / f"run{len(markets)}", ServeConfig(**config),
+                        ledger=ledger)  # fmt: skip
         markets.append(market)
         return market.start() if run else market
 

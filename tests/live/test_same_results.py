@@ -5,12 +5,10 @@ seat id as in-process runs seed it); the operator plays the rest with the baseli
 SQLite ledger's statements must equal, line for line (MWh, price and the 6-place decimal
 amount), the ledger of the PettingZoo environment stepped in-process with the same seed
 and policies. A restart in the middle of the episode resumes from the last complete
-period and ends with the same ledger too.
+period and ends with the same ledger too, on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
-
-import sqlite3
 
 import numpy as np
 
@@ -70,16 +68,24 @@ def test_lockstep_live_run_writes_the_in_process_ledger(start_market) -> None:
     assert sorted(ledger.statements()) != in_process_statements(SEED, {})
 
 
-def test_restart_resumes_after_the_last_complete_period(start_market, tmp_path) -> None:
+def test_restart_resumes_after_the_last_complete_period(start_market, tmp_path,
+                                                         ledger_where) -> None:  # fmt: skip
+    """On SQLite and on PostgreSQL (``--ledger postgresql://...``) alike."""
+    from elecbay_live.ledger_db import LiveLedger
+
     folder = tmp_path / "market"
-    first = start_market(folder, scenario=SCENARIO, seed=SEED, expect=len(RESTART))
+    first = start_market(folder, scenario=SCENARIO, seed=SEED, expect=len(RESTART),
+                         ledger=ledger_where)  # fmt: skip
     played = play_remote(first, lambda: first.operator.ledger.last_period() >= 20, RESTART)
     first.close()  # the operator stops mid-episode; the incomplete period is not written
-    with sqlite3.connect(folder / "ledger.sqlite") as db:
-        stopped_at = db.execute("SELECT MAX(period) FROM periods").fetchone()[0]
+    run = {"scenario": SCENARIO, "days": 1, "seed": SEED, "schema": 1}
+    stopped = LiveLedger(ledger_where, run)
+    stopped_at = stopped.last_period()
+    stopped.close()
     assert 20 <= stopped_at < 47
     assert played["producer_0"].statements
-    second = start_market(folder, scenario=SCENARIO, seed=SEED, expect=len(RESTART))
+    second = start_market(folder, scenario=SCENARIO, seed=SEED, expect=len(RESTART),
+                          ledger=ledger_where)  # fmt: skip
     play_remote(second, remote=RESTART)
     second.join(30)
     ledger = second.operator.ledger
