@@ -49,6 +49,8 @@ class Seat:
     done: bool = False
     gate_opened_at: dict[int, float] = field(default_factory=dict)
     answered_in_s: list[float] = field(default_factory=list)
+    asset: dict[str, Any] | None = None  # an entrant's new asset: {"role", "asset"}
+    plays: str | None = None  # the agent id its accepted asset plays as
 
 
 class AgentPool:
@@ -87,6 +89,14 @@ class AgentPool:
         self.seats[seat] = s
         return s
 
+    def add_asset(self, user: str, password: str, role: str, asset: dict[str, Any],
+                  decide: Decide) -> Seat:  # fmt: skip
+        """Add an entrant (``entrant_<k>``) that registers a new ``role`` asset (a
+        scenario entry) while the registration window is open, then plays it."""
+        s = self.add(user, password, decide)
+        s.asset = {"role": role, "asset": asset}
+        return s
+
     def _id(self) -> str:
         return f"{self._prefix}-{next(self._ids)}"
 
@@ -107,9 +117,20 @@ class AgentPool:
         if kind == "status":
             if body["state"] == "done":
                 s.done = True
+            elif s.asset is not None and s.plays is None:  # an entrant, not accepted yet
+                if not s.asked and body["state"] == "registration":
+                    s.asked = True
+                    self.send(s, "register_asset", client=self.client_name, **s.asset)
+                elif not s.asked:
+                    s.registered, s.reasons = False, ["registration window closed"]
+                    s.done = True
             elif not s.asked:
                 s.asked = True
                 self.send(s, "register", seat=s.seat, client=self.client_name)
+        elif kind == "asset_registered":
+            s.plays, s.reasons = body["seat"], list(body["reasons"])
+            if not body["accepted"]:
+                s.registered, s.done = False, True
         elif kind == "registered":
             s.registered, s.reasons = bool(body["accepted"]), list(body["reasons"])
             if not s.registered:

@@ -21,6 +21,9 @@ Tables (``SCHEMA``; amounts in currency, + received; MWh + exported; prices per 
   check metering; ``elecbay_live.settle_reads``); ``received_mwh`` is what the meter said,
   if anything.
 * ``statements``: the settlement statement lines (as ``elecbay_env.ledger`` exports them).
+* ``assets``: the new assets accepted in the registration window (entrant, seat, role,
+  the scenario entry as JSON), in order; ``registration``: one row once the window closed
+  (:mod:`elecbay_live.asset_window`).
 * ``periods``: one row per completed period; a period's rows are written in the same
   transaction, so after a crash the ledger holds whole periods only and the operator
   resumes after the last one (:meth:`LiveLedger.last_period`).
@@ -57,6 +60,11 @@ CREATE TABLE IF NOT EXISTS statements (
     period INTEGER NOT NULL, seat TEXT NOT NULL, component TEXT NOT NULL,
     mwh REAL NOT NULL, price REAL, amount TEXT NOT NULL,
     PRIMARY KEY (period, seat, component));
+CREATE TABLE IF NOT EXISTS assets (
+    position INTEGER PRIMARY KEY, entrant TEXT NOT NULL, seat TEXT NOT NULL,
+    role TEXT NOT NULL, asset TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS registration (
+    closed_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS periods (
     period INTEGER PRIMARY KEY, clearing_price REAL, volume_mw REAL NOT NULL,
     imbalance_price REAL NOT NULL, closed_at REAL NOT NULL);
@@ -71,6 +79,8 @@ TABLE_ORDER = {
     "meter_reads": "period, seat, interval",
     "statements": "period, seat, component",
     "periods": "period",
+    "assets": "position",
+    "registration": "closed_at",
 }
 """Each table and the order :meth:`LiveLedger.table` returns its rows in."""
 
@@ -232,6 +242,30 @@ class LiveLedger:
             raise
         self.rows_written += 1
         self.write_s += time.perf_counter() - start
+
+    def write_assets(self, assets: list[tuple[str, str, str, dict[str, Any]]]) -> None:
+        """Record the closed registration window and its accepted assets, ``(entrant,
+        seat, role, scenario entry)`` in order, in one transaction."""
+        db = self.db
+        db.execute(db.begin)
+        try:
+            rows = [(k, u, s, r, json.dumps(a)) for k, (u, s, r, a) in enumerate(assets)]
+            if rows:
+                db.executemany("INSERT INTO assets VALUES (?, ?, ?, ?, ?)", rows)
+            db.execute("INSERT INTO registration VALUES (?)", (time.time(),))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        self.rows_written += len(assets) + 1
+
+    def assets(self) -> list[tuple[str, str, str, dict[str, Any]]] | None:
+        """The accepted assets (see :meth:`write_assets`); None when no registration
+        window closed in this ledger."""
+        if not self.db.execute("SELECT closed_at FROM registration"):
+            return None
+        rows = self.db.execute("SELECT entrant, seat, role, asset FROM assets ORDER BY position")
+        return [(u, s, r, json.loads(a)) for u, s, r, a in rows]
 
     def statements(self) -> list[tuple[Any, ...]]:
         """Every statement line ``(period, seat, component, mwh, price, amount)`` in order."""

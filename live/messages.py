@@ -35,6 +35,15 @@ CLIENT_SCHEMA: dict[str, dict[str, tuple[Any, str]]] = {
             "space; values outside are clipped), length action_width",
         ),
     },
+    "register_asset": {
+        "role": (str, "producer or consumer"),
+        "asset": (
+            dict,
+            "the asset's technical data: one producers[] or consumers[] entry of "
+            "a scenario (type, name, capacity_mw, marginal_cost_per_mwh, zone, ...)",
+        ),
+        "client": (str, "a free-form name of the agent program"),
+    },
     "leave": {},
     "meter_read": {
         "period": (int, "settlement period of the read"),
@@ -45,12 +54,15 @@ CLIENT_SCHEMA: dict[str, dict[str, tuple[Any, str]]] = {
 COMMON = {"v": "schema version (1)", "type": "message type", "id": "message id, 1-64 chars"}
 
 SERVER_SCHEMA: dict[str, str] = {
-    "status": "retained on elecbay/status: state (registering, trading, done), period, "
-    "n_periods, scenario, days, seats, lockstep, speed",
+    "status": "retained on elecbay/status: state (registration, registering, trading, done), "
+    "period, n_periods, scenario, days, seats, lockstep, speed",
     "registered": "ref (the register id), accepted (bool), reasons (list of str), seat, "
     "action_width, observation_width, n_periods, period_min, meter_intervals",
     "gate_open": "period, observation (list of float, the PettingZoo observation), "
     "episode_start (bool), gate_closes_at (UNIX seconds, or null in lockstep)",
+    "asset_registered": "ref (the register_asset id), accepted (bool), reasons (list of str: "
+    "each names the field and what is allowed), seat (the agent id the asset plays as, or "
+    "null)",
     "accepted": "ref (the order or read id), period",
     "rejected": "ref (the message id, or null if unreadable), field, reason",
     "statement": "period, lines ({component: {mwh, price, amount}}), reward, contract_mw, "

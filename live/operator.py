@@ -43,6 +43,8 @@ import numpy as np
 
 from . import messages as m
 from . import topics
+from .asset_window import AssetWindow
+from .assets import entrant_users
 from .ledger_db import LiveLedger
 from .mqtt import connect_client
 from .settle_reads import DEFAULT_TOLERANCE_MWH, ReadSettlement, settle_from_reads
@@ -67,6 +69,9 @@ class ServeConfig:
             interval) is flagged ``disputed`` (:mod:`.settle_reads`).
         house: policy specs for seats no agent plays (agent id / role / ``*`` -> spec).
         max_bytes: largest message read (bytes).
+        registration_window_s: seconds before the market opens during which entrants
+            register new assets (:mod:`.assets`); 0: no window.
+        entrants: entrant slots (MQTT users ``entrant_0`` ..), the most assets accepted.
     """
 
     scenario: str = "small"
@@ -81,6 +86,8 @@ class ServeConfig:
     meter_tolerance_mwh: float = DEFAULT_TOLERANCE_MWH
     house: dict[str, str] = field(default_factory=dict)
     max_bytes: int = m.MAX_BYTES
+    registration_window_s: float = 0.0
+    entrants: int = 0
 
     def check(self) -> None:
         """Raises ValueError naming a field out of range."""
@@ -91,14 +98,18 @@ class ServeConfig:
         if not self.speed > 0:
             raise ValueError(f"speed={self.speed!r}: allowed values are numbers > 0")
         for name in ("register_timeout_s", "order_timeout_s", "meter_timeout_s",
-                     "meter_tolerance_mwh"):  # fmt: skip
+                     "meter_tolerance_mwh", "registration_window_s"):  # fmt: skip
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name}={getattr(self, name)!r}: allowed values are >= 0")
         if self.expect < 0:
             raise ValueError(f"expect={self.expect!r}: allowed values are integers >= 0")
+        if isinstance(self.entrants, bool) or not isinstance(self.entrants, int) or not (
+                0 <= self.entrants <= 1000):  # fmt: skip
+            raise ValueError(f"entrants={self.entrants!r}: allowed values are integers "
+                             "0 .. 1000")  # fmt: skip
 
 
-class Operator:
+class Operator(AssetWindow):
     """One market on a broker at ``url`` (``mqtt://host:port``) as user ``operator``.
 
     Args:
@@ -111,17 +122,17 @@ class Operator:
 
     def __init__(self, config: ServeConfig, url: str, password: str,
                  ledger_path: str | Path) -> None:  # fmt: skip
-        from elecbay_agents.registry import make_policies
-
         from elecbay_env.envs.parallel import parallel_env
 
         config.check()
         self.config = config
         self.env = parallel_env(config.scenario, **{"market.days": config.days})
-        self.seats = list(self.env.possible_agents)
-        self.n_periods = self.env.num_periods
-        self.n_meters = self.env.engine.params.n_meters
-        self.house = make_policies(self.env, config.house, seed=config.seed)
+        self.base = self.env.scenario.model_dump(mode="json")  # before any new asset
+        self.entrants = set(entrant_users(config.entrants))
+        self.assets: list[tuple[str, str, str, dict[str, Any]]] = []  # user, seat, role, asset
+        self.alias: dict[str, str] = {}  # entrant user -> the seat of its asset
+        self.user_of: dict[str, str] = {}  # that seat -> the entrant user
+        self._adopt(self.env)
         run = {"scenario": config.scenario, "days": config.days, "seed": config.seed,
                "schema": m.VERSION}  # fmt: skip
         self.ledger = LiveLedger(ledger_path, run)
@@ -133,7 +144,7 @@ class Operator:
         self.orders: dict[str, tuple[str, list[float]]] = {}
         self.meter_period: int | None = None
         self.reads: dict[tuple[str, int], tuple[float, str]] = {}
-        self.state = "registering"
+        self.state = "registration" if config.registration_window_s > 0 else "registering"
         self.period = 0
         self.stats = {"messages": 0, "rejected": 0, "orders": 0, "reads": 0}
         self.gate_latency_s: list[float] = []
@@ -156,7 +167,8 @@ class Operator:
     # -- publishing ------------------------------------------------------------------
     def send(self, to: str, kind: str, **fields: Any) -> None:
         """Publish a message to seat ``to``'s outbox (QoS 1)."""
-        self.client.publish(topics.outbox(to), m.encode(kind, **fields), qos=1)
+        user = self.user_of.get(to, to)
+        self.client.publish(topics.outbox(user), m.encode(kind, **fields), qos=1)
 
     def publish_status(self) -> None:
         """Publish the retained market status (when the state changes: every subscriber
@@ -186,17 +198,20 @@ class Operator:
             self.left.clear()
             return
         where = topics.seat_of(topic)
-        if where is None or where[1] not in self.seats:
+        if where is None:
             return
-        kind, seat = where
-        sender = seat if kind == "in" else topics.meter_user(seat)
+        kind, user = where
+        seat = self.alias.get(user, user)
+        if seat not in self.seats and user not in self.entrants:
+            return
+        sender = user if kind == "in" else topics.meter_user(user)
         self.stats["messages"] += 1
         try:
             msg = m.decode(payload, self.config.max_bytes)
             if self.ledger.seen(sender, msg["id"]):
                 raise m.MessageError("id", f"duplicate message id {msg['id']!r}", msg["id"])
             if kind == "meter":
-                if msg["type"] == "register" and msg["seat"] == seat:
+                if msg["type"] == "register" and msg["seat"] in (seat, user):
                     self.meters.add(seat)  # from the next clearing on, it gets the feed
                     self.ledger.log_message(sender, msg["id"], self.gate, "register", "accepted")
                 elif msg["type"] == "meter_read":
@@ -204,6 +219,11 @@ class Operator:
                 else:
                     raise m.MessageError("type", "a meter sends register (its own seat) or "
                                          "meter_read", msg["id"])  # fmt: skip
+            elif msg["type"] == "register_asset":
+                self._register_asset(user, msg)
+            elif seat not in self.seats:
+                raise m.MessageError("type", "an entrant registers its asset first "
+                                     "(register_asset)", msg["id"])  # fmt: skip
             elif msg["type"] == "register":
                 self._register(seat, msg)
             elif msg["type"] == "order":
@@ -219,12 +239,12 @@ class Operator:
             if exc.ref is not None and status != "duplicate":
                 self.ledger.log_message(sender, exc.ref, self.gate, None, status, str(exc))
             body = m.encode("rejected", ref=exc.ref, field=exc.field, reason=exc.reason)
-            target = topics.outbox(seat) if kind == "in" else topics.meter_feed(seat)
+            target = topics.outbox(user) if kind == "in" else topics.meter_feed(user)
             self.client.publish(target, body, qos=1)
 
     def _register(self, seat: str, msg: dict[str, Any]) -> None:
         reasons = []
-        if msg["seat"] != seat:
+        if msg["seat"] not in (seat, self.user_of.get(seat)):
             reasons.append(f"seat: you are authenticated as {seat}, not {msg['seat']!r}")
         holder = self.registered.get(seat)
         if holder is not None and holder != msg["client"]:
@@ -286,8 +306,17 @@ class Operator:
 
     def run(self) -> None:
         """Resume or start the episode and play it to the end."""
-        self.obs, _ = self.env.reset(seed=self.config.seed)
         done = self.ledger.last_period()
+        stored = self.ledger.assets()
+        if stored is None and self.config.registration_window_s > 0 and done < 0:
+            self.publish_status()
+            self.pump(time.monotonic() + self.config.registration_window_s)
+            stored = [(u, s, r, a) for u, s, r, a in self.assets]
+            self.ledger.write_assets(stored)
+        self.state = "registering"
+        if stored:
+            self._add_assets(stored)
+        self.obs, _ = self.env.reset(seed=self.config.seed)
         for t in range(done + 1):  # replay what the ledger holds
             acts = self.ledger.actions(t)
             self.obs, *_ = self.env.step({a: np.asarray(acts[a]) for a in self.seats})
@@ -355,7 +384,7 @@ class Operator:
         for seat in self.meters:
             i = self.seats.index(seat)
             body = m.encode("meter_truth", period=t, mwh=meter[i].tolist())
-            self.client.publish(topics.meter_feed(seat), body, qos=1)
+            self.client.publish(topics.meter_feed(self.user_of.get(seat, seat)), body, qos=1)
         expected = {(s, k) for s in self.meters for k in range(self.n_meters)}
         if expected:
             until = time.monotonic() + self.config.meter_timeout_s

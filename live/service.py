@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import topics
+from .assets import entrant_users
 from .broker import LocalBroker, make_credentials
 from .operator import Operator, ServeConfig
 
@@ -56,7 +57,8 @@ class Market:
         if cred_path.exists():  # a restart keeps everyone's passwords
             self.credentials = json.loads(cred_path.read_text())
         else:
-            names = [topics.OPERATOR_USER, *self.seats, *map(topics.meter_user, self.seats)]
+            users = [*self.seats, *entrant_users(config.entrants)]
+            names = [topics.OPERATOR_USER, *users, *map(topics.meter_user, users)]
             self.credentials = make_credentials(names)
             cred_path.write_text(json.dumps(self.credentials, indent=1))
             os.chmod(cred_path, 0o600)

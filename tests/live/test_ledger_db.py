@@ -5,7 +5,8 @@ every case runs on both (the ``ledger_where`` fixture).
 * a reopened ledger resumes after its last complete period; another market is refused;
 * a message id read twice is recorded once (at-least-once delivery, deduplicated);
 * a period whose write fails leaves nothing behind (one transaction), and the next
-  period writes normally.
+  period writes normally;
+* the registration window's assets are kept (a restart rebuilds the same market).
 """
 
 from __future__ import annotations
@@ -113,3 +114,16 @@ def test_an_unreachable_server_is_a_clear_error_without_the_password() -> None:
     with pytest.raises(ConnectionError, match="ledger postgresql://someone:\\*\\*\\*@") as err:
         _open(url)
     assert "s3cret" not in str(err.value)
+
+
+def test_the_registration_window_and_its_assets_are_kept(ledger_where) -> None:
+    ledger = _open(ledger_where)
+    assert ledger.assets() is None  # no window closed yet
+    asset = {"type": "wind", "name": "new wind", "capacity_mw": 40.5, "profile": {"shape": "wind"}}
+    ledger.write_assets([("entrant_0", "producer_2", "producer", asset)])
+    ledger.close()
+    again = _open(ledger_where)
+    try:
+        assert again.assets() == [("entrant_0", "producer_2", "producer", asset)]
+    finally:
+        again.close()

@@ -49,7 +49,8 @@ def test_decode_accepts_well_formed_messages_or_raises_message_error(payload: by
 def test_every_valid_message_of_the_schema_is_accepted(kind, period, interval, mwh,
                                                        action) -> None:  # fmt: skip
     values = {"seat": "producer_0", "client": "x", "period": period, "interval": interval,
-              "mwh": mwh, "action": action}  # fmt: skip
+              "mwh": mwh, "action": action, "role": "producer",
+              "asset": {"type": "wind", "capacity_mw": mwh}}  # fmt: skip
     body = {"v": 1, "type": kind, "id": "a1", **{k: values[k] for k in m.CLIENT_SCHEMA[kind]}}
     assert m.decode(json.dumps(body).encode()) == body
 

@@ -1,0 +1,72 @@
+"""Registration of new assets in a live market (``registration_window_s``, entrants),
+against the real broker: a valid asset joins the scenario as a new seat and trades all
+48 periods as its entrant's; an invalid one is refused with reasons naming each field;
+a seat of the scenario cannot register assets; nothing registers after the window.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+GOOD = {"type": "thermal", "name": "newcomer", "technology": "ocgt", "capacity_mw": 100,
+        "min_stable_mw": 20, "marginal_cost_per_mwh": 90, "ramp_mw_per_min": 10}  # fmt: skip
+
+
+def test_an_entrant_registers_an_asset_and_trades_it(start_market, raw_client) -> None:
+    from elecbay_live.client import AgentPool
+
+    market = start_market(scenario="small", expect=1, registration_window_s=1.5, entrants=3,
+                          register_timeout_s=30)  # fmt: skip
+    op = market.operator
+    # a seat of the scenario is no entrant
+    c = raw_client(market.url, "producer_0", market.password("producer_0"))
+    c.subscribe("elecbay/out/producer_0")
+    body = c.order(type="register_asset", role="producer", asset=GOOD, client="x")
+    c.publish("elecbay/in/producer_0", body)
+    refused = c.wait_for("asset_registered", ref=body["id"])
+    assert not refused["accepted"] and "no entrant" in refused["reasons"][0]
+    pool = AgentPool(market.url, client_name="entrant test")
+    widths = {}
+
+    def decide(obs, period, seat):
+        widths[seat] = len(obs)
+        return [0.3] * pool_width(seat)
+
+    def pool_width(seat):
+        return op.env.action_space(op.alias[seat]).shape[0]
+
+    good = pool.add_asset("entrant_0", market.password("entrant_0"), "producer", GOOD, decide)
+    bad = pool.add_asset("entrant_1", market.password("entrant_1"), "producer",
+                         {**GOOD, "name": "bad", "capacity_mw": -5, "colour": "red"},
+                         decide)  # fmt: skip
+    try:
+        pool.run(timeout_s=60, stop=lambda: op.state == "trading")
+        # after the window: refused, the market unchanged
+        e2 = raw_client(market.url, "entrant_2", market.password("entrant_2"))
+        e2.subscribe("elecbay/out/entrant_2")
+        body = e2.order(type="register_asset", role="producer", asset={**GOOD, "name": "l"},
+                        client="x")  # fmt: skip
+        e2.publish("elecbay/in/entrant_2", body)
+        pool.run(timeout_s=60, stop=lambda: not e2.got.empty())
+        late = e2.wait_for("asset_registered", ref=body["id"])
+        pool.run(timeout_s=120)
+    finally:
+        pool.close()
+    market.join(30)
+    assert good.plays == "producer_2" and good.registered and len(good.statements) == 48
+    assert not bad.registered and bad.plays is None
+    assert any(r.startswith("asset.capacity_mw = -5") for r in bad.reasons), bad.reasons
+    assert any(r.startswith("asset.colour = 'red': unknown field") for r in bad.reasons)
+    assert op.seats == ["producer_0", "producer_1", "producer_2", "consumer_0", "consumer_1",
+                        "broker_0"]  # fmt: skip
+    assert widths["entrant_0"] == op.env.observation_space("producer_2").shape[0]
+    ledger = op.ledger
+    assert ledger.assets() == [("entrant_0", "producer_2", "producer", GOOD)]
+    orders = [o for o in ledger.table("orders") if o[1] == "producer_2"]
+    assert [o[3] for o in orders] == ["agent"] * 48
+    assert json.loads(orders[0][4]) == pytest.approx([0.3] * pool_width("entrant_0"))
+    lines = {(s[1], s[2]) for s in ledger.statements()}
+    assert ("producer_2", "forward_energy") in lines or ("producer_2", "imbalance") in lines
+    assert late["reasons"] == ["type: the registration window is closed"]
