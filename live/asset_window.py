@@ -8,7 +8,9 @@ accepted assets are written to the ledger (table ``assets``), added to the scena
 the market rebuilt with them; each accepted entrant is registered as its new seat (it
 gets ``registered`` with the seat's action and observation widths) and then trades like
 any seat, on its own topics (``elecbay/in/entrant_<k>``, ``elecbay/out/entrant_<k>``).
-On a restart the stored assets rebuild the same market; the window does not reopen.
+On a restart the stored assets rebuild the same market; the window does not reopen, and
+an entrant whose asset was accepted registers it again to play its seat (answered
+``asset_registered`` accepted with the same seat).
 """
 
 from __future__ import annotations
@@ -48,6 +50,11 @@ class AssetWindow:
     def _register_asset(self, user: str, msg: dict[str, Any]) -> None:
         ref = msg["id"]
         added = [(role, asset) for _u, _s, role, asset in self.assets]
+        if user in self.alias:  # accepted before (a restart): it plays its seat again
+            seat = self.alias[user]
+            self._answer_asset(user, ref, [], seat)
+            self._register(seat, {**msg, "seat": user})  # type: ignore[attr-defined]
+            return
         if user not in getattr(self, "entrants", ()):
             reasons = [f"seat: {user} is no entrant; the organiser hands out entrant_<k> users"]
         elif self.state != "registration":
@@ -62,12 +69,15 @@ class AssetWindow:
             seat = new_agent_id(self.base, added, msg["role"])
             self.assets.append((user, seat, msg["role"], dict(msg["asset"])))
             self.registered[seat] = msg["client"]
+        self._answer_asset(user, ref, reasons, seat)
+
+    def _answer_asset(self, user: str, ref: str, reasons: list[str], seat: str | None) -> None:
+        from . import topics
+
         status = "accepted" if not reasons else "rejected"
         self.ledger.log_message(user, ref, None, "register_asset", status, "; ".join(reasons))
         body = m.encode("asset_registered", ref=ref, accepted=not reasons, reasons=reasons,
                         seat=seat)  # fmt: skip
-        from . import topics
-
         self.client.publish(topics.outbox(user), body, qos=1)  # type: ignore[attr-defined]
 
     def _add_assets(self, stored: list[tuple[str, str, str, dict[str, Any]]]) -> None:

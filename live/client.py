@@ -118,12 +118,9 @@ class AgentPool:
             if body["state"] == "done":
                 s.done = True
             elif s.asset is not None and s.plays is None:  # an entrant, not accepted yet
-                if not s.asked and body["state"] == "registration":
+                if not s.asked:  # the operator answers (after the window: known assets only)
                     s.asked = True
                     self.send(s, "register_asset", client=self.client_name, **s.asset)
-                elif not s.asked:
-                    s.registered, s.reasons = False, ["registration window closed"]
-                    s.done = True
             elif not s.asked:
                 s.asked = True
                 self.send(s, "register", seat=s.seat, client=self.client_name)

@@ -70,3 +70,52 @@ def test_an_entrant_registers_an_asset_and_trades_it(start_market, raw_client) -
     lines = {(s[1], s[2]) for s in ledger.statements()}
     assert ("producer_2", "forward_energy") in lines or ("producer_2", "imbalance") in lines
     assert late["reasons"] == ["type: the registration window is closed"]
+
+
+SHOP = {"name": "shop", "profile_type": "residential", "peak_mw": 10, "value_per_mwh": 400,
+        "forecast_error": {"std_frac": 0.03, "ar1": 0.9}}  # fmt: skip
+
+
+def test_a_restart_keeps_the_registered_asset(start_market, tmp_path) -> None:
+    from elecbay_live.client import AgentPool
+
+    folder = tmp_path / "market"
+    config = dict(scenario="small", expect=1, registration_window_s=1.0, entrants=1)
+
+    def play(market, stop=None) -> object:
+        pool = AgentPool(market.url)
+        width = {}
+
+        def decide(obs, period, seat):
+            op = market.operator
+            width.setdefault(seat, op.env.action_space(op.alias[seat]).shape[0])
+            return [0.1] * width[seat]
+
+        s = pool.add_asset("entrant_0", market.password("entrant_0"), "consumer",
+                           SHOP, decide)  # fmt: skip
+        try:
+            pool.run(timeout_s=120, stop=stop)
+        finally:
+            pool.close()
+        return s
+
+    first = start_market(folder, **config)
+    s = play(first, stop=lambda: first.operator.ledger.last_period() >= 5)
+    assert s.plays == "consumer_2", (
+        s.registered,
+        s.reasons,
+        s.rejections,
+        s.orders_sent,
+        first.operator.ledger.table("messages"),
+    )
+    first.close()
+    second = start_market(folder, **config)
+    s = play(second)
+    second.join(30)
+    assert s.plays == "consumer_2" and s.registered
+    ledger = second.operator.ledger
+    assert [r[0] for r in ledger.table("periods")] == list(range(48))
+    assert "consumer_2" in second.operator.seats
+    assert ledger.assets()[0][:3] == ("entrant_0", "consumer_2", "consumer")
+    sources = [o[3] for o in ledger.table("orders") if o[1] == "consumer_2"]
+    assert len(sources) == 48 and sources[:5] == ["agent"] * 5 and sources[-1] == "agent"
