@@ -155,6 +155,13 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--operator-password", default=None, metavar="PW",
                    help="with --broker: the password of MQTT user 'operator'")  # fmt: skip
+    p.add_argument("--registration-window", type=_nonneg_float, default=0.0, metavar="S",
+                   help="seconds before the market opens during which entrants register "
+                   "new assets; closes early when every entrant slot is taken (default: "
+                   "%(default)s, no window)")  # fmt: skip
+    p.add_argument("--entrants", type=_nonneg_int, default=0, metavar="N",
+                   help="entrant slots (users entrant_0 ..) in credentials.json: the most "
+                   "new assets accepted (default: %(default)s)")  # fmt: skip
     p.add_argument("--ledger", default=None, metavar="PATH|URL",
                    help="the ledger: an SQLite file or postgresql://user@host:port/db "
                    "(default: RUN/ledger.sqlite)")  # fmt: skip
@@ -188,6 +195,10 @@ def add_agent_arguments(p: argparse.ArgumentParser) -> None:
         metavar="S",
         help="seeds a stochastic policy with the seat id (default: %(default)s)",
     )
+    p.add_argument("--asset", default=None, metavar="FILE",
+                   help="as an entrant (--seat entrant_K): register this new asset, a JSON "
+                   "file {\"role\": \"producer\"|\"consumer\", \"asset\": {scenario "
+                   "entry}}, then play it")  # fmt: skip
     p.add_argument("--timeout", type=_pos_float, default=3600.0, metavar="S",
                    help="give up after S seconds (default: %(default)s)")  # fmt: skip
 
@@ -224,6 +235,8 @@ def run_serve(args: argparse.Namespace) -> int:
                          register_timeout_s=args.register_timeout,
                          order_timeout_s=args.order_timeout, meter_timeout_s=args.meter_timeout,
                          meter_tolerance_mwh=args.meter_tolerance,
+                         registration_window_s=args.registration_window,
+                         entrants=args.entrants,
                          house=_house(args.house))  # fmt: skip
     out = Path(args.out or f"runs/live-{Path(args.config).stem}-seed{args.seed}")
     try:
@@ -291,6 +304,8 @@ def run_agent(args: argparse.Namespace) -> int:
     except (ConnectionError, TimeoutError, OSError) as exc:
         raise UsageError(f"--broker {args.broker}: {exc}") from None
     pool = AgentPool(args.broker, client_name=f"elecbay agent {args.policy}")
+    if args.asset is not None:
+        return _play_asset(args, pool, passwords, first)
     try:
         for seat in args.seat:
             if seat not in status["seats"]:
@@ -312,6 +327,40 @@ def run_agent(args: argparse.Namespace) -> int:
               f"{len(s.rejections)} rejections; reward {total:,.2f}")  # fmt: skip
         code = code or (0 if s.registered else 1)
     return code
+
+
+def _play_asset(args: argparse.Namespace, pool: Any, passwords: dict[str, str],
+                user: str) -> int:  # fmt: skip
+    """``elecbay agent --asset FILE --seat entrant_K``: register the asset, play it."""
+    from elecbay_live.client import build_entrant_policy, fetch_status, policy_decider
+
+    if len(args.seat) != 1:
+        raise UsageError("--asset: give exactly one --seat (the entrant, e.g. entrant_0)")
+    try:
+        entry = json.loads(Path(args.asset).read_text())
+        role, asset = entry["role"], entry["asset"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"--asset {args.asset}: expected a JSON file {{\"role\": ..., "
+                         f"\"asset\": {{...}}}}: {exc!r}") from None  # fmt: skip
+    played: dict[str, Any] = {}
+
+    def decide(obs: Any, period: int, seat: str) -> Any:
+        if "policy" not in played:  # the asset's seat and market are known now
+            status = fetch_status(args.broker, user, passwords[user])
+            policy = build_entrant_policy(args.policy, status, pool.seats[user].plays, args.seed)
+            played["policy"] = policy_decider(policy)
+        return played["policy"](obs, period, seat)
+
+    try:
+        s = pool.add_asset(user, passwords[user], role, asset, decide)
+        pool.run(timeout_s=args.timeout)
+    finally:
+        pool.close()
+    total = sum(st["reward"] for st in s.statements)
+    verdict = f"plays {s.plays}" if s.registered else f"refused: {'; '.join(s.reasons)}"
+    print(f"{user}: {verdict}; {s.orders_sent} orders, {len(s.statements)} statements, "
+          f"{len(s.rejections)} rejections; reward {total:,.2f}")  # fmt: skip
+    return 0 if s.registered else 1
 
 
 COMMANDS: tuple[tuple[str, str, str, Any, Any], ...] = (

@@ -85,6 +85,7 @@ class AssetWindow:
         from elecbay_env.envs.parallel import parallel_env
 
         scenario = scenario_with(self.base, [(role, asset) for _u, _s, role, asset in stored])
+        self.assets = list(stored)
         self._adopt(parallel_env(scenario))
         for user, seat, _role, _asset in stored:
             if seat not in self.seats:  # the scenario's ids changed: a corrupt ledger

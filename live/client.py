@@ -219,6 +219,22 @@ def build_policy(spec: str, seat: str, scenario: str, days: int, seed: int) -> A
     return make_policy(spec, env, seat, seed)
 
 
+def build_entrant_policy(spec: str, status: dict[str, Any], seat: str, seed: int) -> Any:
+    """The policy ``spec`` for the new asset that plays ``seat``, in the market the status
+    describes (its scenario with every accepted asset added)."""
+    from elecbay_agents.registry import make_policy
+
+    from elecbay_env.config import load_scenario
+    from elecbay_env.envs.parallel import parallel_env
+
+    from .assets import scenario_with
+
+    base = load_scenario(status["scenario"], **{"market.days": status["days"]})
+    added = [(a["role"], a["asset"]) for a in status.get("assets", [])]
+    env = parallel_env(scenario_with(base.model_dump(mode="json"), added))
+    return make_policy(spec, env, seat, seed)
+
+
 def fetch_status(url: str, user: str, password: str, timeout_s: float = 10.0) -> dict[str, Any]:
     """The operator's retained status (``elecbay/status``), read as ``user``.
 

@@ -55,7 +55,8 @@ COMMON = {"v": "schema version (1)", "type": "message type", "id": "message id, 
 
 SERVER_SCHEMA: dict[str, str] = {
     "status": "retained on elecbay/status: state (registration, registering, trading, done), "
-    "period, n_periods, scenario, days, seats, lockstep, speed",
+    "period, n_periods, scenario, days, seats, lockstep, speed, assets (the new assets "
+    "accepted so far: seat, role, asset)",
     "registered": "ref (the register id), accepted (bool), reasons (list of str), seat, "
     "action_width, observation_width, n_periods, period_min, meter_intervals",
     "gate_open": "period, observation (list of float, the PettingZoo observation), "

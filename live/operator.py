@@ -70,7 +70,8 @@ class ServeConfig:
         house: policy specs for seats no agent plays (agent id / role / ``*`` -> spec).
         max_bytes: largest message read (bytes).
         registration_window_s: seconds before the market opens during which entrants
-            register new assets (:mod:`.assets`); 0: no window.
+            register new assets (:mod:`.assets`); 0: no window. It closes early once
+            every entrant slot holds an accepted asset.
         entrants: entrant slots (MQTT users ``entrant_0`` ..), the most assets accepted.
     """
 
@@ -176,7 +177,9 @@ class Operator(AssetWindow):
         body = m.encode("status", state=self.state, period=self.period,
                         n_periods=self.n_periods, scenario=self.config.scenario,
                         days=self.config.days, seats=self.seats,
-                        lockstep=self.config.lockstep, speed=self.config.speed)  # fmt: skip
+                        lockstep=self.config.lockstep, speed=self.config.speed,
+                        assets=[{"seat": seat, "role": role, "asset": asset}
+                                for _user, seat, role, asset in self.assets])  # fmt: skip
         self.client.publish(topics.STATUS, body, qos=1, retain=True)
 
     # -- reading ---------------------------------------------------------------------
@@ -310,7 +313,10 @@ class Operator(AssetWindow):
         stored = self.ledger.assets()
         if stored is None and self.config.registration_window_s > 0 and done < 0:
             self.publish_status()
-            self.pump(time.monotonic() + self.config.registration_window_s)
+            self.pump(
+                time.monotonic() + self.config.registration_window_s,
+                lambda: len(self.assets) >= self.config.entrants,
+            )  # every slot taken
             stored = [(u, s, r, a) for u, s, r, a in self.assets]
             self.ledger.write_assets(stored)
         self.state = "registering"

@@ -112,3 +112,33 @@ def test_serve_refuses_the_run_folder_of_another_market(start_market, tmp_path, 
     assert main(["serve", "--out", str(folder), "--seed", "1"]) == 2
     err = capsys.readouterr().err
     assert "--out" in err and "another market" in err
+
+
+def test_an_entrant_registers_and_plays_a_new_asset(mosquitto, tmp_path) -> None:
+    """From the command line: serve with a window, agent --asset."""
+    import json
+
+    run = [sys.executable, "-m", "elecbay_app"]
+    asset = tmp_path / "asset.json"
+    asset.write_text(json.dumps({"role": "producer", "asset": {
+        "type": "thermal", "name": "peaker", "technology": "ocgt", "capacity_mw": 80,
+        "min_stable_mw": 10, "marginal_cost_per_mwh": 120, "ramp_mw_per_min": 8}}))  # fmt: skip
+    serve = subprocess.Popen([*run, "serve", "--out", str(tmp_path / "run"), "--expect", "1",
+                              "--registration-window", "120", "--entrants", "1"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        url = re.search(r"mqtt://127\.0\.0\.1:\d+", serve.stdout.readline()).group(0)
+        agent = subprocess.run(
+            [*run, "agent", "--policy", "merit_order", "--seat", "entrant_0", "--asset",
+             str(asset), "--broker", url, "--credentials",
+             str(tmp_path / "run" / "credentials.json"), "--timeout", "300"],
+            capture_output=True, text=True, timeout=400,
+        )  # fmt: skip
+        out, err = serve.communicate(timeout=120)
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+    assert agent.returncode == 0, agent.stderr
+    assert "entrant_0: plays producer_2; 48 orders, 48 statements, 0 rejections" in agent.stdout
+    assert serve.returncode == 0, err
+    assert "done: 48 periods" in out and "1 agents; 48 orders" in out
