@@ -7,11 +7,12 @@ fields of ``producers[]`` or ``consumers[]`` in a scenario YAML: ``type``,
 ``capacity_mw`` (MW), ``marginal_cost_per_mwh`` (currency per MWh), ``zone``, ...).
 
 :func:`check_asset` validates it: the live market's own rules (one asset per entrant,
-the window's capacity, the role) and then the scenario schema with the asset added (every
-field's type and range, unique names, a zone of the market), so a refusal names each
-field and what is allowed. Accepted assets join the scenario in the order accepted
-(:func:`scenario_with`): a producer becomes ``producer_<P>``, a consumer ``consumer_<C>``,
-after the scenario's own.
+the window's slots, the role, a size no larger than the largest incumbent's, so that
+registering cannot buy market power the scenario does not already have) and then the
+scenario schema with the asset added (every field's type and range, unique names, a zone
+of the market), so a refusal names each field and what is allowed. Accepted assets join
+the scenario in the order accepted (:func:`scenario_with`): a producer becomes
+``producer_<P>``, a consumer ``consumer_<C>``, after the scenario's own.
 
 Pre-qualification rules of the wider project (``elecbay_env.registration``, when it
 lands) can be added through ``prequalify``: a callable ``(role, asset, scenario) ->
@@ -25,6 +26,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 ROLES = ("producer", "consumer")
+SIZE_FIELDS = ("capacity_mw", "power_mw", "peak_mw")
+"""The fields that size an asset (MW): thermal / renewable, storage, consumer."""
 ENTRANT_PREFIX = "entrant_"
 Prequalify = Callable[[str, Mapping[str, Any], Any], list[str]]
 
@@ -56,6 +59,12 @@ def scenario_with(base: Mapping[str, Any], added: list[tuple[str, Mapping[str, A
     return load_scenario(data)
 
 
+def largest_mw(base: Mapping[str, Any]) -> float:
+    """The largest participant of scenario ``base`` (MW, its size field)."""
+    entries = [*base["producers"], *base["consumers"]]
+    return max(float(e.get(f) or 0.0) for e in entries for f in SIZE_FIELDS)
+
+
 def new_agent_id(base: Mapping[str, Any], added: list[tuple[str, Mapping[str, Any]]],
                  role: str) -> str:  # fmt: skip
     """The agent id the next ``role`` asset gets after ``added``."""
@@ -70,6 +79,7 @@ def check_asset(
     added: list[tuple[str, Mapping[str, Any]]],
     max_assets: int,
     prequalify: Prequalify | None = None,
+    max_mw: float | None = None,
 ) -> list[str]:
     """Why the asset cannot join the market (empty: accepted).
 
@@ -80,6 +90,9 @@ def check_asset(
         added: the assets accepted so far, ``(role, asset)`` in order.
         max_assets: how many assets the window accepts in all.
         prequalify: extra rules (see the module docstring).
+        max_mw: the largest size (MW) an asset may have; None: the scenario's largest
+            participant (:func:`largest_mw`). A newcomer cannot bring more market power
+            than the biggest incumbent.
     """
     from elecbay_env.scenario_errors import ScenarioError
 
@@ -89,6 +102,12 @@ def check_asset(
         return [f"asset: expected a JSON object (a {role}s[] entry of a scenario)"]
     if len(added) >= max_assets:
         return [f"asset: the registration window is full ({max_assets} assets)"]
+    limit = largest_mw(base) if max_mw is None else max_mw
+    for name in SIZE_FIELDS:
+        size = asset.get(name)
+        if isinstance(size, int | float) and not isinstance(size, bool) and size > limit:
+            return [f"asset.{name} = {size:g}: must be <= {limit:g} MW (the largest asset "
+                    "this market admits)"]  # fmt: skip
     try:
         scenario = scenario_with(base, [*added, (role, asset)])
     except ScenarioError as exc:

@@ -62,6 +62,20 @@ def test_a_bad_asset_is_refused_naming_the_field(role, asset, why) -> None:
     assert reasons and any(why in r for r in reasons), reasons
 
 
+def test_no_asset_larger_than_the_largest_incumbent() -> None:
+    from elecbay_live.assets import largest_mw
+
+    assert largest_mw(_base()) == 450.0  # small's CCGT
+    assert _check("producer", {**GOOD, "capacity_mw": 450}) == []
+    big = _check("producer", {**GOOD, "capacity_mw": 451, "min_stable_mw": 20})
+    assert big == ["asset.capacity_mw = 451: must be <= 450 MW (the largest asset this "
+                   "market admits)"]  # fmt: skip
+    from elecbay_live.assets import check_asset
+
+    assert check_asset("producer", GOOD, _base(), [], 1, max_mw=50.0)[0].startswith(
+        "asset.capacity_mw = 100: must be <= 50 MW")  # fmt: skip
+
+
 def test_the_window_accepts_at_most_its_slots() -> None:
     full = [("producer", {**GOOD, "name": f"n{k}"}) for k in range(2)]
     assert _check("producer", {**GOOD, "name": "n2"}, full, max_assets=2) == [
