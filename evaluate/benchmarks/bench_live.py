@@ -19,7 +19,8 @@ market's plumbing, not a policy); ``--meters`` seats also run a smart meter send
   to the last order read (lockstep closes it then);
 * orders lost: orders the agents sent that are not in the ledger as the agent's (must
   be 0), and periods that fell back to a default action;
-* ledger rows written per second (time inside the SQLite transactions);
+* ledger rows written per second (time inside the ledger's transactions; SQLite, or
+  PostgreSQL with ``--ledger postgresql://...``);
 * baseline, measured in the same run: the in-process PettingZoo environment of the same
   scenario stepped with the same actions, in periods per second, and the ratio.
 """
@@ -115,7 +116,7 @@ def in_process(config: dict[str, Any], actions: dict[str, list[float]]) -> float
     return n / (time.perf_counter() - start)
 
 
-def run(n_agents: int, n_workers: int, n_meters: int) -> dict[str, Any]:
+def run(n_agents: int, n_workers: int, n_meters: int, ledger: str | None = None) -> dict[str, Any]:
     """One live episode with ``n_agents`` remote seats; every figure as a dict."""
     from elecbay_live.operator import ServeConfig
     from elecbay_live.service import Market
@@ -127,7 +128,7 @@ def run(n_agents: int, n_workers: int, n_meters: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     market = Market(folder / "run", ServeConfig(scenario=str(path), seed=0, expect=n_agents,
                                                 register_timeout_s=600, order_timeout_s=60,
-                                                meter_timeout_s=30))  # fmt: skip
+                                                meter_timeout_s=30), ledger=ledger)  # fmt: skip
     setup_s = time.perf_counter() - t0
     op = market.operator
     rng = np.random.default_rng(0)
@@ -162,6 +163,7 @@ def run(n_agents: int, n_workers: int, n_meters: int) -> dict[str, Any]:
     baseline = in_process(config, actions)
     figures = {
         "agents": n_agents, "workers": n_workers, "meters": n_meters,
+        "ledger": "postgresql" if op.ledger.postgres else "sqlite",
         "periods": op.n_periods, "setup_s": setup_s, "wall_s": wall,
         "messages_read": read, "messages_published": published,
         "messages_per_s": (read + published) / wall,
@@ -196,7 +198,7 @@ def report(f: dict[str, Any]) -> str:
         f"   lost: {f['orders_lost']}, default actions: {f['default_actions']}",
         f"  meter reads sent                  {f['meter_reads_sent']:10d}",
         f"  ledger rows written per second    {f['ledger_rows_per_s']:10.0f}"
-        f"   ({f['ledger_rows']} rows)",
+        f"   ({f['ledger_rows']} rows, {f.get('ledger', 'sqlite')})",
         f"  live periods per second           {f['live_periods_per_s']:10.2f}",
         f"  in-process env periods per second {f['env_periods_per_s']:10.2f}"
         f"   (baseline, same run; {f['env_over_live']:.0f}x the live market)",
@@ -213,10 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4, help="agent processes (default 4)")
     parser.add_argument("--meters", type=int, default=None,
                         help="seats with a smart meter (default 100; quick 10)")  # fmt: skip
+    parser.add_argument("--ledger", default=None, metavar="URL",
+                        help="a PostgreSQL URL for the ledger (default: SQLite in a temp "
+                        "folder); the database must be empty or hold this market")  # fmt: skip
     args = parser.parse_args(argv)
     n = args.agents or (50 if args.quick else 1000)
     meters = args.meters if args.meters is not None else (10 if args.quick else 100)
-    figures = run(n, max(1, args.workers), min(meters, n))
+    figures = run(n, max(1, args.workers), min(meters, n), args.ledger)
     print(report(figures))
     if args.json:
         write_json(args.json, {"machine": machine_info(), "live": figures})
