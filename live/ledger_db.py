@@ -109,7 +109,7 @@ class _Sqlite:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
-        self.begin = "BEGIN IMMEDIATE"
+        self.begin = ("BEGIN IMMEDIATE",)
         self.insert_ignore = "INSERT OR IGNORE INTO {table} VALUES ({marks})"
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -137,7 +137,13 @@ class _Postgres:
             msg = " ".join(str(exc).split())
             raise ConnectionError(f"ledger {redact(url)}: {msg}") from None
         self.db.execute(SCHEMA.replace(" REAL", " DOUBLE PRECISION"))
-        self.begin = "BEGIN"
+        # A message row commits without waiting for the disk; a period's transaction
+        # does wait (SET LOCAL in write_period), and the log is sequential, so once a
+        # period is durable so is every message read before it (as with SQLite's WAL
+        # and synchronous=NORMAL): a crash loses only the incomplete period's messages,
+        # which the restarted operator reads again.
+        self.db.execute("SET synchronous_commit TO off")
+        self.begin = ("BEGIN", "SET LOCAL synchronous_commit TO on")
         self.insert_ignore = "INSERT INTO {table} VALUES ({marks}) ON CONFLICT DO NOTHING"
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -227,7 +233,8 @@ class LiveLedger:
         """
         db = self.db
         start = time.perf_counter()
-        db.execute(db.begin)
+        for sql in db.begin:
+            db.execute(sql)
         try:
             for table, values in rows.items():
                 if values:
@@ -247,7 +254,8 @@ class LiveLedger:
         """Record the closed registration window and its accepted assets, ``(entrant,
         seat, role, scenario entry)`` in order, in one transaction."""
         db = self.db
-        db.execute(db.begin)
+        for sql in db.begin:
+            db.execute(sql)
         try:
             rows = [(k, u, s, r, json.dumps(a)) for k, (u, s, r, a) in enumerate(assets)]
             if rows:
