@@ -117,6 +117,33 @@ def ledger_where(request: Any, tmp_path: Path) -> str:
     return request.getfixturevalue("postgres_db")
 
 
+def _in_process_statements(scenario: str, seed: int, spec: dict[str, str]) -> list[tuple]:
+    from elecbay_agents.registry import make_policies
+
+    from elecbay_env.envs.parallel import parallel_env
+
+    env = parallel_env(scenario, **{"market.days": 1})
+    policies = make_policies(env, spec, seed=seed)
+    obs, _ = env.reset(seed=seed)
+    t = 0
+    while env.agents:
+        actions = {a: policies[a].predict(obs[a], None, episode_start=t == 0)[0]
+                   for a in env.agents}  # fmt: skip
+        obs, *_ = env.step(actions)
+        t += 1
+    rows = [(r["period"], r["agent"], r["component"], r["mwh"], r["price"], str(r["amount"]))
+            for r in env.engine.ledger.statements()]  # fmt: skip
+    return sorted(rows)
+
+
+@pytest.fixture
+def in_process() -> Any:
+    """``in_process(scenario, seed, spec) -> rows``: the statement lines ``(period, agent,
+    component, mwh, price, amount)``, sorted, of one day of ``scenario`` stepped in-process
+    with the policies ``spec`` (agent -> policy spec; the baseline elsewhere)."""
+    return _in_process_statements
+
+
 @pytest.fixture
 def start_market(mosquitto: str, tmp_path: Path) -> Iterator[Any]:
     """``start_market(**config) -> Market``: a market (local broker, operator thread) in

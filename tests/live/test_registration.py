@@ -119,3 +119,40 @@ def test_a_restart_keeps_the_registered_asset(start_market, tmp_path) -> None:
     assert ledger.assets()[0][:3] == ("entrant_0", "consumer_2", "consumer")
     sources = [o[3] for o in ledger.table("orders") if o[1] == "consumer_2"]
     assert len(sources) == 48 and sources[:5] == ["agent"] * 5 and sources[-1] == "agent"
+
+
+def test_no_one_can_register_or_play_as_another_entrant(start_market, raw_client) -> None:
+    import time
+
+    market = start_market(scenario="small", registration_window_s=30, entrants=2, expect=9)
+    op = market.operator
+    e0 = raw_client(market.url, "entrant_0", market.password("entrant_0"))
+    e1 = raw_client(market.url, "entrant_1", market.password("entrant_1"))
+    e0.subscribe("elecbay/out/entrant_0")
+    for topic in ("elecbay/out/entrant_0", "elecbay/out/#"):
+        e1.subscribe(topic)
+    # into another entrant's inbox: the broker drops it, the operator sees nothing
+    e1.publish("elecbay/in/entrant_0", e1.order(type="register_asset", role="producer",
+                                                asset=GOOD, client="thief"))  # fmt: skip
+    time.sleep(0.5)
+    assert op.stats["messages"] == 0 and op.assets == []
+    body = e0.order(type="register_asset", role="producer", asset=GOOD, client="owner")
+    e0.publish("elecbay/in/entrant_0", body)
+    assert e0.wait_for("asset_registered", ref=body["id"])["seat"] == "producer_2"
+    # claiming the accepted asset's seat from one's own inbox is refused
+    e1.publish("elecbay/in/entrant_1", e1.order(type="register", seat="producer_2",
+                                                client="thief"))  # fmt: skip
+    refused = e1.wait_for("rejected")
+    assert "registers its asset first" in refused["reason"]
+    # a second asset from the same entrant is refused
+    again = e0.order(type="register_asset", role="producer", asset={**GOOD, "name": "b"},
+                     client="owner")  # fmt: skip
+    e0.publish("elecbay/in/entrant_0", again)
+    assert e0.wait_for("asset_registered", ref=again["id"])["reasons"] == [
+        "seat: entrant_0 already registered an asset"]  # fmt: skip
+    assert [a[:3] for a in op.assets] == [("entrant_0", "producer_2", "producer")]
+    time.sleep(0.3)  # entrant_1 read nothing of entrant_0's
+    seen = {t for t, _b in e1.kept}
+    while not e1.got.empty():
+        seen.add(e1.got.get()[0])
+    assert seen <= {"elecbay/out/entrant_1"}, seen

@@ -18,25 +18,6 @@ REMOTE = {"producer_0": "markup:0.3", "consumer_1": "zi_c"}
 RESTART = {"producer_0": "markup:0.3", "consumer_1": "markup:0.1"}
 
 
-def in_process_statements(seed: int, spec: dict[str, str]) -> list[tuple]:
-    from elecbay_agents.registry import make_policies
-
-    from elecbay_env.envs.parallel import parallel_env
-
-    env = parallel_env(SCENARIO, **{"market.days": 1})
-    policies = make_policies(env, spec, seed=seed)
-    obs, _ = env.reset(seed=seed)
-    t = 0
-    while env.agents:
-        actions = {a: policies[a].predict(obs[a], None, episode_start=t == 0)[0]
-                   for a in env.agents}  # fmt: skip
-        obs, *_ = env.step(actions)
-        t += 1
-    rows = [(r["period"], r["agent"], r["component"], r["mwh"], r["price"], str(r["amount"]))
-            for r in env.engine.ledger.statements()]  # fmt: skip
-    return sorted(rows)
-
-
 def play_remote(market, stop=None, remote=REMOTE) -> dict:
     from elecbay_live.client import AgentPool, build_policy, policy_decider
 
@@ -51,25 +32,25 @@ def play_remote(market, stop=None, remote=REMOTE) -> dict:
     return pool.seats
 
 
-def test_lockstep_live_run_writes_the_in_process_ledger(start_market) -> None:
+def test_lockstep_live_run_writes_the_in_process_ledger(start_market, in_process) -> None:
     market = start_market(scenario=SCENARIO, seed=SEED, expect=len(REMOTE),
                           register_timeout_s=60)  # fmt: skip
     seats = play_remote(market)
     market.join(30)
     ledger = market.operator.ledger
     assert ledger.last_period() == 47
-    assert sorted(ledger.statements()) == in_process_statements(SEED, REMOTE)
+    assert sorted(ledger.statements()) == in_process(SCENARIO, SEED, REMOTE)
     # the remote seats really played: every one of their 48 orders came from the agent
     orders = ledger.table("orders")
     for seat in REMOTE:
         assert [o[3] for o in orders if o[1] == seat] == ["agent"] * 48
         assert len(seats[seat].statements) == 48 and not seats[seat].rejections
     # and they matter: the baseline in their seats gives another ledger
-    assert sorted(ledger.statements()) != in_process_statements(SEED, {})
+    assert sorted(ledger.statements()) != in_process(SCENARIO, SEED, {})
 
 
-def test_restart_resumes_after_the_last_complete_period(start_market, tmp_path,
-                                                         ledger_where) -> None:  # fmt: skip
+def test_restart_resumes_after_the_last_complete_period(start_market, tmp_path, ledger_where,
+                                                         in_process) -> None:  # fmt: skip
     """On SQLite and on PostgreSQL (``--ledger postgresql://...``) alike."""
     from elecbay_live.ledger_db import LiveLedger
 
@@ -91,7 +72,7 @@ def test_restart_resumes_after_the_last_complete_period(start_market, tmp_path,
     ledger = second.operator.ledger
     periods = [row[0] for row in ledger.table("periods")]
     assert periods == list(range(48))  # each period once: nothing lost, nothing doubled
-    assert sorted(ledger.statements()) == in_process_statements(SEED, RESTART)
+    assert sorted(ledger.statements()) == in_process(SCENARIO, SEED, RESTART)
     trades = np.array([row[2] for row in ledger.table("trades")])
     assert np.isfinite(trades).all()
 
