@@ -31,6 +31,7 @@ class AssetWindow:
     alias: dict[str, str]
     user_of: dict[str, str]
     registered: dict[str, str]
+    meters: set[str]
     ledger: Any
     state: str
 
@@ -91,6 +92,8 @@ class AssetWindow:
             if seat not in self.seats:  # the scenario's ids changed: a corrupt ledger
                 raise RuntimeError(f"ledger: asset of {user} should be {seat}; seats {self.seats}")
             self.alias[user], self.user_of[seat] = seat, user
+        meters = getattr(self, "meters", set())  # an entrant's meter registered in the window
+        self.meters = {self.alias.get(s, s) for s in meters}
         for seat in self.registered:  # the widths of the rebuilt market
             self.send(seat, "registered", ref=None, accepted=True, reasons=[], seat=seat,
                       action_width=int(self.env.action_space(seat).shape[0]),

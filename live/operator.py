@@ -159,8 +159,11 @@ class Operator(AssetWindow):
                 if msg["type"] == "register" and msg["seat"] in (seat, user):
                     self.meters.add(seat)  # from the next clearing on, it gets the feed
                     self.ledger.log_message(sender, msg["id"], self.gate, "register", "accepted")
+                elif msg["type"] == "meter_read" and seat in self.seats:
+                    self._read(seat, msg, sender)
                 elif msg["type"] == "meter_read":
-                    self._read(seat, msg)
+                    raise m.MessageError("type", "an entrant's meter reads once its asset "
+                                         "plays", msg["id"])  # fmt: skip
                 else:
                     raise m.MessageError("type", "a meter sends register (its own seat) or "
                                          "meter_read", msg["id"])  # fmt: skip
@@ -229,9 +232,8 @@ class Operator(AssetWindow):
         self.ledger.log_message(seat, ref, period, "order", "accepted")
         self.send(seat, "accepted", ref=ref, period=period)
 
-    def _read(self, seat: str, msg: dict[str, Any]) -> None:
+    def _read(self, seat: str, msg: dict[str, Any], sender: str) -> None:
         ref, period, interval = msg["id"], msg["period"], msg["interval"]
-        sender = topics.meter_user(seat)
         if interval >= self.n_meters:
             raise m.MessageError("interval", f"allowed 0 .. {self.n_meters - 1}", ref)
         if self.meter_period is None or period != self.meter_period:
@@ -329,6 +331,7 @@ class Operator(AssetWindow):
         meter = out.meter_mwh[0]
         self.reads = {}
         self.meter_period = t
+        self.meters = {s for s in self.meters if s in self.seats}  # no refused entrant's
         for seat in self.meters:
             i = self.seats.index(seat)
             body = m.encode("meter_truth", period=t, mwh=meter[i].tolist())

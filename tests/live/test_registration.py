@@ -16,6 +16,7 @@ GOOD = {"type": "thermal", "name": "newcomer", "technology": "ocgt", "capacity_m
 
 def test_an_entrant_registers_an_asset_and_trades_it(start_market, raw_client) -> None:
     from elecbay_live.client import AgentPool
+    from elecbay_live.meters import MeterPool
 
     market = start_market(scenario="small", expect=1, registration_window_s=1.5, entrants=3,
                           register_timeout_s=30)  # fmt: skip
@@ -41,19 +42,27 @@ def test_an_entrant_registers_an_asset_and_trades_it(start_market, raw_client) -
     bad = pool.add_asset("entrant_1", market.password("entrant_1"), "producer",
                          {**GOOD, "name": "bad", "capacity_mw": -5, "colour": "red"},
                          decide)  # fmt: skip
+    meters = MeterPool(market.url)  # the new asset's smart meter, from the window on
+    meters.add("entrant_0", market.password("meter.entrant_0"))
+    meters.add("entrant_1", market.password("meter.entrant_1"))  # its asset is refused
+
+    def stop_when(cond):
+        return lambda: meters.step(0.0) or cond()
+
     try:
-        pool.run(timeout_s=60, stop=lambda: op.state == "trading")
+        pool.run(timeout_s=60, stop=stop_when(lambda: op.state == "trading"))
         # after the window: refused, the market unchanged
         e2 = raw_client(market.url, "entrant_2", market.password("entrant_2"))
         e2.subscribe("elecbay/out/entrant_2")
         body = e2.order(type="register_asset", role="producer", asset={**GOOD, "name": "l"},
                         client="x")  # fmt: skip
         e2.publish("elecbay/in/entrant_2", body)
-        pool.run(timeout_s=60, stop=lambda: not e2.got.empty())
+        pool.run(timeout_s=60, stop=stop_when(lambda: not e2.got.empty()))
         late = e2.wait_for("asset_registered", ref=body["id"])
-        pool.run(timeout_s=120)
+        pool.run(timeout_s=120, stop=stop_when(lambda: False))
     finally:
         pool.close()
+        meters.close()
     market.join(30)
     assert good.plays == "producer_2" and good.registered and len(good.statements) == 48
     assert not bad.registered and bad.plays is None
@@ -70,6 +79,10 @@ def test_an_entrant_registers_an_asset_and_trades_it(start_market, raw_client) -
     lines = {(s[1], s[2]) for s in ledger.statements()}
     assert ("producer_2", "forward_energy") in lines or ("producer_2", "imbalance") in lines
     assert late["reasons"] == ["type: the registration window is closed"]
+    reads = [r for r in ledger.table("meter_reads") if r[1] == "producer_2"]
+    assert len(reads) == 48 * op.n_meters and {r[4] for r in reads} == {"meter"}
+    assert all(r[5] == r[3] for r in reads) and meters.sent == 48 * op.n_meters
+    assert {s.get("settled_on") for s in good.statements} == {"check"}
 
 
 SHOP = {"name": "shop", "profile_type": "residential", "peak_mw": 10, "value_per_mwh": 400,
