@@ -18,6 +18,8 @@ from elecbay_app.cli import main
         (["serve", "--lockstep", "--speed", "10"], "not allowed with"),
         (["serve", "--broker", "mqtt://127.0.0.1:1"], "--operator-password"),
         (["serve", "--house", "producer_0"], "--house"),
+        (["serve", "--meter-tolerance", "-1"], "--meter-tolerance"),
+        (["serve", "--registration-window", "x"], "--registration-window"),
         (
             [
                 "agent",
@@ -142,3 +144,14 @@ def test_an_entrant_registers_and_plays_a_new_asset(mosquitto, tmp_path) -> None
     assert "entrant_0: plays producer_2; 48 orders, 48 statements, 0 rejections" in agent.stdout
     assert serve.returncode == 0, err
     assert "done: 48 periods" in out and "1 agents; 48 orders" in out
+
+
+def test_serve_names_an_unreachable_ledger_without_its_password(mosquitto, tmp_path,
+                                                                capsys) -> None:  # fmt: skip
+    pytest.importorskip("psycopg")
+    from elecbay_live.broker import free_port
+
+    url = f"postgresql://u:s3cret@127.0.0.1:{free_port()}/x?connect_timeout=2"
+    assert main(["serve", "--out", str(tmp_path / "run"), "--ledger", url]) == 2
+    err = capsys.readouterr().err
+    assert "ledger postgresql://u:***@127.0.0.1" in err and "s3cret" not in err
