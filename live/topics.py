@@ -1,7 +1,8 @@
 """MQTT topic names of a live market and the access-control patterns that guard them.
 
 Every topic is under ``elecbay/``. A seat's MQTT user name is its agent id
-(``producer_2``); a meter's is ``meter.<agent id>``; the market operator's is
+(``producer_2``), an entrant's ``entrant_<k>`` (also once its new asset plays as an agent
+id: the operator maps the two); a meter's is ``meter.<user>``; the market operator's is
 ``operator``.
 
 =============================  =========  ============================================
