@@ -19,6 +19,8 @@ Three methods, chosen per service in the scenario:
   raised (never lowered) by how much the hours just before the event ran above that
   average, by at most ``cap_frac`` of the average over those hours.
 
+:func:`bounded_baseline` keeps any baseline within ``baseline_cap_frac`` of the default
+profile (the second cap against inflation, on history as well as on the same day).
 :func:`delivered_mwh` turns a baseline and the meter reads into delivered MWh, never
 negative and never above the accepted MW; :func:`performance` turns delivery into the
 share of the availability payment kept.
@@ -106,6 +108,22 @@ def same_day_adjustment(
     gap = (m - b).mean(axis=-1)
     cap = cap_frac * np.maximum(b.mean(axis=-1), 0.0)
     return np.minimum(np.maximum(gap, 0.0), cap)
+
+
+def bounded_baseline(
+    baseline_mwh: np.ndarray, profile_mwh: np.ndarray, cap_frac: float
+) -> np.ndarray:
+    """The baseline kept within ``[1 - cap_frac, 1 + cap_frac]`` times the default
+    profile (same shapes; bounds ordered for a negative profile): what a provider's own
+    history or nomination may claim is bounded by its registered profile. A battery's
+    profile is 0 (idle), so its baseline is 0 and it delivers a turn-down only by
+    discharging, however it charged on earlier days or hours.
+    """
+    b = np.asarray(baseline_mwh, dtype=np.float64)
+    prof = np.asarray(profile_mwh, dtype=np.float64)
+    lo = np.minimum(prof * (1.0 - cap_frac), prof * (1.0 + cap_frac))
+    hi = np.maximum(prof * (1.0 - cap_frac), prof * (1.0 + cap_frac))
+    return np.minimum(np.maximum(b, lo), hi)
 
 
 def delivered_mwh(

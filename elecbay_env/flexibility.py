@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .baselines import (
+    bounded_baseline,
     consumption_mwh,
     delivered_mwh,
     historical_baseline,
@@ -276,17 +277,19 @@ class FlexibilityOperator:
         p = self.params
         m = p.n_meters
         sl = slice(pod * m, (pod + 1) * m)
-        if s.svc.baseline == "nominated":
-            return nominated_baseline(-out.contract_mw[e], m, p.meter_h)
-        k = self.n_past[e]
-        hist = self.past[e, :, :k]
+        assert self.state is not None
+        profile = self._profile_day(e, self.state, day)[:, sl]
         if s.svc.baseline == "default_profile":
-            assert self.state is not None
-            return self._profile_day(e, self.state, day)[:, sl]
-        base = historical_baseline(
-            hist[:, :, sl], self.past_type[e, :k], self._day_type(e, day), s.svc.historical_days
-        )
-        return base + s.adjust[e][:, None]
+            return profile
+        if s.svc.baseline == "nominated":
+            base = nominated_baseline(-out.contract_mw[e], m, p.meter_h)
+        else:
+            k = self.n_past[e]
+            hist = self.past[e, :, :k, sl]
+            day_type = self._day_type(e, day)
+            base = historical_baseline(hist, self.past_type[e, :k], day_type, s.svc.historical_days)
+            base = base + s.adjust[e][:, None]
+        return bounded_baseline(base, profile, s.svc.baseline_cap_frac)
 
     def _settle_one(self, s, e, tt, day, pod, cons, out) -> None:
         svc = s.svc

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from elecbay_env.baselines import (
+    bounded_baseline,
     consumption_mwh,
     delivered_mwh,
     historical_baseline,
@@ -124,3 +125,13 @@ def test_adjustment_bounds(base, metered, cap):
 def test_delivery_never_above_accepted(base, metered, accepted, direction):
     d = delivered_mwh(base, metered, accepted, direction)
     assert (d >= 0.0).all() and (d <= accepted).all()
+
+
+def test_bounded_baseline_by_hand():
+    # expected load 1.0 MWh per interval, cap 20 %: a history of 1.5 is cut to 1.2,
+    # one of 0.7 raised to 0.8, 1.1 kept; a battery (profile 0) is held at 0
+    b = bounded_baseline(np.array([1.5, 0.7, 1.1]), np.array([1.0, 1.0, 1.0]), 0.2)
+    np.testing.assert_allclose(b, [1.2, 0.8, 1.1])
+    assert bounded_baseline(np.array([3.0, -2.0]), np.zeros(2), 0.2).tolist() == [0.0, 0.0]
+    # a negative profile (a generator's net injection read as consumption) keeps order
+    np.testing.assert_allclose(bounded_baseline(np.array([0.0]), np.array([-1.0]), 0.2), -0.8)
