@@ -84,7 +84,7 @@ def historical_baseline(
 
 
 def same_day_adjustment(
-    baseline_pre_mwh: np.ndarray, metered_pre_mwh: np.ndarray, cap_frac: float
+    baseline_pre_mwh: np.ndarray, metered_pre_mwh: np.ndarray, cap_frac: float | None
 ) -> np.ndarray:
     """The same-day adjustment (MWh per interval, added to every event interval).
 
@@ -96,7 +96,8 @@ def same_day_adjustment(
     Args:
         baseline_pre_mwh: ``(..., W)`` the unadjusted baseline before the event.
         metered_pre_mwh: ``(..., W)`` the metered consumption then.
-        cap_frac: the cap, a fraction of the baseline (>= 0).
+        cap_frac: the cap, a fraction of the baseline (>= 0); None: uncapped (to
+            measure what the cap is worth).
 
     Returns:
         ``(...)`` MWh per interval, in ``[0, cap_frac x mean baseline]`` (0 for W = 0).
@@ -106,8 +107,10 @@ def same_day_adjustment(
     if b.shape[-1] == 0:
         return np.zeros(b.shape[:-1])
     gap = (m - b).mean(axis=-1)
-    cap = cap_frac * np.maximum(b.mean(axis=-1), 0.0)
-    return np.minimum(np.maximum(gap, 0.0), cap)
+    up = np.maximum(gap, 0.0)
+    if cap_frac is None:
+        return up
+    return np.minimum(up, cap_frac * np.maximum(b.mean(axis=-1), 0.0))
 
 
 def bounded_baseline(

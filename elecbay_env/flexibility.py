@@ -289,6 +289,8 @@ class FlexibilityOperator:
             day_type = self._day_type(e, day)
             base = historical_baseline(hist, self.past_type[e, :k], day_type, s.svc.historical_days)
             base = base + s.adjust[e][:, None]
+        if s.svc.baseline_cap_frac is None:
+            return base
         return bounded_baseline(base, profile, s.svc.baseline_cap_frac)
 
     def _settle_one(self, s, e, tt, day, pod, cons, out) -> None:
@@ -328,7 +330,8 @@ class FlexibilityOperator:
         base = historical_baseline(
             hist, self.past_type[e, :k], self._day_type(e, day), s.svc.historical_days
         )
-        s.adjust[e] = same_day_adjustment(base, self.today[e, :, lo:hi], s.svc.adjustment_cap_frac)
+        cap = s.svc.adjustment_cap_frac
+        s.adjust[e] = same_day_adjustment(base, self.today[e, :, lo:hi], cap)
 
     def _book(self, e: int, tt: int, name: str, amounts, out: PeriodOutcome) -> None:
         q = Decimal(1).scaleb(-6)

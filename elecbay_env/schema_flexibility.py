@@ -85,11 +85,13 @@ class FlexService(_Model):
     """Similar days averaged by the historical baseline."""
     adjustment_hours: _bounded(float, 0, 12) = 2.0
     """Hours before each event whose meter reads set the same-day adjustment (0: none)."""
-    adjustment_cap_frac: _bounded(float, 0, 1) = 0.2
-    """The upward-only same-day adjustment is at most this share of the baseline."""
-    baseline_cap_frac: _bounded(float, 0, 10) = 0.2
+    adjustment_cap_frac: _bounded(float, 0, 1) | None = 0.2
+    """The upward-only same-day adjustment is at most this share of the baseline; None:
+    uncapped (for measuring what the cap is worth, not for markets)."""
+    baseline_cap_frac: _bounded(float, 0, 10) | None = 0.2
     """Every baseline is kept within this share of the default profile (the expected
-    load; 0 for storage), whatever the nomination or history says."""
+    load; 0 for storage), whatever the nomination or history says; None: unbounded
+    (for measuring what the bound is worth, not for markets)."""
     threshold_frac: _bounded(float, 0, 1) = 0.5
     """Below this delivery ratio a utilised period's availability payment is forfeited
     and the shortfall is charged ``penalty_per_mwh``."""
