@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-
 from elecbay_agents import make_policies
 from elecbay_agents.flex_provider import FlexProviderPolicy, deliver_steps
+
 from elecbay_env import parallel_env
 from elecbay_env.kernels import kinds
 
