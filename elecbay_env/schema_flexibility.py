@@ -12,7 +12,7 @@ the next day. Delivery is verified against a baseline from the meter reads
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
@@ -25,9 +25,6 @@ from .schema_fields import (
     _Model,
     _num,
 )
-
-if TYPE_CHECKING:
-    from .schema import Scenario
 
 
 class FlexWindow(_Model):
@@ -106,8 +103,10 @@ class Flexibility(_Model):
     """The services, each cleared and settled on its own."""
 
 
-def flexibility_problems(scenario: Scenario) -> list[tuple[str, Any, str]]:
-    """Cross-field problems of ``scenario.flexibility`` as (field, value, message)."""
+def flexibility_problems(scenario: Any) -> list[tuple[str, Any, str]]:
+    """Cross-field problems of ``scenario.flexibility`` (a
+    :class:`~elecbay_env.schema.Scenario`, untyped here: the schema imports this module)
+    as (field, value, message) triples."""
     flex = scenario.flexibility
     if flex is None:
         return []
