@@ -12,6 +12,7 @@ the next day. Delivery is verified against a baseline from the meter reads
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
@@ -54,8 +55,8 @@ class FlexService(_Model):
     periods: Annotated[tuple[int, ...], AfterValidator(_unique)] = ()
     """Periods of the day (0-based) in which the service is needed."""
     windows: tuple[FlexWindow, ...] = ()
-    """Windows of the day in which it is needed (aligned to periods); with ``periods``,
-    the union. At least one of the two."""
+    """Windows of the day in which it is needed: every period a window overlaps; with
+    ``periods``, the union. At least one of the two."""
     need_mw: PositivePower
     """MW of flexibility needed in each need period."""
     members: tuple[str, ...] | None = None
@@ -113,7 +114,6 @@ def flexibility_problems(scenario: Any) -> list[tuple[str, Any, str]]:
     p: list[tuple[str, Any, str]] = []
     m = scenario.market
     ppd = m.periods_per_day
-    period_h = m.period_min / 60.0
     names = [x.name for x in scenario.participants]
     eligible = {x.name for x in scenario.consumers}
     eligible |= {x.name for x in scenario.producers if getattr(x, "type", "") == "storage"}
@@ -129,11 +129,6 @@ def flexibility_problems(scenario: Any) -> list[tuple[str, Any, str]]:
             if not 0 <= t < ppd:
                 p.append((f"{path}.periods[{k}]", t, f"must be in [0, {ppd - 1}]"))
         for k, w in enumerate(svc.windows):
-            for f in ("start_hour", "end_hour"):
-                v = getattr(w, f)
-                if abs(v / period_h - round(v / period_h)) > 1e-9:
-                    msg = f"must be a multiple of the period ({_num(period_h)} h)"
-                    p.append((f"{path}.windows[{k}].{f}", v, msg))
             if w.end_hour <= w.start_hour:
                 msg = f"must be after start_hour ({_num(w.start_hour)})"
                 p.append((f"{path}.windows[{k}].end_hour", w.end_hour, msg))
@@ -159,6 +154,7 @@ def need_periods(svc: FlexService, period_min: int) -> list[int]:
     """The sorted periods of the day (0-based) in which ``svc`` is needed."""
     period_h = period_min / 60.0
     out = set(svc.periods)
-    for w in svc.windows:
-        out |= set(range(round(w.start_hour / period_h), round(w.end_hour / period_h)))
+    for w in svc.windows:  # every period the window overlaps
+        first = math.floor(w.start_hour / period_h + 1e-9)
+        out |= set(range(first, math.ceil(w.end_hour / period_h - 1e-9)))
     return sorted(out)

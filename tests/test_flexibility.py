@@ -90,7 +90,6 @@ def _with(**svc):
         ({"members": ["nobody"]}, "flexibility.services[0].members[0]"),
         ({"members": ["ccgt"]}, "flexibility.services[0].members[0]"),
         ({"penalty_per_mwh": 10.0}, "flexibility.services[0].penalty_per_mwh"),
-        ({"windows": [{"start_hour": 17.2, "end_hour": 19}]}, "windows[0].start_hour"),
         ({"windows": [{"start_hour": 18, "end_hour": 17}]}, "windows[0].end_hour"),
         ({"windows": [], "periods": []}, "flexibility.services[0].periods"),
         ({"periods": [48]}, "flexibility.services[0].periods[0]"),
@@ -105,6 +104,17 @@ def test_bad_service_names_the_field(change, field):
     assert field in str(err.value)
 
 
+def test_windows_cover_the_periods_they_overlap():
+    from elecbay_env.schema_flexibility import need_periods
+
+    svc = load_scenario(_with(windows=[{"start_hour": 17.2, "end_hour": 19}])).flexibility
+    assert need_periods(svc.services[0], 30) == [34, 35, 36, 37]
+    assert need_periods(svc.services[0], 60) == [17, 18]
+    assert need_periods(svc.services[0], 1440) == [0]
+    both = load_scenario(_with(periods=[2, 36])).flexibility.services[0]
+    assert need_periods(both, 30) == [2, 34, 35, 36, 37]
+
+
 def test_bad_offer_names_the_field_and_changes_nothing():
     eng = Engine("flexibility")
     fx = eng.flexibility
@@ -113,8 +123,8 @@ def test_bad_offer_names_the_field_and_changes_nothing():
     with pytest.raises(ValueError, match="service='nope'"):
         fx.offer("nope", good, good, good)
     bad = good.copy()
-    bad[0, 2] = -1.0
-    with pytest.raises(ValueError, match=r"availability_per_mw_h\[0, 2\] \(consumer_0\)"):
+    bad[0, 3] = -1.0
+    with pytest.raises(ValueError, match=r"availability_per_mw_h\[0, 3\] \(consumer_0\)"):
         fx.offer(SERVICE, good, bad, good)
     ccgt = good.copy()
     ccgt[0, 0] = 5.0
