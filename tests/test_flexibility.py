@@ -223,3 +223,58 @@ def test_scenarios_without_the_section_run_unchanged(path):
             assert np.array_equal(getattr(out, name), getattr(expect, name), equal_nan=True), name
     assert not eng.ledger.extra
     assert all(not str(r["component"]).startswith("flex") for r in eng.ledger.statements())
+
+
+def test_settlement_by_hand():
+    """The factory (peak 120 MW, no forecast error, flat contract blocks) sells 10 MW of
+    turn-down at 5 per MW per hour and 100 per MWh, default-profile baseline (its
+    expected load), called on day 0 (seed 2). It sheds 10 MW in periods 34 and 35 and
+    4 MW in 36 and 37: per half hour 5 MWh asked; delivered 5 MWh, then 2 MWh.
+    Full delivery: availability 10 x 0.5 x 5 = 25, utilisation 5 x 100 = 500. A ratio of
+    0.4 (below 0.5): availability 0, utilisation 2 x 100 = 200, penalty -(5 - 2) x 200."""
+    overrides = {
+        "consumers.1.forecast_error.std_frac": 0.0,
+        "market.schedule_ramp_min": 0,
+        "flexibility.services.0.baseline": "default_profile",
+    }
+    eng = Engine("flexibility", **overrides)
+    fx = eng.flexibility
+    n = len(eng.agents)
+    row = eng.agents.index("consumer_1")
+    cap, av, ut = np.zeros((1, n)), np.zeros((1, n)), np.zeros((1, n))
+    cap[0, row], av[0, row], ut[0, row] = 10.0, 5.0, 100.0
+    fx.offer(SERVICE, cap, av, ut)
+    eng.reset(seed=2)
+    assert fx.services[0].used[0, 0, 0]  # day 0's window is called
+    from elecbay_env.episodes import visible_forecast
+
+    for _ in range(38):
+        t = int(eng.t[0])
+        o = eng.empty_orders()
+        fc = visible_forecast(eng.params, eng.state, t)[0]
+        for i in range(n - 1):  # everyone else at cost or value, the factory bids its load
+            k = eng.params.kind[0, i]
+            sign = 1.0 if k in (0, 1, 2) else -1.0
+            mw = eng.params.cap_mw[0, i] if k == 0 else fc[i]
+            o.step_qty[0, i, 0] = 0.0 if k == 3 else sign * mw
+            o.step_price[0, i, 0] = eng.params.cost_per_mwh[0, i] if sign > 0 else 3000.0
+        shed = {34: 10.0, 35: 10.0, 36: 4.0, 37: 4.0}.get(t, 0.0)
+        o.step_qty[0, row, 0] = -(fc[row] - shed)
+        o.step_qty[0, row, 1], o.step_price[0, row, 1] = -shed, eng.params.price_floor[0]
+        eng.step(o)
+    lines = {
+        (r["period"], str(r["component"]).split(":")[0]): r
+        for r in eng.ledger.statements()
+        if r["agent"] == "consumer_1" and str(r["component"]).startswith("flex")
+    }
+    for t in (34, 35):
+        assert float(lines[t, "flexibility_availability"]["amount"]) == pytest.approx(25.0)
+        assert lines[t, "flexibility_utilisation"]["mwh"] == pytest.approx(5.0)
+        assert float(lines[t, "flexibility_utilisation"]["amount"]) == pytest.approx(500.0)
+        assert (t, "flexibility_penalty") not in lines
+    for t in (36, 37):
+        assert float(lines[t, "flexibility_availability"]["amount"]) == 0.0
+        assert float(lines[t, "flexibility_utilisation"]["amount"]) == pytest.approx(200.0)
+        assert lines[t, "flexibility_penalty"]["mwh"] == pytest.approx(3.0)
+        assert float(lines[t, "flexibility_penalty"]["amount"]) == pytest.approx(-600.0)
+    assert not any(t < 34 for t, _ in lines)
