@@ -145,8 +145,8 @@ def _offers(eng: Engine, rng: np.random.Generator) -> None:
     eng.flexibility.offer(SERVICE, cap, rng.uniform(0, 25, (e, n)), rng.uniform(0, 450, (e, n)))
 
 
-def _run(seed: int, n_markets: int = 2) -> Engine:
-    eng = Engine("flexibility", n_markets=n_markets)
+def _run(seed: int, n_markets: int = 2, **overrides) -> Engine:
+    eng = Engine("flexibility", n_markets=n_markets, **overrides)
     rng = np.random.default_rng(seed)
     _offers(eng, rng)
     eng.reset(seed=seed)
@@ -157,10 +157,18 @@ def _run(seed: int, n_markets: int = 2) -> Engine:
     return eng
 
 
-@settings(max_examples=4, deadline=None)
-@given(st.integers(0, 2**31 - 1))
-def test_money_to_the_cent_and_delivery_within_accepted(seed):
-    eng = _run(seed)
+VARIANTS = [
+    {},
+    {"flexibility.services.0.direction": "turn_up", "flexibility.services.0.pricing": "uniform"},
+    {"flexibility.services.0.baseline": "nominated"},
+    {"flexibility.services.0.baseline": "default_profile", "market.days": 1},
+]
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.sampled_from(VARIANTS))
+def test_money_to_the_cent_and_delivery_within_accepted(seed, overrides):
+    eng = _run(seed, **overrides)
     rows = eng.ledger.statements()
     flex = [r for r in rows if str(r["component"]).startswith("flexibility_")]
     assert flex, "the scenario's service never settled"
