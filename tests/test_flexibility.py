@@ -286,3 +286,58 @@ def test_settlement_by_hand():
         assert lines[t, "flexibility_penalty"]["mwh"] == pytest.approx(3.0)
         assert float(lines[t, "flexibility_penalty"]["amount"]) == pytest.approx(-600.0)
     assert not any(t < 34 for t, _ in lines)
+
+
+def test_engine_historical_baseline_is_the_pure_functions_on_the_meter_reads():
+    """Day 1's delivery in the engine equals the baselines module applied to the ledger's
+    meter reads: the 10 similar days are 9 days before the episode (the expected load)
+    and day 0 (metered), plus the capped same-day adjustment from the 2 h before the
+    window, bounded by the default profile."""
+    from elecbay_env.baselines import (
+        bounded_baseline,
+        delivered_mwh,
+        historical_baseline,
+        same_day_adjustment,
+    )
+    from elecbay_evaluate.flex_exploits import truthful_orders
+
+    eng = Engine("flexibility")
+    fx = eng.flexibility
+    svc = fx.services[0].svc
+    n, m, ppd = len(eng.agents), eng.params.n_meters, fx.ppd
+    row = eng.agents.index("consumer_1")
+    cap, av, ut = np.zeros((1, n)), np.zeros((1, n)), np.zeros((1, n))
+    cap[0, row], av[0, row], ut[0, row] = 10.0, 5.0, 100.0
+    fx.offer(SERVICE, cap, av, ut)
+    eng.reset(seed=2)  # both days called
+    rng = np.random.default_rng(0)
+    while eng.t[0] < eng.n_periods:
+        o = truthful_orders(eng)
+        shed = rng.uniform(0, 12) if fx.requested_mw()[0, row] > 0 else 0.0
+        flex = -o.step_qty[0, row, 1]
+        o.step_qty[0, row, 1] = -max(flex - shed, 0.0)
+        o.step_qty[0, row, 2], o.step_price[0, row, 2] = -min(shed, flex), -500.0
+        eng.step(o)
+    meters = np.zeros((2, ppd * m))  # the factory's consumption, day x interval
+    for r in eng.ledger.meter_reads():
+        if r["agent"] == "consumer_1":
+            d, pod = divmod(r["period"], ppd)
+            meters[d, pod * m + r["interval"]] = -r["mwh"]
+    profile = fx._profile_day(0, eng.state, 0)[row]  # day 0's expected load (MWh)
+    history = np.stack([profile] * 9 + [meters[0]])
+    types = np.zeros(10, int)
+    start = 34 * m
+    pre = slice(start - 24, start)  # 2 h of 5-minute intervals
+    hist = historical_baseline(history, types, 0, 10)
+    adj = same_day_adjustment(hist[pre], meters[1, pre], svc.adjustment_cap_frac)
+    base = bounded_baseline(hist + adj, fx._profile_day(0, eng.state, 1)[row], 0.2)
+    lines = {
+        r["period"]: r["mwh"]
+        for r in eng.ledger.statements()
+        if r["agent"] == "consumer_1" and str(r["component"]).startswith("flexibility_util")
+    }
+    for t in range(34, 38):
+        sl = slice(t * m, (t + 1) * m)
+        expect = delivered_mwh(base[sl], meters[1, sl], 10.0 * eng.params.meter_h).sum()
+        assert lines.get(ppd + t, 0.0) == pytest.approx(expect, rel=1e-12, abs=1e-12)
+    assert any(lines.get(ppd + t, 0.0) > 0 for t in range(34, 38))
