@@ -293,13 +293,14 @@ def test_engine_historical_baseline_is_the_pure_functions_on_the_meter_reads():
     meter reads: the 10 similar days are 9 days before the episode (the expected load)
     and day 0 (metered), plus the capped same-day adjustment from the 2 h before the
     window, bounded by the default profile."""
+    from elecbay_evaluate.flex_exploits import truthful_orders
+
     from elecbay_env.baselines import (
         bounded_baseline,
         delivered_mwh,
         historical_baseline,
         same_day_adjustment,
     )
-    from elecbay_evaluate.flex_exploits import truthful_orders
 
     eng = Engine("flexibility")
     fx = eng.flexibility
