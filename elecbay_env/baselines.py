@@ -10,8 +10,7 @@ the last axis is the meter interval (K of them) unless a docstring says otherwis
 Three methods, chosen per service in the scenario:
 
 * **nominated** (:func:`nominated_baseline`): the provider's own figure in MW, held
-  over each interval (the engine nominates the provider's forward contract position,
-  its physical notification).
+  over each interval (made with its offer, fixed at the gate).
 * **default profile** (:func:`profile_baseline`): a profile the scenario fixes in
   advance (the engine uses the row's expected load).
 * **historical** (:func:`historical_baseline` then :func:`same_day_adjustment`): the

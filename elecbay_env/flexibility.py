@@ -79,6 +79,8 @@ class _Service:
         self.capacity = np.zeros((e, n))
         self.avail = np.zeros((e, n))
         self.util = np.zeros((e, n))
+        self.nominated = np.full((e, n), np.nan)  # standing nomination, MW; NaN: none
+        self.nominated_day = np.full((e, 2, n), np.nan)  # snapshot at each day's gate
         # awards of two days (today's and, after the gate, tomorrow's) by day % 2
         self.acc = np.zeros((e, 2, n))
         self.pay_av = np.zeros((e, 2, n))
@@ -125,8 +127,14 @@ class FlexibilityOperator:
         capacity_mw: np.ndarray,
         availability_per_mw_h: np.ndarray,
         utilisation_per_mwh: np.ndarray,
+        baseline_mw: np.ndarray | None = None,
     ) -> None:
         """Replace the standing offers of ``service`` with ``(E, N)`` arrays.
+
+        ``baseline_mw`` (``(E, N)``, MW of consumption, NaN for none) is the provider's
+        nomination for the need periods, used by a ``nominated`` baseline; None keeps the
+        standing nomination (none at first: the default profile stands in). It is fixed
+        at the gate with the offer.
 
         Raises:
             ValueError: an unknown service, a wrong shape, a value that is not finite
@@ -153,6 +161,14 @@ class FlexibilityOperator:
                     f"{field}[{e}, {i}] ({self.agents[i]}) = {a[e, i]}: must be finite and >= 0"
                 )
             arrays[field] = a
+        nominated = None
+        if baseline_mw is not None:
+            nominated = np.asarray(baseline_mw, dtype=np.float64)
+            if nominated.shape != shape:
+                raise ValueError(f"baseline_mw: expected shape {shape}, got {nominated.shape}")
+            if np.isinf(nominated).any():
+                e, i = np.argwhere(np.isinf(nominated))[0]
+                raise ValueError(f"baseline_mw[{e}, {i}] ({self.agents[i]}): must be finite or NaN")
         outsider = (arrays["capacity_mw"] > 0.0) & ~s.member[None, :]
         if outsider.any():
             e, i = np.argwhere(outsider)[0]
@@ -163,6 +179,8 @@ class FlexibilityOperator:
         s.capacity[:] = arrays["capacity_mw"]
         s.avail[:] = arrays["availability_per_mw_h"]
         s.util[:] = arrays["utilisation_per_mwh"]
+        if nominated is not None:
+            s.nominated[:] = nominated
 
     # ------------------------------------------------------------------ episodes
     def start(
@@ -217,6 +235,7 @@ class FlexibilityOperator:
             s.svc.max_utilisation_per_mwh,
         )
         s.acc[e, day % 2], s.pay_av[e, day % 2], s.pay_ut[e, day % 2] = a
+        s.nominated_day[e, day % 2] = s.nominated[e]
         s.day[e, day % 2] = day
 
     def before_step(self, t: np.ndarray) -> None:
@@ -282,7 +301,8 @@ class FlexibilityOperator:
         if s.svc.baseline == "default_profile":
             return profile
         if s.svc.baseline == "nominated":
-            base = nominated_baseline(-out.contract_mw[e], m, p.meter_h)
+            nom = s.nominated_day[e, day % 2]
+            base = np.where(np.isnan(nom)[:, None], profile, nominated_baseline(nom, m, p.meter_h))
         else:
             k = self.n_past[e]
             hist = self.past[e, :, :k, sl]
@@ -312,12 +332,28 @@ class FlexibilityOperator:
             dlv = np.zeros_like(acc)
         _, kept = performance(dlv, req_mwh, svc.threshold_frac)
         short = (req_mwh - dlv) * ((dlv < svc.threshold_frac * req_mwh) & (req_mwh > 0))
+        if not used and svc.baseline == "nominated":  # the nomination checked uncalled
+            short = short + self._nomination_error(s, e, day, pod, cons, acc, out)
         amounts = (
             (acc * p.period_h, pay_av, acc * p.period_h * pay_av * kept),
             (dlv, pay_ut, dlv * pay_ut),
             (short, np.full_like(acc, svc.penalty_per_mwh), -short * svc.penalty_per_mwh),
         )
         self._book(e, tt, svc.name, amounts, out)
+
+    def _nomination_error(self, s, e, day, pod, cons, acc, out) -> np.ndarray:
+        """(N,) MWh by which an accepted provider's nomination overstated its baseline in
+        an uncalled period (what it would have been paid for doing nothing), beyond
+        ``nomination_tolerance_frac`` of the default profile, at most its accepted MWh."""
+        p = self.params
+        base = self._baseline(s, e, day, pod, out)
+        assert self.state is not None
+        tol = s.svc.nomination_tolerance_frac * np.abs(
+            self._profile_day(e, self.state, day)[:, pod * p.n_meters : (pod + 1) * p.n_meters]
+        )
+        over = base - cons if s.svc.direction == "turn_down" else cons - base
+        err = np.maximum(over - tol, 0.0).sum(-1)
+        return np.where(acc > 0.0, np.minimum(err, acc * p.period_h), 0.0)
 
     def _adjust(self, s: _Service, e: int, day: int, pod: int) -> None:
         p = self.params

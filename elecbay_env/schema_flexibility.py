@@ -69,7 +69,7 @@ class FlexService(_Model):
     """pay_as_bid: each accepted offer is paid its prices; uniform: every accepted offer
     is paid the availability and utilisation prices of the marginal accepted offer."""
     baseline: Literal["nominated", "default_profile", "historical"] = "historical"
-    """How delivery is measured: the provider's forward position (its nomination), its
+    """How delivery is measured: the provider's own nomination (made with its offer), its
     expected load (the default profile), or the last similar days' meter reads."""
     gate_hour: _bounded(int, 0, 23) = 11
     """Hour of the day whose first period clears the next day's service (the first day's
@@ -90,6 +90,10 @@ class FlexService(_Model):
     """Every baseline is kept within this share of the default profile (the expected
     load; 0 for storage), whatever the nomination or history says; None: unbounded
     (for measuring what the bound is worth, not for markets)."""
+    nomination_tolerance_frac: _bounded(float, 0, 1) = 0.05
+    """With a nominated baseline, in uncalled need periods the nomination is checked
+    against the meter: an overstatement beyond this share of the default profile is
+    charged ``penalty_per_mwh`` (up to the accepted MWh)."""
     threshold_frac: _bounded(float, 0, 1) = 0.5
     """Below this delivery ratio a utilised period's availability payment is forfeited
     and the shortfall is charged ``penalty_per_mwh``."""
@@ -147,6 +151,19 @@ def flexibility_problems(scenario: Any) -> list[tuple[str, Any, str]]:
                 "deliver does not pay"
             )
             p.append((f"{path}.penalty_per_mwh", svc.penalty_per_mwh, msg))
+        if svc.baseline == "nominated":
+            if u >= 1.0:
+                msg = "must be < 1 with a nominated baseline (uncalled periods check it)"
+                p.append((f"{path}.expected_use_frac", u, msg))
+            else:
+                floor = svc.max_utilisation_per_mwh * u / (1.0 - u)
+                if svc.penalty_per_mwh < floor:
+                    msg = (
+                        f"must be >= max_utilisation_per_mwh x expected_use_frac / (1 - "
+                        f"expected_use_frac) = {_num(floor)} with a nominated baseline, so "
+                        "that overstating the nomination does not pay"
+                    )
+                    p.append((f"{path}.penalty_per_mwh", svc.penalty_per_mwh, msg))
     return p
 
 

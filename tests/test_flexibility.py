@@ -90,6 +90,8 @@ def _with(**svc):
         ({"members": ["nobody"]}, "flexibility.services[0].members[0]"),
         ({"members": ["ccgt"]}, "flexibility.services[0].members[0]"),
         ({"penalty_per_mwh": 10.0}, "flexibility.services[0].penalty_per_mwh"),
+        ({"baseline": "nominated", "penalty_per_mwh": 300.0}, "max_utilisation_per_mwh x"),
+        ({"baseline": "nominated", "expected_use_frac": 1.0}, "services[0].expected_use_frac"),
         ({"windows": [{"start_hour": 18, "end_hour": 17}]}, "windows[0].end_hour"),
         ({"windows": [], "periods": []}, "flexibility.services[0].periods"),
         ({"periods": [48]}, "flexibility.services[0].periods[0]"),
@@ -132,6 +134,8 @@ def test_bad_offer_names_the_field_and_changes_nothing():
         fx.offer(SERVICE, ccgt, good, good)
     with pytest.raises(ValueError, match="capacity_mw: expected shape"):
         fx.offer(SERVICE, np.zeros(3), good, good)
+    with pytest.raises(ValueError, match=r"baseline_mw\[0, 3\] \(consumer_0\)"):
+        fx.offer(SERVICE, good, good, good, baseline_mw=np.where(bad < 0, np.inf, 0.0))
     assert not fx.services[0].capacity.any()
 
 
@@ -142,7 +146,9 @@ def _offers(eng: Engine, rng: np.random.Generator) -> None:
     e, n = eng.n_markets, len(eng.agents)
     member = eng.flexibility.services[0].member
     cap = np.where(member, rng.uniform(0, 15, (e, n)), 0.0)
-    eng.flexibility.offer(SERVICE, cap, rng.uniform(0, 25, (e, n)), rng.uniform(0, 450, (e, n)))
+    nominated = np.where(rng.random((e, n)) < 0.5, rng.uniform(0, 150, (e, n)), np.nan)
+    av, ut = rng.uniform(0, 25, (e, n)), rng.uniform(0, 450, (e, n))
+    eng.flexibility.offer(SERVICE, cap, av, ut, baseline_mw=nominated)
 
 
 def _run(seed: int, n_markets: int = 2, **overrides) -> Engine:
@@ -239,7 +245,7 @@ def test_settlement_by_hand():
     expected load), called on day 0 (seed 2). It sheds 10 MW in periods 34 and 35 and
     4 MW in 36 and 37: per half hour 5 MWh asked; delivered 5 MWh, then 2 MWh.
     Full delivery: availability 10 x 0.5 x 5 = 25, utilisation 5 x 100 = 500. A ratio of
-    0.4 (below 0.5): availability 0, utilisation 2 x 100 = 200, penalty -(5 - 2) x 200."""
+    0.4 (below 0.5): availability 0, utilisation 2 x 100 = 200, penalty -(5 - 2) x 500."""
     overrides = {
         "consumers.1.forecast_error.std_frac": 0.0,
         "market.schedule_ramp_min": 0,
@@ -284,7 +290,7 @@ def test_settlement_by_hand():
         assert float(lines[t, "flexibility_availability"]["amount"]) == 0.0
         assert float(lines[t, "flexibility_utilisation"]["amount"]) == pytest.approx(200.0)
         assert lines[t, "flexibility_penalty"]["mwh"] == pytest.approx(3.0)
-        assert float(lines[t, "flexibility_penalty"]["amount"]) == pytest.approx(-600.0)
+        assert float(lines[t, "flexibility_penalty"]["amount"]) == pytest.approx(-1500.0)
     assert not any(t < 34 for t, _ in lines)
 
 
