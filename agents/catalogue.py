@@ -136,6 +136,14 @@ def _retailer(env, agent, args, rng):
     return RetailerPolicy(env, agent, persistence=args[0] if args else None)
 
 
+def _flex_provider(env, agent, args, rng):
+    from .flex_provider import DEFAULT_FLEX_AVAILABILITY, FlexProviderPolicy
+
+    return FlexProviderPolicy(
+        env, agent, flex_availability=args[0] if args else DEFAULT_FLEX_AVAILABILITY
+    )
+
+
 def _rule_based_broker(env, agent, args, rng):
     from .rule_based_broker import RuleBasedBroker
 
@@ -273,6 +281,15 @@ _ENTRIES: tuple[PolicyInfo, ...] = (
         _retailer,
     ),
     PolicyInfo(
+        "flex_provider", TRADERS, (kinds.CONSUMER, kinds.STORAGE), (0, 1), False,
+        "flex_provider[:AVAIL]",
+        "Merit order, and with a `flexibility:` section standing offers of its flexible "
+        "load (consumer) or power (storage) at its opportunity cost, delivering when the "
+        "operator calls (`elecbay_agents.flex_provider`; docs/flexibility.md).",
+        "AVAIL >= 0: availability price per MW per hour, default 1",
+        _flex_provider,
+    ),
+    PolicyInfo(
         "rule_based_broker", ("broker",), None, (0, 1, 2, 3), False,
         "rule_based_broker[:Z[,MAX_AVAIL[,MAX_UTIL]]]",
         "Reserve up = the largest credible loss + Z x the forecast-error standard deviation "
@@ -376,6 +393,7 @@ BRIEF: dict[str, str] = {
     "da_forecast": "day-ahead: merit order for the next day's mean forecast, then deviations",
     "virtual_trader": "day-ahead: buys (or sells) MW day-ahead, closes out in real time",
     "retailer": "bids the load forecast corrected by the last forecast error",
+    "flex_provider": "flexibility services: offers flexible load or storage, delivers when called",
     "rule_based_broker": "reserve = largest loss + z x forecast-error sd (the broker baseline)",
     "misforecast": "adversarial: forward quantity scaled by a factor (runs long or short)",
     "phantom_reserve": "adversarial: offers reserve it cannot deliver",

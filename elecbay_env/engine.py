@@ -23,6 +23,7 @@ from .config import Scenario, load_scenario
 from .day_ahead import DayAheadResult, clear_day_ahead, is_gate
 from .draws import DrawStream, PeriodDraws, check_reseed, market_seeds
 from .episodes import EpisodeStarts
+from .flexibility import FlexibilityOperator
 from .ledger import Ledger
 from .orders import Orders, empty_orders, validate_orders
 from .params import MarketParams, agents_of, build_params
@@ -71,6 +72,9 @@ class Engine:
         self.validate = validate
         self.keep_ledger = keep_ledger
         self.ledger = Ledger(self.agents, self.params)
+        self.flexibility: FlexibilityOperator | None = None
+        if self.scenario.flexibility is not None:  # docs/flexibility.md
+            self.flexibility = FlexibilityOperator(self.scenario, self.params, self.agents)
         self._seeded = False
         self._ever_seeded = False
 
@@ -171,6 +175,9 @@ class Engine:
     def _start(self, mask: np.ndarray, dates: Sequence[str | None] | None = None) -> None:
         idx = np.flatnonzero(mask)
         self.episodes.start(self.state, idx, [self.draws.generator(e) for e in idx], dates)
+        if self.flexibility is not None:
+            gens = [self.draws.generator(e) for e in idx]
+            self.flexibility.start(idx, self.state, gens, self.dates)
 
     def empty_orders(self) -> Orders:
         """Orders that trade nothing and offer no reserve, to fill in."""
@@ -216,7 +223,13 @@ class Engine:
         if draws is None:
             draws = self.draws.next()
         period = self.state.t.copy()
+        if self.flexibility is not None:
+            self.flexibility.before_step(period)
         out = step_period(self.params, self.state, orders, draws, self.outcome)
+        if self.flexibility is not None:
+            self.flexibility.settle(period, out)
+            if self.keep_ledger:
+                self.ledger.extra.extend(self.flexibility.lines)
         if self.keep_ledger:
             self.ledger.record(period, out)
         return out

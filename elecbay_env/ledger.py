@@ -78,6 +78,9 @@ class Ledger:
         self._reward: list[np.ndarray] = []
         self._rent: list[np.ndarray] = []
         self._flow_mwh: list[np.ndarray] = []
+        self.extra: list[dict[str, object]] = []
+        """Statement lines of optional mechanisms (flexibility payments,
+        :mod:`elecbay_env.flexibility`), already balanced: appended to :meth:`statements`."""
 
     def record(self, period: np.ndarray, out: PeriodOutcome) -> None:
         """Keep copies of one period's statements and meter reads for all E markets."""
@@ -185,7 +188,7 @@ class Ledger:
                                 "amount": amount,
                             }
                         )
-        return records
+        return records + self.extra
 
     def meter_reads(self) -> list[dict[str, object]]:
         """Every meter read as a record (MWh of net injection per interval)."""

@@ -57,6 +57,7 @@ from .schema_fields import (
     _Model,
     _num,
 )
+from .schema_flexibility import Flexibility, flexibility_problems
 from .schema_network import Border, border_problems
 from .schema_participants import (
     PRODUCER_TYPES,
@@ -297,6 +298,8 @@ class Scenario(_Model):
     data: DataSource | None = None
     """Real data: episodes start on its dates and ``{data: column}`` profiles read it;
     None (the default): generated or CSV profiles only, every episode alike."""
+    flexibility: Flexibility | None = None
+    """Flexibility services the operator buys (docs/flexibility.md); None: none."""
 
     @property
     def participants(self) -> tuple[Participant, ...]:
@@ -338,6 +341,7 @@ class Scenario(_Model):
                 allowed = ", ".join(names) or "none: the scenario has no data.price_index"
                 p.append((f"{path}.price_index", index, f"allowed: {allowed}"))
         p += border_problems(m.zones, self.borders, m.pricing)
+        p += flexibility_problems(self)
         if self.data is not None and not p:
             p += _check_data(self)
         lo, hi = m.price_floor_per_mwh, m.price_cap_per_mwh

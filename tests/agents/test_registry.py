@@ -48,6 +48,7 @@ FITS = {
     "zi_c": EVERYONE,
     "storage_threshold": ["producer_8"],  # the battery, the only storage unit
     "retailer": CONSUMERS,
+    "flex_provider": ["producer_8", *CONSUMERS],  # consumers and the battery
     "rule_based_broker": ["broker_0"],
     "random": EVERYONE,
     "misforecast": TRADERS,
