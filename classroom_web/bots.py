@@ -61,7 +61,7 @@ class Bot:
         card = market.seats[seat].card
         n = len(card.limits)
         if self.kind == "markup" and card.role != BUYER:
-            return n - int(round(self.withhold * n))
+            return n - round(self.withhold * n)
         return n
 
     def can_act(self, market: ClassMarket, seat: int) -> bool:

@@ -207,7 +207,7 @@ class Session:
         for i in seats:
             self.bots[i] = Bot(bot.kind, bot.markup, bot.withhold)
         if seats:
-            self._event("bots", kind=kind, seats=seats)
+            self._event("bots", bot=kind, seats=seats)
         return seats
 
     def remove_bots(self, seats: list[int] | None = None) -> list[int]:
