@@ -58,7 +58,7 @@ def test_pages_and_static_files_are_served(client_and_session) -> None:
 
 
 def test_join_errors_are_clear(client_and_session) -> None:
-    client, session = client_and_session
+    client, _session = client_and_session
     r = client.post("/api/join", json={"code": "nope", "name": "Ann"})
     assert r.status_code == 400 and r.json()["field"] == "code"
     r = client.post("/api/join", content=b"not json")

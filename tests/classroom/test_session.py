@@ -117,7 +117,7 @@ def test_bots_fill_free_seats_and_trade() -> None:
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
 def test_every_experiment_runs_with_bots(experiment: str) -> None:
-    s, clock = _session(experiment=experiment, bots="zi-c", periods=1)
+    s, _clock = _session(experiment=experiment, bots="zi-c", periods=1)
     s.start()
     for _ in range(200):
         s.bot_step()
