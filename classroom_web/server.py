@@ -105,12 +105,15 @@ def create_app(session: Session) -> FastAPI:
     hub = Hub(session)
 
     async def clock() -> None:
-        since_bot = 0.0
+        since_bot = since_push = 0.0
         while True:
             await asyncio.sleep(TICK_SECONDS)
             if session.tick():
                 hub.dirty = True
             if session.status == "open":
+                since_push += TICK_SECONDS
+                if since_push >= 1.0:  # the pages' countdown
+                    since_push, hub.dirty = 0.0, True
                 since_bot += TICK_SECONDS
                 interval = session.config.bot_interval
                 while session.bots and since_bot >= interval:
