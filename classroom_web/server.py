@@ -206,7 +206,7 @@ def create_app(session: Session) -> FastAPI:
                 if reply.get("type") == "ack":
                     hub.dirty = True
                 await hub._send(ws, _clean(reply))
-        except WebSocketDisconnect:
+        except (WebSocketDisconnect, RuntimeError):  # closed by the client, or after a send
             pass
         finally:
             hub.students.pop(ws, None)
@@ -229,7 +229,7 @@ def create_app(session: Session) -> FastAPI:
                 if reply:
                     await hub._send(ws, reply)
                 await hub.flush()
-        except WebSocketDisconnect:
+        except (WebSocketDisconnect, RuntimeError):  # closed by the client, or after a send
             pass
         finally:
             hub.teachers.discard(ws)

@@ -136,12 +136,17 @@ class Session:
     Args:
         config: the teacher's choices.
         clock: seconds, monotonic (tests pass a fake one).
+        schedule: other cards than the experiment's (a continuous double auction; the
+            load benchmark's many-seat market).
     """
 
-    def __init__(self, config: SessionConfig, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, config: SessionConfig, clock: Callable[[], float] = time.monotonic,
+                 schedule: Schedule | None = None) -> None:  # fmt: skip
         self.config = config
         self.clock = clock
         self.schedule, mechanism = make_schedule(config.experiment)
+        if schedule is not None:
+            self.schedule, mechanism = schedule, "cda"
         self.market = ClassMarket(self.schedule, mechanism, config.allow_loss)
         self.rng = np.random.default_rng(config.seed)
         self.join_code = f"{secrets.randbelow(10**6):06d}"
