@@ -52,3 +52,37 @@ def bot_sessions(schedule: Schedule, kind: str, seeds: Sequence[int], periods: i
                 out.mean_price[i, t] = float(np.mean(prices))
                 out.alpha[i, t] = market.alpha(t + 1)
     return out
+
+
+def classics_table(seeds: int = 20, steps: int = 500) -> str:
+    """Bots alone next to the papers' figures (the table in docs/classroom.md)."""
+    from elecbay_classroom.schedules import equilibrium, gode_sunder_market1, smith_1962_test1
+    from elecbay_evaluate.classroom.common import fmt_ci, format_table
+
+    gs, sm = gode_sunder_market1(), smith_1962_test1()
+    rows = []
+    res: dict[tuple[str, str], BotSessions] = {}
+    for sched, periods in ((gs, 6), (sm, 5)):
+        for kind in ("zi-c", "zi-u"):
+            r = bot_sessions(sched, kind, range(seeds), periods, steps)
+            res[sched.name, kind] = r
+            paper = GS_TABLE2_MARKET1[kind] if sched is gs else None
+            rows.append([f"{sched.name} ({periods} periods)", kind.upper(),
+                         fmt_ci(100 * r.efficiency),
+                         f"{paper:.1f} (market 1)" if paper else "-",
+                         fmt_ci(np.nanmean(r.alpha, axis=1))])  # fmt: skip
+    head = format_table(["market", "bots", "efficiency %", "paper %", "Smith's alpha %"], rows)
+    p_star = equilibrium(sm.cards).price
+    prices = np.nanmean(res["smith", "zi-c"].mean_price, axis=0)
+    lines = [
+        f"bots alone, {seeds} seeds, {steps} arrivals per period; mean [95 % bootstrap "
+        "interval over seeds]",
+        head,
+        "",
+        f"Smith (1962) Test 1, mean trade price by period (predicted {p_star:.2f}):",
+        "  ZI-C bots      " + "  ".join(f"{p:.2f}" for p in prices),
+        "  paper (humans) " + "  ".join(f"{p:.2f}" for p in SMITH_TEST1_PRICES),
+        "Gode and Sunder (1993) Table 2, market 1: human traders "
+        f"{GS_TABLE2_MARKET1['human']:.1f} %",
+    ]
+    return "\n".join(lines) + "\n"

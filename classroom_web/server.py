@@ -34,7 +34,9 @@ from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 FLUSH_SECONDS = 0.1
-"""Longest wait before every page sees a change (state pushes are batched)."""
+"""Longest wait before every student's page sees a change (state pushes are batched)."""
+TEACHER_FLUSH_SECONDS = 0.5
+"""Longest wait before the teacher's page sees a change (its state is the largest)."""
 TICK_SECONDS = 0.02
 MAX_MESSAGE = 2048
 """Largest WebSocket message a client may send, bytes."""
@@ -65,21 +67,28 @@ class Hub:
         self.students: dict[WebSocket, str] = {}  # socket -> token
         self.teachers: set[WebSocket] = set()
         self.dirty = True
+        self.teacher_dirty = True
+        self.teacher_at = 0.0  # loop time of the last push to the teachers
 
     async def _send(self, ws: WebSocket, msg: dict[str, Any]) -> None:
         with contextlib.suppress(Exception):  # a closed socket is dropped by its handler
             await ws.send_text(json.dumps(_clean(msg)))
 
-    async def flush(self) -> None:
-        """Send the current state to every page (public part + each one's own card)."""
-        self.dirty = False
+    async def flush(self, teachers_now: bool = False) -> None:
+        """Send the current state to every student's page (public part + its own card),
+        and to the teachers' pages when ``teachers_now`` or their last push is old enough."""
         s = self.session
-        if self.students:
-            pub = s.public()
-            await asyncio.gather(*(self._send(ws, {"type": "state", "public": pub,
-                                                   "me": s.private(tok)})
-                                   for ws, tok in list(self.students.items())))  # fmt: skip
-        if self.teachers:
+        if self.dirty:
+            self.dirty, self.teacher_dirty = False, True
+            if self.students:
+                pub = s.public()
+                await asyncio.gather(*(self._send(ws, {"type": "state", "public": pub,
+                                                       "me": s.private(tok)})
+                                       for ws, tok in list(self.students.items())))  # fmt: skip
+        now = asyncio.get_running_loop().time()
+        due = self.teacher_dirty and now - self.teacher_at >= TEACHER_FLUSH_SECONDS
+        if self.teachers and (teachers_now or due):
+            self.teacher_dirty, self.teacher_at = False, now
             data = s.teacher()
             await asyncio.gather(*(self._send(ws, {"type": "teacher", "data": data})
                                    for ws in list(self.teachers)))  # fmt: skip
@@ -122,7 +131,7 @@ def create_app(session: Session) -> FastAPI:
                     hub.dirty = True
                     if interval <= 0:
                         break
-            if hub.dirty:
+            if hub.dirty or hub.teacher_dirty:
                 await hub.flush()
 
     @contextlib.asynccontextmanager
@@ -228,7 +237,7 @@ def create_app(session: Session) -> FastAPI:
                 hub.dirty = True
                 if reply:
                     await hub._send(ws, reply)
-                await hub.flush()
+                await hub.flush(teachers_now=True)
         except (WebSocketDisconnect, RuntimeError):  # closed by the client, or after a send
             pass
         finally:

@@ -88,44 +88,54 @@ def _post(url: str, body: dict[str, Any]) -> dict[str, Any]:
         return json.loads(r.read())
 
 
+async def _reader(ws: Any, box: asyncio.Queue) -> None:
+    """Read every message of ``ws`` into ``box`` (so that pings are always answered)."""
+    try:
+        async for text in ws:
+            box.put_nowait(json.loads(text))
+    except Exception:  # closed
+        pass
+
+
 async def _student(base: str, token: str, seed: int, stats: dict[str, Any], go: Any,
                    orders: int, think: float, periods: int) -> None:  # fmt: skip
     from websockets.asyncio.client import connect
 
     rng = np.random.default_rng(seed)
     async with connect(f"{base.replace('http', 'ws')}/ws?token={token}", max_size=2**24) as ws:
+        box: asyncio.Queue = asyncio.Queue()
+        reader = asyncio.create_task(_reader(ws, box))
         me = None
         for period in range(1, periods + 1):
             await go[period].wait()
             sent = 0
             while sent < orders:
-                while True:  # the latest state: own units left
-                    m = json.loads(await ws.recv())
+                while True:  # the latest state of this period: own units left
+                    m = await box.get()
                     if m["type"] == "state":
                         me = m["me"]
-                        if m["public"]["period"] == period:
+                        if m["public"]["period"] == period and box.empty():
                             break
                 if me["units_left"] <= 0:
                     break
                 u = len(me["limits"]) - me["units_left"]
                 lim = me["limits"][u]
                 lo, hi = (PRICE_RANGE[0], lim) if me["side"] == "bid" else (lim, PRICE_RANGE[1])
-                msg = {"type": "order", "id": sent, "side": me["side"],
+                msg = {"type": "order", "id": f"{period}-{sent}", "side": me["side"],
                        "price": round(float(lo + rng.random() * (hi - lo)), 2)}  # fmt: skip
                 t0 = time.perf_counter()
                 await ws.send(json.dumps(msg))
                 stats["sent"] += 1
                 while True:
-                    m = json.loads(await ws.recv())
-                    if m["type"] in ("ack", "error") and m.get("id") == sent:
+                    m = await box.get()
+                    if m["type"] in ("ack", "error") and m.get("id") == msg["id"]:
                         break
-                    if m["type"] == "state":
-                        me = m["me"]
                 stats["latency"].append(time.perf_counter() - t0)
                 stats["ack" if m["type"] == "ack" else "error"] += 1
                 sent += 1
                 await asyncio.sleep(think * (0.5 + rng.random()))
             stats["done"][period] += 1
+        reader.cancel()
 
 
 async def _class(base: str, key: str, tokens: list[str], periods: int, orders: int,
@@ -139,6 +149,7 @@ async def _class(base: str, key: str, tokens: list[str], periods: int, orders: i
              for i, tok in enumerate(tokens)]  # fmt: skip
     async with connect(f"{base.replace('http', 'ws')}/ws/teacher?key={key}",
                        max_size=2**26) as teacher:  # fmt: skip
+        reader = asyncio.create_task(_reader(teacher, asyncio.Queue()))
         await asyncio.sleep(1.0)  # every student connected
         start = time.perf_counter()
         for p in range(1, periods + 1):
@@ -148,7 +159,8 @@ async def _class(base: str, key: str, tokens: list[str], periods: int, orders: i
                 await asyncio.sleep(0.05)
             await teacher.send(json.dumps({"type": "end"}))
         stats["wall"] = time.perf_counter() - start
-    await asyncio.gather(*tasks)
+        await asyncio.gather(*tasks)
+        reader.cancel()
     return stats
 
 
