@@ -42,6 +42,20 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--port", type=int, default=None, help="serve: port (default: 8765)")
 
 
+def banner(session: Any, host: str, port: int, key: str | None = None) -> str:
+    """What ``serve`` prints before it serves: the join code and both links."""
+    shown = "<this computer's address>" if host in ("0.0.0.0", "::") else host
+    code = session.join_code
+    return (
+        f"elecbay classroom: {session.schedule.title}, {session.config.periods} periods of "
+        f"{session.config.period_seconds:g} s\n"
+        f"join code: {code}\n"
+        f"students:  http://{shown}:{port}/?code={code}\n"
+        f"teacher:   http://{shown}:{port}/teacher?key={key or session.teacher_key}\n"
+        "Ctrl-C stops the class (export the CSV from the teacher's page first).\n"
+    )
+
+
 def serve(args: argparse.Namespace) -> int:
     """Run the class until Ctrl-C; returns 0."""
     from elecbay_env.errors import UsageError
@@ -68,13 +82,7 @@ def serve(args: argparse.Namespace) -> int:
     port = 8765 if args.port is None else args.port
     if not 0 <= port <= 65535:
         raise UsageError(f"--port {port}: allowed range is 0..65535")
-    shown = "<this computer's address>" if host in ("0.0.0.0", "::") else host
-    print(f"elecbay classroom: {session.schedule.title}, {session.config.periods} periods of "
-          f"{session.config.period_seconds:g} s")  # fmt: skip
-    print(f"join code: {session.join_code}")
-    print(f"students:  http://{shown}:{port}/?code={session.join_code}")
-    print(f"teacher:   http://{shown}:{port}/teacher?key={session.teacher_key}")
-    print("Ctrl-C stops the class (export the CSV from the teacher's page first).", flush=True)
+    print(banner(session, host, port), end="", flush=True)
     uvicorn.run(create_app(session), host=host, port=port, ws="websockets-sansio",
                 log_level="warning")  # fmt: skip
     return 0

@@ -17,17 +17,13 @@ PAGE = ROOT / "docs" / "classroom.md"
 
 def serve_banner() -> str:
     """What ``elecbay classroom serve --bots zi-c:10`` prints before it serves."""
+    from elecbay_classroom.command import banner
     from elecbay_classroom.session import Session, SessionConfig
 
     s = Session(SessionConfig(bots="zi-c:10"))
-    return (
-        "$ elecbay classroom serve --experiment smith --periods 5 --bots zi-c:10\n"
-        f"elecbay classroom: {s.schedule.title}, {s.config.periods} periods of "
-        f"{s.config.period_seconds:g} s\n"
-        "join code: 123456\n"
-        "students:  http://127.0.0.1:8765/?code=123456\n"
-        "teacher:   http://127.0.0.1:8765/teacher?key=<secret key>\n"
-        "Ctrl-C stops the class (export the CSV from the teacher's page first).\n"
+    s.join_code = "123456"  # the real one is random
+    return "$ elecbay classroom serve --experiment smith --periods 5 --bots zi-c:10\n" + banner(
+        s, "127.0.0.1", 8765, key="<secret key>"
     )
 
 
