@@ -92,6 +92,7 @@ class ClassMarket:
         self.period = 0  # 1, 2, ... once the first period opened
         self.orders: list[dict[str, Any]] = []  # every accepted order, in order
         self.trades: list[dict[str, Any]] = []  # every trade, in order
+        self.seat_trades: dict[int, list[dict[str, Any]]] = {}  # seat -> its trades
         self.period_surplus: dict[int, float] = {}  # period -> realised surplus, currency
 
     # ------------------------------------------------------------------ periods
@@ -202,6 +203,8 @@ class ClassMarket:
         trade = {"period": self.period, "t": round(t, 4), "n": len(self.trades),
                  "buyer": buyer, "seller": seller, "price": price, "qty": qty}  # fmt: skip
         self.trades.append(trade)
+        for i in (buyer, seller):
+            self.seat_trades.setdefault(i, []).append(trade)
         return trade
 
     def _clear_call(self, t: float) -> list[dict[str, Any]]:

@@ -71,8 +71,12 @@ class Hub:
         self.teacher_at = 0.0  # loop time of the last push to the teachers
 
     async def _send(self, ws: WebSocket, msg: dict[str, Any]) -> None:
+        await self._send_text(ws, json.dumps(_clean(msg)))
+
+    @staticmethod
+    async def _send_text(ws: WebSocket, text: str) -> None:
         with contextlib.suppress(Exception):  # a closed socket is dropped by its handler
-            await ws.send_text(json.dumps(_clean(msg)))
+            await ws.send_text(text)
 
     async def flush(self, teachers_now: bool = False) -> None:
         """Send the current state to every student's page (public part + its own card),
@@ -80,10 +84,10 @@ class Hub:
         s = self.session
         if self.dirty:
             self.dirty, self.teacher_dirty = False, True
-            if self.students:
-                pub = s.public()
-                await asyncio.gather(*(self._send(ws, {"type": "state", "public": pub,
-                                                       "me": s.private(tok)})
+            if self.students:  # the public part is serialised once for everyone
+                head = '{"type": "state", "public": ' + json.dumps(_clean(s.public()))
+                await asyncio.gather(*(self._send_text(ws, f'{head}, "me": '
+                                                       f"{json.dumps(_clean(s.private(tok)))}}}")
                                        for ws, tok in list(self.students.items())))  # fmt: skip
         now = asyncio.get_running_loop().time()
         due = self.teacher_dirty and now - self.teacher_at >= TEACHER_FLUSH_SECONDS
@@ -286,15 +290,19 @@ def _teacher_message(session: Session, text: str) -> dict[str, Any] | None:
         elif kind == "names":
             session.show_names = bool(msg.get("show"))
         elif kind == "add_bots":
-            n = msg.get("n")
-            params = {k: float(msg[k]) for k in ("markup", "withhold") if k in msg}
             try:
+                n = msg.get("n")
+                params = {k: float(msg[k]) for k in ("markup", "withhold") if k in msg}
                 session.add_bots(str(msg.get("kind")), int(n) if n else None, **params)
             except (TypeError, ValueError) as exc:
                 raise SessionError("bots", str(exc)) from None
         elif kind == "remove_bots":
             seats = msg.get("seats")
-            session.remove_bots([int(s) for s in seats] if isinstance(seats, list) else None)
+            try:
+                chosen = [int(x) for x in seats] if isinstance(seats, list) else None
+            except (TypeError, ValueError):
+                raise SessionError("seats", "expected a list of seat numbers") from None
+            session.remove_bots(chosen)
         else:
             raise SessionError("type", f"{kind!r}: allowed values are start, pause, end, "
                                        "names, add_bots, remove_bots")  # fmt: skip

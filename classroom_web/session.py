@@ -311,7 +311,10 @@ class Session:
         return trades
 
     def cancel(self, token: Any) -> bool:
+        """Withdraw the student's resting order(s); rate-limited like orders."""
         st = self.student(token)
+        if not st.bucket.take(self.clock()):
+            raise SessionError("rate", f"too many orders: at most {RATE:g} per second")
         return self.market.cancel(st.seat)
 
     # ------------------------------------------------------------------- views
@@ -350,7 +353,8 @@ class Session:
             "limits": list(s.card.limits), "unit_qty": s.card.unit_qty, "label": s.card.label,
             "traded": s.traded, "units_left": s.units_left(), "profit": round(s.profit, 4),
             "period_profit": round(s.period_profit, 4),
-            "my_trades": [t for t in self.market.trades if st.seat in (t["buyer"], t["seller"])],
+            "my_trades": [t for t in self.market.seat_trades.get(st.seat, [])
+                          if t["period"] == self.market.period],  # this period's
         }  # fmt: skip
 
     def teacher(self) -> dict[str, Any]:

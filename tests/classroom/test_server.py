@@ -124,6 +124,10 @@ def test_teacher_controls_bots_and_names(client_and_session) -> None:
         _until_data(t, lambda d: d["bots"] == 4)
         t.send_json({"type": "add_bots", "kind": "genius"})
         assert "allowed values" in _until(t, "error")["message"]
+        t.send_json({"type": "add_bots", "kind": "markup", "markup": "lots"})
+        assert _until(t, "error")["field"] == "bots"
+        t.send_json({"type": "remove_bots", "seats": ["x"]})
+        assert _until(t, "error")["field"] == "seats"
         t.send_json({"type": "pause"})
         assert _until(t, "error")["field"] == "action"
         t.send_json({"type": "names", "show": True})
