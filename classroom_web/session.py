@@ -64,6 +64,21 @@ def make_schedule(experiment: str) -> tuple[Schedule, str]:
     raise SessionError("experiment", f"{experiment!r}: allowed values are {EXPERIMENTS}")
 
 
+def withholding_seat(schedule: Schedule) -> tuple[int, Bot]:
+    """The strategic producer of ``elecbay classroom withholding``
+    (:data:`elecbay_evaluate.classroom.withholding.WITHHOLD_AGENT`, the ``default``
+    scenario's 600 MW CCGT) and its bot: a markup of 50 % and 40 % of its blocks withheld
+    (the middle of that experiment's grid, ``MARKUPS`` x ``WITHHOLDS``)."""
+    from elecbay_evaluate.classroom.withholding import MARKUPS, WITHHOLD_AGENT, WITHHOLDS
+
+    from elecbay_env import load_scenario
+
+    row = int(WITHHOLD_AGENT.rpartition("_")[2])
+    name = load_scenario("default").producers[row].name
+    seat = next(i for i, c in enumerate(schedule.cards) if c.label == name)
+    return seat, Bot("markup", MARKUPS[2], WITHHOLDS[2])
+
+
 @dataclass
 class Bucket:
     """A token bucket: ``rate`` per second, at most ``burst`` at once."""
@@ -161,9 +176,9 @@ class Session:
         self.started = clock()
         for kind, n in parse_bots(config.bots):
             self.add_bots(kind, n)
-        if config.experiment == "withholding":  # the largest CCGT marks up and withholds
-            seat = next(i for i, c in enumerate(self.schedule.cards) if c.label == "ccgt_1")
-            self.bots[seat] = Bot("markup", 0.5, 0.4)
+        if config.experiment == "withholding":
+            seat, bot = withholding_seat(self.schedule)
+            self.bots[seat] = bot
 
     # -------------------------------------------------------------------- seats
     def free_seats(self) -> list[int]:

@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from elecbay_classroom.market import OrderError
 from elecbay_classroom.session import (
     BURST,
     EXPERIMENTS,
@@ -164,3 +165,20 @@ def test_bad_config_names_the_field() -> None:
         with pytest.raises(SessionError) as exc:
             SessionConfig(**kw)
         assert exc.value.field == field
+
+
+def test_students_price_each_block_in_the_electricity_call_auction() -> None:
+    """Students are generators and retailers of the small scenario; bots fill the rest."""
+    s, _ = _session(experiment="electricity", bots="merit", periods=1)
+    gen = s.join(s.join_code, "Gen")  # takes a bot's seat
+    card = s.market.seats[gen.seat].card
+    assert card.label in {"ccgt", "wind", "households", "factory"} and card.unit_qty > 1
+    s.start()
+    side = card.side
+    for unit, limit in enumerate(card.limits):
+        s.order(gen.token, {"side": side, "price": limit, "unit": unit})
+    with pytest.raises(OrderError, match=r"allowed values are 0\.\.2"):
+        s.order(gen.token, {"side": side, "price": card.limits[0], "unit": 3})
+    s.end()
+    assert s.market.trades and s.market.efficiency() == pytest.approx(1.0)
+    assert {t["price"] for t in s.market.trades} == {s.market.eq.price}
