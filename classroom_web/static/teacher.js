@@ -28,7 +28,7 @@ function render(d, trades) {
   $("eqQ").textContent = fmt(eq.quantity, 1);
   $("eqP").textContent = eq.price_lo === eq.price_hi ? fmt(eq.price) : fmt(eq.price_lo) + "-" + fmt(eq.price_hi);
   $("source").textContent = "(" + d.source + ")";
-  let rows = "<tr><th>period</th><th>trades</th><th>efficiency %</th><th>Smith's alpha %</th></tr>";
+  let rows = "<tr><th>period</th><th>trades</th><th>eff. %</th><th title=\"Smith's coefficient of convergence\">alpha %</th></tr>";
   d.per_period.forEach(p => { rows += "<tr><td>" + p.period + "</td><td>" + p.trades + "</td><td>" + fmt(100 * p.efficiency, 1) + "</td><td>" + fmt(p.alpha, 1) + "</td></tr>"; });
   $("periods").innerHTML = rows;
   drawChart($("sd"), [

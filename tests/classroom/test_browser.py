@@ -35,13 +35,16 @@ def test_two_students_trade_in_the_browser(chromium: str, live_server, tmp_path:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, headless=True,
                                      args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        errors: list[str] = []  # JavaScript errors of any page
         try:
             teacher = browser.new_page(viewport={"width": 1280, "height": 900})
+            teacher.on("pageerror", lambda exc: errors.append(str(exc)))
             teacher.goto(f"{base}/teacher?key={session.teacher_key}")
             expect(teacher.locator("#code")).to_have_text(session.join_code)
             students = []
             for name, role in (("Ann", "Buyer"), ("Bob", "Seller")):
                 page = browser.new_context(viewport={"width": 420, "height": 860}).new_page()
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
                 page.goto(f"{base}/?code={session.join_code}")
                 page.fill("#name", name)
                 page.click("#joinBtn")
@@ -75,6 +78,7 @@ def test_two_students_trade_in_the_browser(chromium: str, live_server, tmp_path:
             teacher.screenshot(path=str(out / "classroom_teacher.png"), full_page=True)
             ann.screenshot(path=str(out / "classroom_student_buyer.png"), full_page=True)
             bob.screenshot(path=str(out / "classroom_student_seller.png"), full_page=True)
+            assert errors == []
         finally:
             browser.close()
     for name in ("classroom_teacher.png", "classroom_student_buyer.png",
