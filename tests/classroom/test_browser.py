@@ -78,6 +78,14 @@ def test_two_students_trade_in_the_browser(chromium: str, live_server, tmp_path:
             teacher.screenshot(path=str(out / "classroom_teacher.png"), full_page=True)
             ann.screenshot(path=str(out / "classroom_student_buyer.png"), full_page=True)
             bob.screenshot(path=str(out / "classroom_student_seller.png"), full_page=True)
+            teacher.click("#end")
+            teacher.click("#replayLink")  # the replay of the session so far
+            expect(teacher.locator("#msg")).to_have_text("Replay done.", timeout=15_000)
+            expect(teacher.locator("#lastTrade")).to_contain_text("1 trades; last at 2.40")
+            with teacher.expect_download() as dl:
+                teacher.click("#csv")
+            rows = Path(dl.value.path()).read_text().splitlines()
+            assert rows[0].startswith("kind,period") and len(rows) == 4  # 2 orders, 1 trade
             assert errors == []
         finally:
             browser.close()
