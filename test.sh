@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 # libs: the TorchRL and SuperSuit routes run in CI too (tests/libs), not only where installed.
 # live: the MQTT market (tests/live) against a real mosquitto, which .ci/run installs.
-source scripts/venv.sh "train,dev,libs,live"
+# classroom: the browser classroom (tests/classroom), its browser tests on Debian's chromium.
+source scripts/venv.sh "train,dev,libs,live,classroom"
 python -m pytest -n 2 "$@"
 if [ $# -eq 0 ] && [ -z "${ELECBAY_SKIP_RLLIB:-}" ]; then
     ELECBAY_VENV="$PWD/.venv-rllib" bash -c \

@@ -132,15 +132,16 @@ def build_parser() -> argparse.ArgumentParser:
                             formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
         add_arguments(sp)
         sp.set_defaults(func=run)
-    from elecbay_evaluate import classroom, tournament
+    from elecbay_evaluate import tournament
     from elecbay_train import train as training
 
-    from . import rllib_command
+    from . import classroom_command, rllib_command
 
     # subcommands whose modules own their arguments: (name, help, description, add, run)
     plugins = (
-        ("classroom", "classroom experiments: zi, withholding, reserve",
-         classroom.CLASSROOM_HELP, classroom.add_arguments, classroom.run_command),
+        ("classroom", "classroom experiments: zi, withholding, reserve; serve (live class)",
+         classroom_command.CLASSROOM_HELP, classroom_command.add_arguments,
+         classroom_command.run_command),
         ("evaluate", "play a tournament of policies over seeds and report metrics",
          tournament.EVALUATE_HELP, tournament.add_arguments, tournament.main),
         ("train", "train a stable-baselines3 learner on the vectorised core",

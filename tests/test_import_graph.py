@@ -21,7 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = "elecbay_app"
-LIBRARIES = ("elecbay_env", "elecbay_agents", "elecbay_evaluate", "elecbay_train", "elecbay_live")
+LIBRARIES = ("elecbay_env", "elecbay_agents", "elecbay_evaluate", "elecbay_train", "elecbay_live",
+             "elecbay_classroom")  # fmt: skip
+CLASSROOM = "elecbay_classroom"  # the browser classroom: only the app and benchmarks import it
 
 
 def package_dirs(root: Path = ROOT) -> dict[str, Path]:
@@ -157,6 +159,20 @@ def test_no_library_imports_the_app() -> None:
         if mod.split(".")[0] in LIBRARIES
         for target, line in edges.items()
         if target == APP or target.startswith(APP + ".")
+    ]
+    assert not bad, "\n".join(bad)
+
+
+def test_only_the_app_and_benchmarks_import_the_classroom() -> None:
+    graph = import_graph()
+    assert f"{CLASSROOM}.server" in graph
+    bad = [
+        f"{mod} imports {target} (line {line})"
+        for mod, edges in graph.items()
+        if mod.split(".")[0] in set(LIBRARIES) - {CLASSROOM}
+        and not mod.startswith("elecbay_evaluate.benchmarks.")
+        for target, line in edges.items()
+        if target.split(".")[0] == CLASSROOM
     ]
     assert not bad, "\n".join(bad)
 

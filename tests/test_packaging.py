@@ -18,6 +18,7 @@ OUR_TOP_LEVEL = {
     "elecbay_configs",
     "elecbay_app",
     "elecbay_live",
+    "elecbay_classroom",
 }
 
 
@@ -50,6 +51,7 @@ def test_wheel_installs_only_elecbay_names(wheel: Path) -> None:
     assert "elecbay_train/vec_env.py" in names
     assert "elecbay_app/cli.py" in names
     assert "elecbay_live/operator.py" in names
+    assert "elecbay_classroom/static/teacher.html" in names
     assert "elecbay_app/__main__.py" in names
     assert "elecbay_evaluate/benchmarks/bench_engine.py" in names
     assert "elecbay_env/kernels/auction.py" in names

@@ -1,0 +1,58 @@
+"""Regenerate the program output shown in docs/classroom.md ("Run a live class").
+
+Usage: ``python scripts/classroom_page.py``. It fills the code blocks after the
+``<!-- classroom_page.py: NAME -->`` markers: ``classics`` (bots alone on the shipped
+schedules next to the papers' figures, :func:`elecbay_classroom.classics.classics_table`)
+and ``serve`` (the first lines ``elecbay classroom serve`` prints, with the random join code
+and key replaced). tests/test_docs_drift.py fails when the page and the program differ.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = ROOT / "docs" / "classroom.md"
+
+
+def serve_banner() -> str:
+    """What ``elecbay classroom serve --bots zi-c:10`` prints before it serves."""
+    from elecbay_classroom.command import banner
+    from elecbay_classroom.session import Session, SessionConfig
+
+    s = Session(SessionConfig(bots="zi-c:10"))
+    s.join_code = "123456"  # the real one is random
+    return "$ elecbay classroom serve --experiment smith --periods 5 --bots zi-c:10\n" + banner(
+        s, "127.0.0.1", 8765, key="<secret key>"
+    )
+
+
+def blocks() -> dict[str, str]:
+    from elecbay_classroom.classics import classics_table
+
+    return {"serve": serve_banner(), "classics": classics_table()}
+
+
+def _span(page: str, name: str) -> tuple[int, int]:
+    marker = f"<!-- classroom_page.py: {name} -->\n```text\n"
+    start = page.index(marker) + len(marker)
+    return start, page.index("```", start)
+
+
+def block(page: str, name: str) -> str:
+    """The content of the code block after marker ``name``."""
+    start, end = _span(page, name)
+    return page[start:end]
+
+
+def main() -> int:
+    page = PAGE.read_text()
+    for name, content in blocks().items():
+        start, end = _span(page, name)
+        page = page[:start] + content + page[end:]
+    PAGE.write_text(page)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
