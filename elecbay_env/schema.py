@@ -57,7 +57,9 @@ from .schema_fields import (
     _Model,
     _num,
 )
+from .registration import warn_never_qualify
 from .schema_network import Border, border_problems
+from .schema_participation import OptionsMarket, Prequalification
 from .schema_participants import (
     PRODUCER_TYPES,
     Broker,
@@ -168,6 +170,11 @@ class Market(_Model):
     day_ahead: DayAhead | None = None
     """A day-ahead auction before the per-period one (docs/day_ahead.md); None (the
     default): the single-settlement market."""
+    prequalification: Prequalification | None = None
+    """Pre-qualification rules per service (docs/participation.md); None (the default):
+    no checks."""
+    options: OptionsMarket | None = None
+    """Bilateral options on power (docs/participation.md); None (the default): none."""
 
     @property
     def ramp_min(self) -> int:
@@ -338,6 +345,7 @@ class Scenario(_Model):
                 allowed = ", ".join(names) or "none: the scenario has no data.price_index"
                 p.append((f"{path}.price_index", index, f"allowed: {allowed}"))
         p += border_problems(m.zones, self.borders, m.pricing)
+        warn_never_qualify(self)
         if self.data is not None and not p:
             p += _check_data(self)
         lo, hi = m.price_floor_per_mwh, m.price_cap_per_mwh
