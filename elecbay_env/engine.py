@@ -26,6 +26,7 @@ from .episodes import EpisodeStarts
 from .ledger import Ledger
 from .orders import Orders, empty_orders, validate_orders
 from .params import MarketParams, agents_of, build_params
+from .participation import Participation, build_participation
 from .period import PeriodOutcome, allocate_outcome, step_period
 from .state import MarketState, allocate, reset_rows
 
@@ -71,6 +72,10 @@ class Engine:
         self.validate = validate
         self.keep_ledger = keep_ledger
         self.ledger = Ledger(self.agents, self.params)
+        # risk limits, pre-qualification, options (docs/participation.md); None: none
+        self.participation: Participation | None = build_participation(
+            self.scenario, self.agents, n_markets
+        )
         self._seeded = False
         self._ever_seeded = False
 
@@ -146,6 +151,8 @@ class Engine:
         self._ever_seeded = self._ever_seeded or seed is not None
         every = np.ones(self.n_markets, bool)
         reset_rows(self.params, self.state, every)
+        if self.participation is not None:
+            self.participation.reset(every)
         self._start(every, dates)
         self.ledger.clear()
         self._seeded = True
@@ -166,6 +173,8 @@ class Engine:
         mask[idx] = True
         self.draws.reseed_markets(mask, seeds)
         reset_rows(self.params, self.state, mask)
+        if self.participation is not None:
+            self.participation.reset(mask)
         self._start(mask)
 
     def _start(self, mask: np.ndarray, dates: Sequence[str | None] | None = None) -> None:
@@ -216,7 +225,12 @@ class Engine:
         if draws is None:
             draws = self.draws.next()
         period = self.state.t.copy()
+        extra = None
+        if self.participation is not None:
+            orders = self.participation.before(orders, period)
         out = step_period(self.params, self.state, orders, draws, self.outcome)
+        if self.participation is not None:
+            extra = self.participation.after(period, out)
         if self.keep_ledger:
-            self.ledger.record(period, out)
+            self.ledger.record(period, out, extra, orders)
         return out

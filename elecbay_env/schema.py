@@ -34,6 +34,7 @@ from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from .profiles import ProfileError, profile_series
+from .registration import warn_never_qualify
 from .schema_day_ahead import DayAhead
 from .schema_fields import (
     MAX_ENERGY_MWH,
@@ -57,9 +58,7 @@ from .schema_fields import (
     _Model,
     _num,
 )
-from .registration import warn_never_qualify
 from .schema_network import Border, border_problems
-from .schema_participation import OptionsMarket, Prequalification
 from .schema_participants import (
     PRODUCER_TYPES,
     Broker,
@@ -71,6 +70,7 @@ from .schema_participants import (
     ThermalProducer,
     WindProducer,
 )
+from .schema_participation import OptionsMarket, Prequalification
 from .schema_profiles import (
     CsvProfile,
     DataProfile,

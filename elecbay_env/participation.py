@@ -1,0 +1,135 @@
+"""Participation rules around the period: risk limits, pre-qualification and options.
+
+The engine holds one :class:`Participation` when the scenario has any of
+``market.prequalification``, ``market.options`` or a participant's ``risk`` (else
+None, and the period runs exactly as before). Each period:
+
+* :meth:`Participation.before` -- on a copy of the orders, drops reserve offers of
+  participants not pre-qualified for reserve (:mod:`elecbay_env.registration`), then
+  applies the risk limits (:mod:`elecbay_env.risk_limits`); every change is a
+  :class:`~elecbay_env.risk_limits.Notice`.
+* :meth:`Participation.after` -- moves the daily positions, settles options
+  (:mod:`elecbay_env.options`; their cash is added to the rewards) and returns the
+  period's extra statement lines: the notices as zero-amount lines (component
+  ``reserve_rejected``, ``risk_clipped`` or ``risk_rejected``) and the option lines.
+
+:meth:`Participation.notices` gives each agent's notices of the last period (the
+env puts them in ``infos[agent]["notices"]``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .options import OptionsBook
+from .orders import Orders
+from .registration import prequalify
+from .risk_limits import Notice, RiskBook
+
+
+def build_participation(scenario: Any, agents: list[str], n_markets: int) -> Participation | None:
+    """The scenario's participation rules, or None when it has none."""
+    m = scenario.market
+    has_risk = any(x.risk is not None for x in scenario.participants)
+    if m.prequalification is None and m.options is None and not has_risk:
+        return None
+    return Participation(scenario, agents, n_markets)
+
+
+class Participation:
+    """Risk limits, reserve pre-qualification and options of E markets of one scenario."""
+
+    def __init__(self, scenario: Any, agents: list[str], n_markets: int) -> None:
+        m = scenario.market
+        self.agents = list(agents)
+        self.period_h = m.period_h
+        self.risk = RiskBook(scenario, agents, n_markets)
+        self.unqualified: dict[int, str] = {}
+        if m.prequalification is not None:
+            for agent, q in prequalify(scenario, "reserve").items():
+                if not q.qualified:
+                    self.unqualified[self.agents.index(agent)] = q.reason
+        self.options = (
+            None
+            if m.options is None
+            else OptionsBook(m.options, agents, n_markets, m.period_h, m.n_periods)
+        )
+        self._notices: list[Notice] = []
+        self.last_lines: list[dict[str, Any]] = []
+
+    @property
+    def changes_orders(self) -> bool:
+        """Whether any rule may change orders (risk limits or reserve pre-qualification)."""
+        return self.risk.active or bool(self.unqualified)
+
+    def reset(self, mask: np.ndarray) -> None:
+        """New episodes in the markets where ``mask`` (E,) is true."""
+        self.risk.position_mwh[mask] = 0.0
+        if self.options is not None:
+            self.options.reset(mask)
+        self._notices = [n for n in self._notices if not mask[n.market]]
+
+    def before(self, orders: Orders, t: np.ndarray) -> Orders:
+        """The orders the auction sees: a copy with the rules applied (``orders``
+        itself when no rule can change them)."""
+        self._notices = []
+        if not self.changes_orders:
+            return orders
+        orders = Orders(*(a.copy() for a in orders))
+        for i, reason in self.unqualified.items():
+            for e in range(orders.res_qty.shape[0]):
+                offered = orders.res_qty[e, i]
+                if (offered > 0.0).any():
+                    mw = float(offered.sum())
+                    offered[:] = 0.0
+                    self._notices.append(
+                        Notice(
+                            e,
+                            self.agents[i],
+                            "reserve_rejected",
+                            mw * self.period_h,
+                            f"reserve offer of {mw:g} MW rejected: not pre-qualified: {reason}",
+                        )
+                    )
+        if self.risk.active:
+            self.risk.apply(orders, t, self._notices)
+        return orders
+
+    def after(self, t: np.ndarray, out: Any) -> list[dict[str, Any]]:
+        """After the period ``t`` (E,) ran: positions, option cash (added to
+        ``out.reward``) and the period's extra statement lines."""
+        if self.risk.active:
+            self.risk.settle(out.contract_mw)
+        lines = [
+            dict(market=n.market, agent=n.agent, component=n.kind, mwh=n.mwh,
+                 price=None, amount=0.0)
+            for n in self._notices
+        ]  # fmt: skip
+        if self.options is not None:
+            lines += self.options.settle(t, out.forward_ref_price, out.reward)
+        self.last_lines = lines
+        return lines
+
+    def statement_lines(self, agent: str, market: int = 0) -> dict[str, dict[str, Any]]:
+        """The agent's extra statement lines of the last period, ``{component: {"mwh",
+        "price", "amount"}}`` (lines of one component added up)."""
+        out: dict[str, dict[str, Any]] = {}
+        for r in self.last_lines:
+            if r["market"] == market and r["agent"] == agent:
+                line = out.setdefault(
+                    r["component"], {"mwh": 0.0, "price": r["price"], "amount": 0.0}
+                )
+                line["mwh"] += r["mwh"]
+                line["amount"] += r["amount"]
+        return out
+
+    def notices(self, market: int = 0) -> dict[str, list[str]]:
+        """Each agent's notices of the last period in ``market`` (agents without any
+        are left out)."""
+        out: dict[str, list[str]] = {}
+        for n in self._notices:
+            if n.market == market:
+                out.setdefault(n.agent, []).append(n.reason)
+        return out
