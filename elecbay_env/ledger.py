@@ -108,6 +108,8 @@ class Ledger:
         self._flow_mwh: list[np.ndarray] = []
         self._extra: list[list[dict[str, object]]] = []
         self._orders: list[tuple[np.ndarray, ...] | None] = []
+        self._published: list[np.ndarray] = []
+        self._reserved: list[np.ndarray] = []
 
     def record(
         self,
@@ -122,6 +124,8 @@ class Ledger:
         :mod:`elecbay_env.transactive`)."""
         self._extra.append(list(extra or ()))
         self._orders.append(None if orders is None else tuple(a.copy() for a in orders))
+        self._published.append(out.price.copy())
+        self._reserved.append(out.reserved_mw.copy())
         self._period.append(np.array(period, copy=True))
         self._mwh.append(out.ledger_mwh.copy())
         self._price.append(out.ledger_price.copy())
@@ -233,6 +237,21 @@ class Ledger:
     def extra_lines(self) -> list[list[dict[str, object]]]:
         """Per recorded period, its extra statement lines (floats, as recorded)."""
         return self._extra
+
+    @property
+    def published_prices(self) -> list[np.ndarray]:
+        """Per recorded period, ``(E,)`` forward clearing prices (NaN: no trade)."""
+        return self._published
+
+    @property
+    def reserved(self) -> list[np.ndarray]:
+        """Per recorded period, ``(E, N, 2)`` reserve procured (MW, [up, down])."""
+        return self._reserved
+
+    @property
+    def periods(self) -> list[np.ndarray]:
+        """Per recorded period, ``(E,)`` its period index in each market."""
+        return self._period
 
     @property
     def orders(self) -> list[tuple[np.ndarray, ...] | None]:
