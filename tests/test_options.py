@@ -63,7 +63,7 @@ def test_call_written_exercised_and_put_expired_by_hand():
             book.exercise(ids["call"], "consumer_1")  # period 1 <= deadline 2 - 1
 
     eng, outs = _run(True, script)
-    base, plain = _run(False)
+    _, plain = _run(False)
     p2 = float(outs[2]["price"][0])
     assert p2 == p2  # it traded
     # premiums in period 0: 2 x 10 MW x 0.5 h = 10 and 1 x 4 x 0.5 = 2, holder to writer
