@@ -78,21 +78,18 @@ class Participation:
         if not self.changes_orders:
             return orders
         orders = Orders(*(a.copy() for a in orders))
-        for i, reason in self.unqualified.items():
-            for e in range(orders.res_qty.shape[0]):
-                offered = orders.res_qty[e, i]
-                if (offered > 0.0).any():
-                    mw = float(offered.sum())
-                    offered[:] = 0.0
-                    self._notices.append(
-                        Notice(
-                            e,
-                            self.agents[i],
-                            "reserve_rejected",
-                            mw * self.period_h,
-                            f"reserve offer of {mw:g} MW rejected: not pre-qualified: {reason}",
-                        )
-                    )
+        if self.unqualified:
+            rows = np.fromiter(self.unqualified, np.int64)
+            offered = orders.res_qty[:, rows]  # (E, U, 2) MW
+            for e, u in zip(*np.nonzero((offered > 0.0).any(axis=2)), strict=True):
+                i = int(rows[u])
+                mw = float(offered[e, u].sum())
+                self._notices.append(Notice(
+                    int(e), self.agents[i], "reserve_rejected", mw * self.period_h,
+                    f"reserve offer of {mw:g} MW rejected: not pre-qualified: "
+                    f"{self.unqualified[i]}",
+                ))  # fmt: skip
+            orders.res_qty[:, rows] = 0.0
         if self.risk.active:
             self.risk.apply(orders, t, self._notices)
         return orders

@@ -88,6 +88,8 @@ class RiskBook:
     def apply(self, orders: Orders, t: np.ndarray, notices: list[Notice]) -> None:
         """Clip or reject the limited rows' orders in place (``orders`` must be a copy).
 
+        Vectorised over markets and limited rows; Python runs only per notice.
+
         Args:
             orders: the period's orders (changed in place).
             t: (E,) the period each market is about to run (restarts positions at
@@ -96,99 +98,101 @@ class RiskBook:
         """
         new_day = (t % self.periods_per_day) == 0
         self.position_mwh[new_day] = 0.0
-        h = self.period_h
-        for e in range(orders.step_qty.shape[0]):
-            for i in self.rows:
-                self._row(orders, e, int(i), h, notices)
-
-    def _row(self, orders: Orders, e: int, i: int, h: float, notices: list[Notice]) -> None:
-        agent = self.agents[i]
-        qty, price = orders.step_qty[e, i], orders.step_price[e, i]
-        lo = self.min_bid[i]
-        small = (qty != 0.0) & (np.abs(qty) < lo)
+        rows, h = self.rows, self.period_h
+        qty = orders.step_qty[:, rows]  # (E, R, B) copies, written back below
+        price = orders.step_price[:, rows]
+        lo = self.min_bid[rows]  # (R,)
+        small = (qty != 0.0) & (np.abs(qty) < lo[None, :, None])
         if small.any():
-            mw = float(np.abs(qty[small]).sum())
+            dropped = np.where(small, np.abs(qty), 0.0).sum(axis=2)
+            for e, r in zip(*np.nonzero(small.any(axis=2)), strict=True):
+                agent = self.agents[rows[r]]
+                notices.append(Notice(
+                    int(e), agent, "risk_rejected", float(dropped[e, r]) * h,
+                    f"{agent}: {int(small[e, r].sum())} step(s) of {dropped[e, r]:g} MW in "
+                    f"all below risk.min_bid_mw ({lo[r]:g} MW) dropped",
+                ))  # fmt: skip
             qty[small] = 0.0
-            notices.append(
-                Notice(
-                    e,
-                    agent,
-                    "risk_rejected",
-                    mw * h,
-                    f"{agent}: {int(small.sum())} step(s) of {mw:g} MW in all below "
-                    f"risk.min_bid_mw ({lo:g} MW) dropped",
-                )
-            )
-        pos, limit = self.position_mwh[e, i], self.position_limit[i]
+        pos = self.position_mwh[:, rows]  # (E, R) MWh, + sold
+        limit, max_bid, reject = self.position_limit[rows], self.max_bid[rows], self.reject[rows]
         for sign, side in ((1.0, "sell"), (-1.0, "buy")):
-            on_side = qty * sign > 0.0
-            total = float((qty[on_side] * sign).sum())
-            if total <= 0.0:
+            signed = qty * sign
+            on = signed > 0.0
+            total = np.where(on, signed, 0.0).sum(axis=2)  # (E, R) MW
+            head = np.maximum(limit[None, :] - sign * pos, 0.0) / h
+            cap = np.minimum(max_bid[None, :], head)
+            breach = (total > 0.0) & (total > cap * (1 + _TOL) + _TOL)
+            if not breach.any():
                 continue
-            head_mw = max(limit - sign * pos, 0.0) / h
-            cap = min(self.max_bid[i], head_mw)
-            if total <= cap * (1 + _TOL) + _TOL:
-                continue
-            which = (
-                f"risk.max_bid_mw ({self.max_bid[i]:g} MW)"
-                if self.max_bid[i] <= head_mw
-                else f"risk.position_limit_mwh ({limit:g} MWh; today's position "
-                f"{pos:g} MWh leaves {head_mw * h:g} MWh)"
-            )
-            if self.reject[i]:
-                qty[on_side] = 0.0
-                kind, kept = "risk_rejected", 0.0
-                what = f"{side} orders of {total:g} MW rejected: beyond {which}"
+            kept = _clip_sides(signed, price * sign, on, cap)  # (E, R, B) MW kept, >= 0
+            kept = np.where(reject[None, :, None], 0.0, kept)
+            qty[:] = np.where(breach[:, :, None] & on, kept * sign, qty)
+            for e, r in zip(*np.nonzero(breach), strict=True):
+                i = rows[r]
+                agent = self.agents[i]
+                which = (
+                    f"risk.max_bid_mw ({max_bid[r]:g} MW)"
+                    if max_bid[r] <= head[e, r]
+                    else f"risk.position_limit_mwh ({limit[r]:g} MWh; today's position "
+                    f"{pos[e, r]:g} MWh leaves {head[e, r] * h:g} MWh)"
+                )
+                left = float(kept[e, r][on[e, r]].sum())
+                if reject[r]:
+                    kind, what = "risk_rejected", f"{side} orders of {total[e, r]:g} MW rejected"
+                    what += f": beyond {which}"
+                else:
+                    kind = "risk_clipped"
+                    what = f"{side} orders of {total[e, r]:g} MW clipped to {left:g} MW: {which}"
+                notices.append(
+                    Notice(int(e), agent, kind, (total[e, r] - left) * h, f"{agent}: {what}")
+                )
+        orders.step_qty[:, rows] = qty
+        self._reserve(orders, notices)
+
+    def _reserve(self, orders: Orders, notices: list[Notice]) -> None:
+        rows, h = self.rows, self.period_h
+        res = orders.res_qty[:, rows]  # (E, R, 2) MW
+        lo, hi, reject = self.min_bid[rows], self.max_bid[rows], self.reject[rows]
+        small = (res != 0.0) & (res < lo[None, :, None])
+        big = res > hi[None, :, None] * (1 + _TOL)
+        if not (small.any() or big.any()):
+            return
+        keep = np.where(small, 0.0, np.where(big, np.where(reject, 0.0, hi)[None, :, None], res))
+        for e, r, d in zip(*np.nonzero(small | big), strict=True):
+            agent = self.agents[rows[r]]
+            q, direction = float(res[e, r, d]), ("up", "down")[d]
+            if small[e, r, d]:
+                kind = "risk_rejected"
+                what = f"below risk.min_bid_mw ({lo[r]:g} MW) dropped"
             else:
-                kept = _clip_side(qty, price, sign, cap)
-                kind = "risk_clipped"
-                what = f"{side} orders of {total:g} MW clipped to {kept:g} MW: {which}"
-            notices.append(Notice(e, agent, kind, (total - kept) * h, f"{agent}: {what}"))
-        hi = self.max_bid[i]
-        for d, direction in enumerate(("up", "down")):
-            q = orders.res_qty[e, i, d]
-            if q != 0.0 and q < lo:
-                orders.res_qty[e, i, d] = 0.0
-                notices.append(
-                    Notice(
-                        e,
-                        agent,
-                        "risk_rejected",
-                        q * h,
-                        f"{agent}: {direction} reserve offer of {q:g} MW below "
-                        f"risk.min_bid_mw ({lo:g} MW) dropped",
-                    )
-                )
-            elif q > hi * (1 + _TOL):
-                keep = 0.0 if self.reject[i] else hi
-                orders.res_qty[e, i, d] = keep
-                kind = "risk_rejected" if self.reject[i] else "risk_clipped"
-                notices.append(
-                    Notice(
-                        e,
-                        agent,
-                        kind,
-                        (q - keep) * h,
-                        f"{agent}: {direction} reserve offer of {q:g} MW "
-                        f"{'rejected' if self.reject[i] else f'clipped to {hi:g} MW'}: "
-                        f"beyond risk.max_bid_mw ({hi:g} MW)",
-                    )
-                )
+                kind = "risk_rejected" if reject[r] else "risk_clipped"
+                done = "rejected" if reject[r] else f"clipped to {hi[r]:g} MW"
+                what = f"{done}: beyond risk.max_bid_mw ({hi[r]:g} MW)"
+            notices.append(Notice(
+                int(e), agent, kind, (q - float(keep[e, r, d])) * h,
+                f"{agent}: {direction} reserve offer of {q:g} MW {what}",
+            ))  # fmt: skip
+        orders.res_qty[:, rows] = keep
 
     def settle(self, contract_mw: np.ndarray) -> None:
         """Move the daily positions by the period's contracts, ``(E, N)`` MW (+ sold)."""
         self.position_mwh += contract_mw * self.period_h
 
 
-def _clip_side(qty: np.ndarray, price: np.ndarray, sign: float, cap: float) -> float:
-    """Keep one side's most competitive steps up to ``cap`` MW (in place); the MW kept."""
-    idx = np.flatnonzero(qty * sign > 0.0)
-    # sellers' cheapest first, buyers' dearest first; ties in step order
-    order = idx[np.argsort(price[idx] * sign, kind="stable")]
-    left = cap
-    for s in order:
-        q = qty[s] * sign
-        take = min(q, left)
-        qty[s] = take * sign
-        left -= take
-    return cap - left
+def _clip_sides(qty: np.ndarray, key: np.ndarray, on: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """MW kept per step when each (E, R) side keeps its best steps up to ``cap`` MW.
+
+    Args:
+        qty: (E, R, B) MW on the side (positive where ``on``).
+        key: (E, R, B) ranking, lower first (a seller's price, minus a buyer's).
+        on: (E, R, B) steps on the side.
+        cap: (E, R) MW the side may keep.
+    """
+    key = np.where(on, key, np.inf)
+    order = np.argsort(key, axis=2, kind="stable")  # ties in step order
+    q = np.take_along_axis(np.where(on, qty, 0.0), order, axis=2)
+    before = np.cumsum(q, axis=2) - q  # MW of better steps
+    kept_sorted = np.clip(np.minimum(q, cap[:, :, None] - before), 0.0, None)
+    kept = np.empty_like(kept_sorted)
+    np.put_along_axis(kept, order, kept_sorted, axis=2)
+    return kept
