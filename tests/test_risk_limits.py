@@ -17,6 +17,8 @@ from elecbay_env.engine import Engine
 from elecbay_env.orders import Orders, empty_orders
 from elecbay_env.params import build_params
 from elecbay_env.risk_limits import RiskBook
+from elecbay_env.state import allocate
+from elecbay_env.testing import random_orders
 
 CCGT, WIND, HOUSES, FACTORY = 0, 1, 2, 3
 
@@ -119,8 +121,6 @@ def test_limits_that_never_bind_change_nothing():
         eng = Engine("small", n_markets=2, **over)
         eng.reset(seed=3)
         rng = np.random.default_rng(3)
-        from elecbay_env.testing import random_orders
-
         rewards = []
         for _ in range(6):
             rewards.append(eng.step(random_orders(eng.params, eng.state, rng)).reward.copy())
@@ -175,3 +175,29 @@ def test_no_side_exceeds_its_limits(qty, price, max_bid, limit, position, reject
             assert np.allclose(q[better], before[0, CCGT][better])
         if reject:  # a side is kept whole or dropped whole
             assert total == 0.0 or total == pytest.approx((before[0, CCGT] * sign).clip(0).sum())
+
+
+def test_markets_are_limited_independently():
+    """The batch of E markets gives each market what a batch of one gives it."""
+    risk = {"max_bid_mw": 60, "min_bid_mw": 5, "position_limit_mwh": 80}
+    over = {"producers.0.risk": risk, "consumers.1.risk": {**risk, "on_breach": "reject"}}
+    sc = load_scenario("small", **over)
+    params = build_params(sc, 4)
+    o = random_orders(params, allocate(params), np.random.default_rng(7))
+    batch = RiskBook(sc, _AGENTS, 4)
+    batch.position_mwh[:] = np.random.default_rng(8).uniform(-100, 100, (4, 5))
+    alone = []
+    for e in range(4):
+        one = RiskBook(sc, _AGENTS, 1)
+        one.position_mwh[0] = batch.position_mwh[e]
+        oe = Orders(*(np.array(a[e : e + 1]) for a in o))
+        notes = []
+        one.apply(oe, np.array([3]), notes)
+        alone.append((oe, [n._replace(market=e) for n in notes]))
+    notes = []
+    batch.apply(o, np.array([3, 3, 3, 3]), notes)
+    for e, (oe, ne) in enumerate(alone):
+        for name, a, b in zip(Orders._fields, o, oe, strict=True):
+            np.testing.assert_array_equal(a[e], b[0], err_msg=name)
+        assert sorted(n for n in notes if n.market == e) == sorted(ne)
+    assert notes  # something bound
