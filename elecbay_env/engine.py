@@ -230,7 +230,7 @@ class Engine:
             orders = self.participation.before(orders, period)
         out = step_period(self.params, self.state, orders, draws, self.outcome)
         if self.participation is not None:
-            extra = self.participation.after(period, out)
+            extra = self.participation.after(period, out, self.keep_ledger)
         if self.keep_ledger:
             self.ledger.record(period, out, extra, orders)
         return out

@@ -23,6 +23,7 @@ Arrays carry the batch: ``(E, N, B)`` steps, ``(E, N)`` positions (MWh, + sold).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -45,6 +46,27 @@ class Notice(NamedTuple):
     kind: str
     mwh: float
     reason: str
+
+
+class NoticeBatch(NamedTuple):
+    """K notices of one kind, kept as arrays; the sentences are written only when
+    asked for (:meth:`notices`), so a batch of thousands of markets pays no Python
+    per notice unless someone reads them."""
+
+    kind: str
+    market: np.ndarray  # (K,) int
+    row: np.ndarray  # (K,) int, the agent's row
+    mwh: np.ndarray  # (K,) MWh removed
+    reason: Callable[[int], str]  # k -> the k-th sentence
+
+    def notices(self, agents: list[str], market: int | None = None) -> list[Notice]:
+        """The batch as :class:`Notice` s (of one market, or all)."""
+        ks = range(len(self.market)) if market is None else np.flatnonzero(self.market == market)
+        return [
+            Notice(int(self.market[k]), agents[self.row[k]], self.kind, float(self.mwh[k]),
+                   self.reason(int(k)))
+            for k in ks
+        ]  # fmt: skip
 
 
 class RiskBook:
@@ -85,33 +107,36 @@ class RiskBook:
         """Whether any participant has a limit."""
         return self.rows.size > 0
 
-    def apply(self, orders: Orders, t: np.ndarray, notices: list[Notice]) -> None:
+    def apply(self, orders: Orders, t: np.ndarray, out: list[NoticeBatch]) -> None:
         """Clip or reject the limited rows' orders in place (``orders`` must be a copy).
 
-        Vectorised over markets and limited rows; Python runs only per notice.
+        Vectorised over markets and limited rows.
 
         Args:
             orders: the period's orders (changed in place).
             t: (E,) the period each market is about to run (restarts positions at
                 each day's first period).
-            notices: receives one :class:`Notice` per change.
+            out: receives a :class:`NoticeBatch` per kind of change.
         """
         new_day = (t % self.periods_per_day) == 0
         self.position_mwh[new_day] = 0.0
-        rows, h = self.rows, self.period_h
+        rows, h, agents = self.rows, self.period_h, self.agents
         qty = orders.step_qty[:, rows]  # (E, R, B) copies, written back below
         price = orders.step_price[:, rows]
         lo = self.min_bid[rows]  # (R,)
         small = (qty != 0.0) & (np.abs(qty) < lo[None, :, None])
         if small.any():
-            dropped = np.where(small, np.abs(qty), 0.0).sum(axis=2)
-            for e, r in zip(*np.nonzero(small.any(axis=2)), strict=True):
-                agent = self.agents[rows[r]]
-                notices.append(Notice(
-                    int(e), agent, "risk_rejected", float(dropped[e, r]) * h,
-                    f"{agent}: {int(small[e, r].sum())} step(s) of {dropped[e, r]:g} MW in "
-                    f"all below risk.min_bid_mw ({lo[r]:g} MW) dropped",
-                ))  # fmt: skip
+            dropped = np.where(small, np.abs(qty), 0.0).sum(axis=2)  # (E, R) MW
+            count = small.sum(axis=2)
+            e, r = np.nonzero(small.any(axis=2))
+            mw, n = dropped[e, r], count[e, r]
+
+            def small_reason(k: int, e=e, r=r, mw=mw, n=n) -> str:
+                a = agents[rows[r[k]]]
+                return (f"{a}: {n[k]} step(s) of {mw[k]:g} MW in all below "
+                        f"risk.min_bid_mw ({lo[r[k]]:g} MW) dropped")  # fmt: skip
+
+            out.append(NoticeBatch("risk_rejected", e, rows[r], mw * h, small_reason))
             qty[small] = 0.0
         pos = self.position_mwh[:, rows]  # (E, R) MWh, + sold
         limit, max_bid, reject = self.position_limit[rows], self.max_bid[rows], self.reject[rows]
@@ -127,30 +152,35 @@ class RiskBook:
             kept = _clip_sides(signed, price * sign, on, cap)  # (E, R, B) MW kept, >= 0
             kept = np.where(reject[None, :, None], 0.0, kept)
             qty[:] = np.where(breach[:, :, None] & on, kept * sign, qty)
-            for e, r in zip(*np.nonzero(breach), strict=True):
-                i = rows[r]
-                agent = self.agents[i]
-                which = (
-                    f"risk.max_bid_mw ({max_bid[r]:g} MW)"
-                    if max_bid[r] <= head[e, r]
-                    else f"risk.position_limit_mwh ({limit[r]:g} MWh; today's position "
-                    f"{pos[e, r]:g} MWh leaves {head[e, r] * h:g} MWh)"
-                )
-                left = float(kept[e, r][on[e, r]].sum())
-                if reject[r]:
-                    kind, what = "risk_rejected", f"{side} orders of {total[e, r]:g} MW rejected"
-                    what += f": beyond {which}"
-                else:
-                    kind = "risk_clipped"
-                    what = f"{side} orders of {total[e, r]:g} MW clipped to {left:g} MW: {which}"
-                notices.append(
-                    Notice(int(e), agent, kind, (total[e, r] - left) * h, f"{agent}: {what}")
-                )
-        orders.step_qty[:, rows] = qty
-        self._reserve(orders, notices)
+            left_all = np.where(on, kept, 0.0).sum(axis=2)
+            e, r = np.nonzero(breach)
+            tot, left, hd, ps = total[e, r], left_all[e, r], head[e, r], pos[e, r]
 
-    def _reserve(self, orders: Orders, notices: list[Notice]) -> None:
-        rows, h = self.rows, self.period_h
+            def reason(k: int, side=side, e=e, r=r, tot=tot, left=left, hd=hd, ps=ps) -> str:
+                i = r[k]
+                a = agents[rows[i]]
+                if max_bid[i] <= hd[k]:
+                    which = f"risk.max_bid_mw ({max_bid[i]:g} MW)"
+                else:
+                    which = (f"risk.position_limit_mwh ({limit[i]:g} MWh; today's position "
+                             f"{ps[k]:g} MWh leaves {hd[k] * h:g} MWh)")  # fmt: skip
+                if reject[i]:
+                    return f"{a}: {side} orders of {tot[k]:g} MW rejected: beyond {which}"
+                return f"{a}: {side} orders of {tot[k]:g} MW clipped to {left[k]:g} MW: {which}"
+
+            rej = reject[r]
+            for kind, m in (("risk_rejected", rej), ("risk_clipped", ~rej)):
+                if m.any():
+                    idx = np.flatnonzero(m)
+                    out.append(NoticeBatch(
+                        kind, e[idx], rows[r[idx]], (tot[idx] - left[idx]) * h,
+                        lambda k, idx=idx, reason=reason: reason(int(idx[k])),
+                    ))  # fmt: skip
+        orders.step_qty[:, rows] = qty
+        self._reserve(orders, out)
+
+    def _reserve(self, orders: Orders, out: list[NoticeBatch]) -> None:
+        rows, h, agents = self.rows, self.period_h, self.agents
         res = orders.res_qty[:, rows]  # (E, R, 2) MW
         lo, hi, reject = self.min_bid[rows], self.max_bid[rows], self.reject[rows]
         small = (res != 0.0) & (res < lo[None, :, None])
@@ -158,20 +188,27 @@ class RiskBook:
         if not (small.any() or big.any()):
             return
         keep = np.where(small, 0.0, np.where(big, np.where(reject, 0.0, hi)[None, :, None], res))
-        for e, r, d in zip(*np.nonzero(small | big), strict=True):
-            agent = self.agents[rows[r]]
-            q, direction = float(res[e, r, d]), ("up", "down")[d]
-            if small[e, r, d]:
-                kind = "risk_rejected"
-                what = f"below risk.min_bid_mw ({lo[r]:g} MW) dropped"
+        e, r, d = np.nonzero(small | big)
+        q, kept, was_small = res[e, r, d], keep[e, r, d], small[e, r, d]
+
+        def reason(k: int) -> str:
+            i = r[k]
+            a, direction = agents[rows[i]], ("up", "down")[d[k]]
+            if was_small[k]:
+                what = f"below risk.min_bid_mw ({lo[i]:g} MW) dropped"
             else:
-                kind = "risk_rejected" if reject[r] else "risk_clipped"
-                done = "rejected" if reject[r] else f"clipped to {hi[r]:g} MW"
-                what = f"{done}: beyond risk.max_bid_mw ({hi[r]:g} MW)"
-            notices.append(Notice(
-                int(e), agent, kind, (q - float(keep[e, r, d])) * h,
-                f"{agent}: {direction} reserve offer of {q:g} MW {what}",
-            ))  # fmt: skip
+                done = "rejected" if reject[i] else f"clipped to {hi[i]:g} MW"
+                what = f"{done}: beyond risk.max_bid_mw ({hi[i]:g} MW)"
+            return f"{a}: {direction} reserve offer of {q[k]:g} MW {what}"
+
+        clipped = ~was_small & ~reject[r]
+        for kind, m in (("risk_rejected", ~clipped), ("risk_clipped", clipped)):
+            if m.any():
+                idx = np.flatnonzero(m)
+                out.append(NoticeBatch(
+                    kind, e[idx], rows[r[idx]], (q[idx] - kept[idx]) * h,
+                    lambda k, idx=idx: reason(int(idx[k])),
+                ))  # fmt: skip
         orders.res_qty[:, rows] = keep
 
     def settle(self, contract_mw: np.ndarray) -> None:

@@ -193,9 +193,10 @@ def test_markets_are_limited_independently():
         oe = Orders(*(np.array(a[e : e + 1]) for a in o))
         notes = []
         one.apply(oe, np.array([3]), notes)
-        alone.append((oe, [n._replace(market=e) for n in notes]))
-    notes = []
-    batch.apply(o, np.array([3, 3, 3, 3]), notes)
+        alone.append((oe, [n._replace(market=e) for b in notes for n in b.notices(_AGENTS)]))
+    batches = []
+    batch.apply(o, np.array([3, 3, 3, 3]), batches)
+    notes = [n for b in batches for n in b.notices(_AGENTS)]
     for e, (oe, ne) in enumerate(alone):
         for name, a, b in zip(Orders._fields, o, oe, strict=True):
             np.testing.assert_array_equal(a[e], b[0], err_msg=name)
