@@ -28,9 +28,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .kernels.risk import BUY, N_SLOTS, RES_DOWN, RES_UP, SELL, SMALL, apply_limits
 from .orders import Orders
-
-_TOL = 1e-9
 
 
 class Notice(NamedTuple):
@@ -101,6 +100,17 @@ class RiskBook:
         self.period_h = scenario.market.period_h
         self.periods_per_day = scenario.market.periods_per_day
         self.position_mwh = np.zeros((n_markets, n))  # (E, N) net MWh today, + sold
+        self._scratch = self._allocate(n_markets)
+
+    def _allocate(self, n_markets: int) -> tuple[np.ndarray, ...]:
+        r = self.rows.size
+        return (
+            np.zeros((n_markets, r, N_SLOTS)),  # removed MW
+            np.zeros((n_markets, r, N_SLOTS)),  # count
+            np.zeros((n_markets, r, N_SLOTS)),  # total MW before
+            np.zeros((n_markets, r, 2)),  # headroom MW per side
+            np.zeros((n_markets, r, N_SLOTS)),  # kept MW
+        )
 
     @property
     def active(self) -> bool:
@@ -110,7 +120,8 @@ class RiskBook:
     def apply(self, orders: Orders, t: np.ndarray, out: list[NoticeBatch]) -> None:
         """Clip or reject the limited rows' orders in place (``orders`` must be a copy).
 
-        Vectorised over markets and limited rows.
+        The limits run in one compiled pass (:func:`elecbay_env.kernels.risk.
+        apply_limits`); the notices are arrays, their sentences written when read.
 
         Args:
             orders: the period's orders (changed in place).
@@ -120,116 +131,52 @@ class RiskBook:
         """
         new_day = (t % self.periods_per_day) == 0
         self.position_mwh[new_day] = 0.0
-        rows, h, agents = self.rows, self.period_h, self.agents
-        qty = orders.step_qty[:, rows]  # (E, R, B) copies, written back below
-        price = orders.step_price[:, rows]
-        lo = self.min_bid[rows]  # (R,)
-        small = (qty != 0.0) & (np.abs(qty) < lo[None, :, None])
-        if small.any():
-            dropped = np.where(small, np.abs(qty), 0.0).sum(axis=2)  # (E, R) MW
-            count = small.sum(axis=2)
-            e, r = np.nonzero(small.any(axis=2))
-            mw, n = dropped[e, r], count[e, r]
-
-            def small_reason(k: int, e=e, r=r, mw=mw, n=n) -> str:
-                a = agents[rows[r[k]]]
-                return (f"{a}: {n[k]} step(s) of {mw[k]:g} MW in all below "
-                        f"risk.min_bid_mw ({lo[r[k]]:g} MW) dropped")  # fmt: skip
-
-            out.append(NoticeBatch("risk_rejected", e, rows[r], mw * h, small_reason))
-            qty[small] = 0.0
-        pos = self.position_mwh[:, rows]  # (E, R) MWh, + sold
-        limit, max_bid, reject = self.position_limit[rows], self.max_bid[rows], self.reject[rows]
-        for sign, side in ((1.0, "sell"), (-1.0, "buy")):
-            signed = qty * sign
-            on = signed > 0.0
-            total = np.where(on, signed, 0.0).sum(axis=2)  # (E, R) MW
-            head = np.maximum(limit[None, :] - sign * pos, 0.0) / h
-            cap = np.minimum(max_bid[None, :], head)
-            breach = (total > 0.0) & (total > cap * (1 + _TOL) + _TOL)
-            if not breach.any():
-                continue
-            kept = _clip_sides(signed, price * sign, on, cap)  # (E, R, B) MW kept, >= 0
-            kept = np.where(reject[None, :, None], 0.0, kept)
-            qty[:] = np.where(breach[:, :, None] & on, kept * sign, qty)
-            left_all = np.where(on, kept, 0.0).sum(axis=2)
-            e, r = np.nonzero(breach)
-            tot, left, hd, ps = total[e, r], left_all[e, r], head[e, r], pos[e, r]
-
-            def reason(k: int, side=side, e=e, r=r, tot=tot, left=left, hd=hd, ps=ps) -> str:
-                i = r[k]
-                a = agents[rows[i]]
-                if max_bid[i] <= hd[k]:
-                    which = f"risk.max_bid_mw ({max_bid[i]:g} MW)"
-                else:
-                    which = (f"risk.position_limit_mwh ({limit[i]:g} MWh; today's position "
-                             f"{ps[k]:g} MWh leaves {hd[k] * h:g} MWh)")  # fmt: skip
-                if reject[i]:
-                    return f"{a}: {side} orders of {tot[k]:g} MW rejected: beyond {which}"
-                return f"{a}: {side} orders of {tot[k]:g} MW clipped to {left[k]:g} MW: {which}"
-
-            rej = reject[r]
-            for kind, m in (("risk_rejected", rej), ("risk_clipped", ~rej)):
-                if m.any():
-                    idx = np.flatnonzero(m)
-                    out.append(NoticeBatch(
-                        kind, e[idx], rows[r[idx]], (tot[idx] - left[idx]) * h,
-                        lambda k, idx=idx, reason=reason: reason(int(idx[k])),
-                    ))  # fmt: skip
-        orders.step_qty[:, rows] = qty
-        self._reserve(orders, out)
-
-    def _reserve(self, orders: Orders, out: list[NoticeBatch]) -> None:
-        rows, h, agents = self.rows, self.period_h, self.agents
-        res = orders.res_qty[:, rows]  # (E, R, 2) MW
-        lo, hi, reject = self.min_bid[rows], self.max_bid[rows], self.reject[rows]
-        small = (res != 0.0) & (res < lo[None, :, None])
-        big = res > hi[None, :, None] * (1 + _TOL)
-        if not (small.any() or big.any()):
+        removed, count, total, head, kept = self._scratch
+        apply_limits(
+            orders.step_qty, orders.step_price, orders.res_qty, self.rows, self.min_bid,
+            self.max_bid, self.position_limit, self.reject, self.position_mwh,
+            self.period_h, removed, count, total, head, kept,
+        )  # fmt: skip
+        changed = count != 0.0
+        if not changed.any():
             return
-        keep = np.where(small, 0.0, np.where(big, np.where(reject, 0.0, hi)[None, :, None], res))
-        e, r, d = np.nonzero(small | big)
-        q, kept, was_small = res[e, r, d], keep[e, r, d], small[e, r, d]
+        e, r, slot = np.nonzero(changed)
+        rows, h, agents = self.rows, self.period_h, self.agents
+        i = rows[r]
+        mw, n, tot, kp = removed[e, r, slot], count[e, r, slot], total[e, r, slot], kept[e, r, slot]
+        side = np.where(slot == BUY, 1, 0)
+        hd, ps = head[e, r, side], self.position_mwh[e, i]
 
         def reason(k: int) -> str:
-            i = r[k]
-            a, direction = agents[rows[i]], ("up", "down")[d[k]]
-            if was_small[k]:
-                what = f"below risk.min_bid_mw ({lo[i]:g} MW) dropped"
+            a, row, sl = agents[i[k]], i[k], slot[k]
+            if sl == SMALL:
+                return (f"{a}: {int(n[k])} step(s) of {mw[k]:g} MW in all below "
+                        f"risk.min_bid_mw ({self.min_bid[row]:g} MW) dropped")  # fmt: skip
+            if sl in (RES_UP, RES_DOWN):
+                what = f"{('up', 'down')[sl - RES_UP]} reserve offer of {tot[k]:g} MW"
+                if n[k] < 0:
+                    return f"{a}: {what} below risk.min_bid_mw ({self.min_bid[row]:g} MW) dropped"
+                done = "rejected" if self.reject[row] else f"clipped to {kp[k]:g} MW"
+                return f"{a}: {what} {done}: beyond risk.max_bid_mw ({self.max_bid[row]:g} MW)"
+            if self.max_bid[row] <= hd[k]:
+                which = f"risk.max_bid_mw ({self.max_bid[row]:g} MW)"
             else:
-                done = "rejected" if reject[i] else f"clipped to {hi[i]:g} MW"
-                what = f"{done}: beyond risk.max_bid_mw ({hi[i]:g} MW)"
-            return f"{a}: {direction} reserve offer of {q[k]:g} MW {what}"
+                which = (f"risk.position_limit_mwh ({self.position_limit[row]:g} MWh; "
+                         f"today's position {ps[k]:g} MWh leaves {hd[k] * h:g} MWh)")  # fmt: skip
+            what = f"{a}: {('sell', 'buy')[sl - SELL]} orders of {tot[k]:g} MW"
+            if self.reject[row]:
+                return f"{what} rejected: beyond {which}"
+            return f"{what} clipped to {kp[k]:g} MW: {which}"
 
-        clipped = ~was_small & ~reject[r]
+        clipped = (slot != SMALL) & (n > 0) & ~self.reject[i]
         for kind, m in (("risk_rejected", ~clipped), ("risk_clipped", clipped)):
             if m.any():
                 idx = np.flatnonzero(m)
                 out.append(NoticeBatch(
-                    kind, e[idx], rows[r[idx]], (q[idx] - kept[idx]) * h,
+                    kind, e[idx], i[idx], mw[idx] * h,
                     lambda k, idx=idx: reason(int(idx[k])),
                 ))  # fmt: skip
-        orders.res_qty[:, rows] = keep
 
     def settle(self, contract_mw: np.ndarray) -> None:
         """Move the daily positions by the period's contracts, ``(E, N)`` MW (+ sold)."""
         self.position_mwh += contract_mw * self.period_h
-
-
-def _clip_sides(qty: np.ndarray, key: np.ndarray, on: np.ndarray, cap: np.ndarray) -> np.ndarray:
-    """MW kept per step when each (E, R) side keeps its best steps up to ``cap`` MW.
-
-    Args:
-        qty: (E, R, B) MW on the side (positive where ``on``).
-        key: (E, R, B) ranking, lower first (a seller's price, minus a buyer's).
-        on: (E, R, B) steps on the side.
-        cap: (E, R) MW the side may keep.
-    """
-    key = np.where(on, key, np.inf)
-    order = np.argsort(key, axis=2, kind="stable")  # ties in step order
-    q = np.take_along_axis(np.where(on, qty, 0.0), order, axis=2)
-    before = np.cumsum(q, axis=2) - q  # MW of better steps
-    kept_sorted = np.clip(np.minimum(q, cap[:, :, None] - before), 0.0, None)
-    kept = np.empty_like(kept_sorted)
-    np.put_along_axis(kept, order, kept_sorted, axis=2)
-    return kept

@@ -135,6 +135,7 @@ def test_limits_that_never_bind_change_nothing():
 
 _SC = load_scenario("small")
 _PARAMS = build_params(_SC, 1)
+_LIMITED = load_scenario("small", **{"producers.0.risk": {"max_bid_mw": 1}})
 _AGENTS = ["producer_0", "producer_1", "consumer_0", "consumer_1", "broker_0"]
 
 
@@ -150,9 +151,8 @@ _AGENTS = ["producer_0", "producer_1", "consumer_0", "consumer_1", "broker_0"]
 def test_no_side_exceeds_its_limits(qty, price, max_bid, limit, position, reject):
     """After the limits, a side's total MW is within max_bid_mw and the position
     headroom, however the MW is split into steps; clipping keeps the best prices."""
-    book = RiskBook(_SC, _AGENTS, 1)
+    book = RiskBook(_LIMITED, _AGENTS, 1)  # producer_0 limited; its limits set here
     book.max_bid[CCGT], book.position_limit[CCGT], book.reject[CCGT] = max_bid, limit, reject
-    book.rows = np.array([CCGT])
     book.position_mwh[0, CCGT] = position
     o = empty_orders(_PARAMS)
     o.step_qty[0, CCGT] = qty  # both sides, as a storage unit may (the book ignores kinds)
