@@ -13,9 +13,12 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from elecbay_env.config import ScenarioError, load_scenario
 from elecbay_env.engine import Engine
+from elecbay_env.testing import random_orders
 from elecbay_env.transactive import option_records, temix_records
 
 H = 0.5
@@ -142,3 +145,46 @@ def test_deadlines_and_bad_input_name_the_field():
     assert book.contracts[i].state == "transaction"
     with pytest.raises(ScenarioError, match="expiry_lead_periods"):
         load_scenario("small", **{"market.options": {"expiry_lead_periods": -1}})
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1))
+def test_money_to_the_cent_with_random_options(seed):
+    """Random orders and random options (written, bought, exercised or not): every
+    period's exported cash sums to exactly zero, and each agent's lines add up to its
+    reward to the cent."""
+    rng = np.random.default_rng(seed)
+    eng = Engine("small", n_markets=2, **{"market.options": {"expiry_lead_periods": 1}})
+    eng.reset(seed=seed % 1000)
+    book = eng.participation.options
+    traders = [a for a in eng.agents if a != "broker_0"]
+    rewards = []
+    for t in range(8):
+        for e in range(2):
+            writer, holder = rng.choice(traders, 2, replace=False)
+            if t + 1 < eng.n_periods:
+                i = book.write(str(writer), str(rng.choice(["call", "put"])),
+                               float(rng.uniform(0.1, 50)), float(rng.uniform(-50, 200)),
+                               float(rng.uniform(0, 10)), delivery=int(t + rng.integers(1, 4)),
+                               market=e)  # fmt: skip
+                if rng.random() < 0.8:
+                    book.buy(i, str(holder))
+        for c in list(book.contracts.values()):
+            if c.state == "transaction" and c.delivery - 1 >= t and rng.random() < 0.5:
+                book.exercise(c.id, c.holder)
+        rewards.append(eng.step(random_orders(eng.params, eng.state, rng)).reward.copy())
+    cash = {"forward_energy", "imbalance", "balancing_energy", "availability",
+            "performance_adjustment", "residual_reallocation", "option_premium",
+            "option_exercise", "option_expired"}  # fmt: skip
+    total: dict = {}
+    per_agent: dict = {}
+    for r in eng.ledger.statements():
+        key = (r["market"], r["period"])
+        if r["component"] in cash:
+            total[key] = total.get(key, Decimal(0)) + r["amount"]
+        k = (*key, r["agent"])
+        per_agent[k] = per_agent.get(k, Decimal(0)) + r["amount"]
+    assert all(v == 0 for v in total.values())
+    for (e, t, agent), amount in per_agent.items():
+        assert float(amount) == pytest.approx(rewards[t][e, eng.agents.index(agent)], abs=0.01)
+    assert any(str(r["component"]) == "option_exercise" for r in eng.ledger.statements())
