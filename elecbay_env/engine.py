@@ -200,6 +200,10 @@ class Engine:
     def step(self, orders: Orders, draws: PeriodDraws | None = None) -> PeriodOutcome:
         """Run one period in every market.
 
+        With participation rules (:attr:`participation`, docs/participation.md) the
+        auction sees a copy of ``orders`` with reserve pre-qualification and risk
+        limits applied, and the rewards include the bilateral options' cash.
+
         Args:
             orders: decoded physical orders (:class:`Orders`).
             draws: the period's random draws; by default the next ones of each
