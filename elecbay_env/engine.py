@@ -27,6 +27,7 @@ from .flexibility import FlexibilityOperator
 from .ledger import Ledger
 from .orders import Orders, empty_orders, validate_orders
 from .params import MarketParams, agents_of, build_params
+from .participation import Participation, build_participation
 from .period import PeriodOutcome, allocate_outcome, step_period
 from .state import MarketState, allocate, reset_rows
 
@@ -75,6 +76,10 @@ class Engine:
         self.flexibility: FlexibilityOperator | None = None
         if self.scenario.flexibility is not None:  # docs/flexibility.md
             self.flexibility = FlexibilityOperator(self.scenario, self.params, self.agents)
+        # risk limits, pre-qualification, options (docs/participation.md); None: none
+        self.participation: Participation | None = build_participation(
+            self.scenario, self.agents, n_markets
+        )
         self._seeded = False
         self._ever_seeded = False
 
@@ -150,6 +155,8 @@ class Engine:
         self._ever_seeded = self._ever_seeded or seed is not None
         every = np.ones(self.n_markets, bool)
         reset_rows(self.params, self.state, every)
+        if self.participation is not None:
+            self.participation.reset(every)
         self._start(every, dates)
         self.ledger.clear()
         self._seeded = True
@@ -170,6 +177,8 @@ class Engine:
         mask[idx] = True
         self.draws.reseed_markets(mask, seeds)
         reset_rows(self.params, self.state, mask)
+        if self.participation is not None:
+            self.participation.reset(mask)
         self._start(mask)
 
     def _start(self, mask: np.ndarray, dates: Sequence[str | None] | None = None) -> None:
@@ -198,6 +207,10 @@ class Engine:
     def step(self, orders: Orders, draws: PeriodDraws | None = None) -> PeriodOutcome:
         """Run one period in every market.
 
+        With participation rules (:attr:`participation`, docs/participation.md) the
+        auction sees a copy of ``orders`` with reserve pre-qualification and risk
+        limits applied, and the rewards include the bilateral options' cash.
+
         Args:
             orders: decoded physical orders (:class:`Orders`).
             draws: the period's random draws; by default the next ones of each
@@ -225,11 +238,16 @@ class Engine:
         period = self.state.t.copy()
         if self.flexibility is not None:
             self.flexibility.before_step(period)
+        extra = None
+        if self.participation is not None:
+            orders = self.participation.before(orders, period)
         out = step_period(self.params, self.state, orders, draws, self.outcome)
         if self.flexibility is not None:
             self.flexibility.settle(period, out)
             if self.keep_ledger:
                 self.ledger.extra.extend(self.flexibility.lines)
+        if self.participation is not None:
+            extra = self.participation.after(period, out, self.keep_ledger)
         if self.keep_ledger:
-            self.ledger.record(period, out)
+            self.ledger.record(period, out, extra, orders)
         return out

@@ -17,6 +17,13 @@ component ``congestion_rent`` (MWh: the energy that flowed over all borders; amo
 the rent), and the exported cash of the agents and the transmission owner sums to
 zero. A scenario with one zone has no such line.
 
+With participation rules (docs/participation.md) a period may have extra lines:
+zero-amount notices (``reserve_rejected``, ``risk_clipped``, ``risk_rejected``: the MWh
+an order lost) and bilateral options (``option_premium``, ``option_exercise``,
+``option_expired``), which come in opposite pairs and so keep the exported cash at zero.
+The ledger also keeps the orders the auction saw, the published prices and the
+reserve procured, for :mod:`elecbay_env.transactive`.
+
 Formats: CSV, JSON (records; decimals as strings) and Parquet (decimal128 columns)
 through pyarrow. Meter reads export the same way.
 """
@@ -36,6 +43,7 @@ from .kernels.ledger_codes import NAMES as COMPONENTS
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from .orders import Orders
     from .params import MarketParams
     from .period import PeriodOutcome
 
@@ -55,6 +63,33 @@ CONGESTION_RENT = "congestion_rent"
 
 STATEMENT_COLUMNS = ("market", "period", "agent", "component", "mwh", "price", "amount")
 METER_COLUMNS = ("market", "period", "interval", "agent", "mwh")
+
+
+def _extra_lines(
+    lines: list[dict[str, object]], market: int, period: int, places: int
+) -> list[dict[str, object]]:
+    """One market's extra lines as statement records; each amount is rounded half-even
+    and the lines come in opposite pairs (options) or at zero (notices), so the
+    exported cash still sums to zero."""
+    q = Decimal(1).scaleb(-places)
+    out = []
+    for r in lines:
+        if r["market"] != market:
+            continue
+        pr = r["price"]
+        amount = Decimal(repr(float(r["amount"]))).quantize(q, ROUND_HALF_EVEN)  # type: ignore[arg-type]
+        out.append(
+            {
+                "market": market,
+                "period": period,
+                "agent": r["agent"],
+                "component": r["component"],
+                "mwh": float(r["mwh"]),  # type: ignore[arg-type]
+                "price": None if pr is None else round_price(float(pr)),  # type: ignore[arg-type]
+                "amount": amount + 0,
+            }
+        )
+    return out
 
 
 class Ledger:
@@ -81,9 +116,26 @@ class Ledger:
         self.extra: list[dict[str, object]] = []
         """Statement lines of optional mechanisms (flexibility payments,
         :mod:`elecbay_env.flexibility`), already balanced: appended to :meth:`statements`."""
+        self._extra: list[list[dict[str, object]]] = []
+        self._orders: list[tuple[np.ndarray, ...] | None] = []
+        self._published: list[np.ndarray] = []
+        self._reserved: list[np.ndarray] = []
 
-    def record(self, period: np.ndarray, out: PeriodOutcome) -> None:
-        """Keep copies of one period's statements and meter reads for all E markets."""
+    def record(
+        self,
+        period: np.ndarray,
+        out: PeriodOutcome,
+        extra: list[dict[str, object]] | None = None,
+        orders: Orders | None = None,
+    ) -> None:
+        """Keep copies of one period's statements and meter reads for all E markets,
+        its extra statement lines (participation notices and options,
+        :mod:`elecbay_env.participation`) and the orders the auction saw (for
+        :mod:`elecbay_env.transactive`)."""
+        self._extra.append(list(extra or ()))
+        self._orders.append(None if orders is None else tuple(a.copy() for a in orders))
+        self._published.append(out.price.copy())
+        self._reserved.append(out.reserved_mw.copy())
         self._period.append(np.array(period, copy=True))
         self._mwh.append(out.ledger_mwh.copy())
         self._price.append(out.ledger_price.copy())
@@ -188,7 +240,34 @@ class Ledger:
                                 "amount": amount,
                             }
                         )
+                records += _extra_lines(self._extra[p], e, int(period[e]), places)
         return records + self.extra
+
+    @property
+    def extra_lines(self) -> list[list[dict[str, object]]]:
+        """Per recorded period, its extra statement lines (floats, as recorded)."""
+        return self._extra
+
+    @property
+    def published_prices(self) -> list[np.ndarray]:
+        """Per recorded period, ``(E,)`` forward clearing prices (NaN: no trade)."""
+        return self._published
+
+    @property
+    def reserved(self) -> list[np.ndarray]:
+        """Per recorded period, ``(E, N, 2)`` reserve procured (MW, [up, down])."""
+        return self._reserved
+
+    @property
+    def periods(self) -> list[np.ndarray]:
+        """Per recorded period, ``(E,)`` its period index in each market."""
+        return self._period
+
+    @property
+    def orders(self) -> list[tuple[np.ndarray, ...] | None]:
+        """Per recorded period, the orders the auction saw (an :class:`~elecbay_env.
+        orders.Orders` tuple of copies), or None where not given."""
+        return self._orders
 
     def meter_reads(self) -> list[dict[str, object]]:
         """Every meter read as a record (MWh of net injection per interval)."""

@@ -34,6 +34,7 @@ from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from .profiles import ProfileError, profile_series
+from .registration import warn_never_qualify
 from .schema_day_ahead import DayAhead
 from .schema_fields import (
     MAX_ENERGY_MWH,
@@ -70,6 +71,7 @@ from .schema_participants import (
     ThermalProducer,
     WindProducer,
 )
+from .schema_participation import OptionsMarket, Prequalification
 from .schema_profiles import (
     CsvProfile,
     DataProfile,
@@ -169,6 +171,11 @@ class Market(_Model):
     day_ahead: DayAhead | None = None
     """A day-ahead auction before the per-period one (docs/day_ahead.md); None (the
     default): the single-settlement market."""
+    prequalification: Prequalification | None = None
+    """Pre-qualification rules per service (docs/participation.md); None (the default):
+    no checks."""
+    options: OptionsMarket | None = None
+    """Bilateral options on power (docs/participation.md); None (the default): none."""
 
     @property
     def ramp_min(self) -> int:
@@ -342,6 +349,7 @@ class Scenario(_Model):
                 p.append((f"{path}.price_index", index, f"allowed: {allowed}"))
         p += border_problems(m.zones, self.borders, m.pricing)
         p += flexibility_problems(self)
+        warn_never_qualify(self)
         if self.data is not None and not p:
             p += _check_data(self)
         lo, hi = m.price_floor_per_mwh, m.price_cap_per_mwh

@@ -31,6 +31,7 @@ from .schema_fields import (
     _Model,
     _num,
 )
+from .schema_participation import RiskLimits
 from .schema_profiles import CsvProfile, DataProfile, ForecastError, Profile, ShapeProfile
 
 __all__ = [
@@ -85,6 +86,8 @@ class ThermalProducer(_Model):
     marginal_cost_per_mwh (a fuel price); None: the cost is fixed."""
     zone: NonNegativeInt = 0
     """Price zone of the unit, < market.zones."""
+    risk: RiskLimits | None = None
+    """Risk limits on its orders (docs/participation.md); None: none."""
 
     @model_validator(mode="after")
     def _cross_checks(self) -> ThermalProducer:
@@ -113,6 +116,8 @@ class _Renewable(_Model):
     """Forecast error of the output (std as a fraction of capacity_mw)."""
     zone: NonNegativeInt = 0
     """Price zone, < market.zones."""
+    risk: RiskLimits | None = None
+    """Risk limits on its orders (docs/participation.md); None: none."""
 
 
 class WindProducer(_Renewable):
@@ -156,6 +161,8 @@ class StorageProducer(_Model):
     """Wear cost per MWh of throughput, charge and discharge each counted (currency/MWh)."""
     zone: NonNegativeInt = 0
     """Price zone, < market.zones."""
+    risk: RiskLimits | None = None
+    """Risk limits on its orders (docs/participation.md); None: none."""
 
     @model_validator(mode="after")
     def _cross_checks(self) -> StorageProducer:
@@ -206,6 +213,8 @@ class Consumer(_Model):
     value_per_mwh and shifted_value_per_mwh (e.g. an export's continental price)."""
     zone: NonNegativeInt = 0
     """Price zone, < market.zones."""
+    risk: RiskLimits | None = None
+    """Risk limits on its orders (docs/participation.md); None: none."""
 
     @property
     def load_profile(self) -> ShapeProfile | CsvProfile | DataProfile:

@@ -19,6 +19,9 @@ last traded one), ``imbalance_price``, ``reward_raw`` (currency, whatever ``rewa
 producers and consumers, ``contract_mw`` and ``imbalance_mwh``. The nested settlement
 statement (``{component: {"mwh", "price", "amount"}}``, ``price`` None where none applies)
 is :meth:`statement`, or ``infos[agent]["statement"]`` with ``info_statement=True``.
+With participation rules (risk limits, pre-qualification, options:
+``docs/participation.md``) every info also has ``notices``, the list of sentences
+saying which of the agent's orders were clipped or rejected and why (empty when none).
 
 Many agents: the dicts are built from arrays in a few passes (one stacked array per
 action width, one observation block, one table of info numbers); :meth:`step_array`
@@ -392,12 +395,15 @@ class ElecbayParallelEnv(ParallelEnv):
         i = self._row[agent]
         a_row, m_row = out.ledger_amount[0, i].tolist(), out.ledger_mwh[0, i].tolist()
         p_row = out.ledger_price[0, i].tolist()
-        return {
+        lines = {
             name: {"mwh": m_row[c], "price": None if p_row[c] != p_row[c] else p_row[c],
                    "amount": a_row[c]}
             for c, name in enumerate(COMPONENTS)
             if a_row[c] != 0.0 or m_row[c] != 0.0
         }  # fmt: skip
+        if self.engine.participation is not None:  # notices and options
+            lines.update(self.engine.participation.statement_lines(agent))
+        return lines
 
     def _reset_infos(self) -> dict[str, dict[str, Any]]:
         state = self.engine.state
@@ -410,6 +416,8 @@ class ElecbayParallelEnv(ParallelEnv):
             )
             if self.info_statement:
                 info["statement"] = {}
+            if self.engine.participation is not None:
+                info["notices"] = []
             infos[agent] = info
         return infos
 
@@ -422,6 +430,8 @@ class ElecbayParallelEnv(ParallelEnv):
         clearing, imb_price = float(out.forward_ref_price[0]), float(out.imbalance_price[0])
         traded = 1.0 if out.volume_mw[0] > 0.0 else 0.0
         head = (period, traded, clearing, imb_price)
+        part = self.engine.participation
+        notices = None if part is None else part.notices()
         infos = {}
         for agent in self.agents:
             i = self._row[agent]
@@ -429,6 +439,8 @@ class ElecbayParallelEnv(ParallelEnv):
             info: dict[str, Any] = dict(zip(self._info_keys[i], (*head, *table[i]), strict=False))
             if self.info_statement:
                 info["statement"] = self.statement(agent)
+            if notices is not None:
+                info["notices"] = notices.get(agent, [])
             infos[agent] = info
         return infos
 
