@@ -71,12 +71,14 @@ def play_day_ahead(
     reward, fwd, imb = np.zeros(e), np.zeros(e), np.zeros(e)
     da_sum, rt_sum, n_da = np.zeros(e), np.zeros(e), 0
     first = True
+    standing = None
     for _ in range(eng.n_periods):
         actions = batched_actions(policies, agents, obs, widths, states, first, codec.width)
         first = False
         slot = eng.state.t % eng.params.da_slots
         da_price = eng.state.da_price[np.arange(e), slot, 0].copy()
-        out = eng.step(gate_orders(eng, codec.decode(actions)))
+        standing = gate_orders(eng, codec.decode(actions), standing)
+        out = eng.step(standing)
         reward += out.reward[:, row]
         fwd += out.ledger_amount[:, row, L.FORWARD]
         imb += out.ledger_amount[:, row, L.IMBALANCE]
