@@ -26,6 +26,8 @@ class DayAheadFigures(NamedTuple):
     imbalance: np.ndarray
     day_ahead_price: np.ndarray  # mean day-ahead price of the delivery day(s)
     real_time_price: np.ndarray  # mean period price (reference) over the same periods
+    metered_mwh: np.ndarray  # (S, T) the seat's metered net injection per period
+    price_index: np.ndarray  # (S, T) zone 0's day-ahead price where it traded, else P_RT
 
 
 def play_day_ahead(
@@ -70,9 +72,11 @@ def play_day_ahead(
     states: dict[str, Any] = dict.fromkeys(agents)
     reward, fwd, imb = np.zeros(e), np.zeros(e), np.zeros(e)
     da_sum, rt_sum, n_da = np.zeros(e), np.zeros(e), 0
+    metered = np.zeros((e, eng.n_periods))
+    index = np.zeros((e, eng.n_periods))
     first = True
     standing = None
-    for _ in range(eng.n_periods):
+    for t in range(eng.n_periods):
         actions = batched_actions(policies, agents, obs, widths, states, first, codec.width)
         first = False
         slot = eng.state.t % eng.params.da_slots
@@ -82,10 +86,12 @@ def play_day_ahead(
         reward += out.reward[:, row]
         fwd += out.ledger_amount[:, row, L.FORWARD]
         imb += out.ledger_amount[:, row, L.IMBALANCE]
+        metered[:, t] = out.metered_mwh[:, row]
+        index[:, t] = np.where(np.isfinite(da_price), da_price, out.forward_ref_price)
         if np.all(np.isfinite(da_price)):
             da_sum += da_price
             rt_sum += out.forward_ref_price
             n_da += 1
         obs = observe(eng.params, eng.state, bounds)
     n = max(n_da, 1)
-    return DayAheadFigures(reward, fwd, imb, da_sum / n, rt_sum / n)
+    return DayAheadFigures(reward, fwd, imb, da_sum / n, rt_sum / n, metered, index)
