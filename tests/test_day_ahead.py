@@ -179,3 +179,57 @@ def test_bad_day_ahead_input() -> None:
     off.reset(seed=0)
     with pytest.raises(ValueError, match="no day-ahead market"):
         off.clear_day_ahead(o.step_price, o.step_qty)
+
+
+# ------------------------------------------------------------------ standing orders at the gate
+
+
+def test_gate_period_takes_standing_orders() -> None:
+    """At the gate the action is the day-ahead curve; the gate period's own auction takes
+    each row's curve of the period before (with none, no energy curves at all)."""
+    from elecbay_env.envs.day_ahead_phase import gate_orders
+
+    eng = Engine(_small_da(shape=False), n_markets=2)
+    eng.reset(seed=[0, 1])
+    rng = np.random.default_rng(5)
+    standing = None
+    for t in range(GATE + 1):
+        o = random_orders(eng.params, eng.state, rng)
+        sent = gate_orders(eng, o, standing)
+        if t < GATE:
+            assert sent is o  # outside the gate: the action itself
+        else:
+            assert np.isfinite(eng.state.da_price[:, 48 % eng.params.da_slots]).any()
+            np.testing.assert_array_equal(sent.step_qty, standing.step_qty)
+            np.testing.assert_array_equal(sent.step_price, standing.step_price)
+            np.testing.assert_array_equal(sent.res_qty, o.res_qty)  # reserve: the gate's
+        eng.step(sent)
+        standing = sent
+    eng2 = Engine(_small_da(shape=False), n_markets=1)
+    eng2.reset(seed=0)
+    for _ in range(GATE):
+        eng2.step(eng2.empty_orders())
+    o = random_orders(eng2.params, eng2.state, rng)
+    assert not gate_orders(eng2, o, None).step_qty.any()
+
+
+def test_thermal_units_run_through_the_first_gate() -> None:
+    """With everyone honest on ``default``, the nuclear unit (must-run, 48-period minimum
+    off time) holds a contract in the first gate period and keeps running: an empty gate
+    auction used to stop it and leave its day-ahead sales undeliverable."""
+    from elecbay_env import parallel_env
+
+    from elecbay_agents.registry import make_policies
+
+    sc = load_scenario("default", **{"market.days": 2, "market.day_ahead": {"gate_hour": 11}})
+    env = parallel_env(sc.model_dump())
+    spec = {"producer": "da_forecast", "consumer": "da_forecast", "broker": "rule_based_broker"}
+    pols = make_policies(env, spec, seed=0)
+    obs, _ = env.reset(seed=0)
+    nuclear = env.possible_agents.index("producer_0")
+    while env.agents:
+        t = int(env.engine.t[0])
+        obs, *_ = env.step({a: pols[a].predict(obs[a])[0] for a in env.agents})
+        if t == GATE:
+            assert env.last_outcome.contract_mw[0, nuclear] > 0.0
+        assert env.engine.state.on[0, nuclear] == 1, t
