@@ -84,7 +84,7 @@ def play_day_ahead(
         standing = gate_orders(eng, codec.decode(actions), standing)
         out = eng.step(standing)
         reward += out.reward[:, row]
-        fwd += out.ledger_amount[:, row, L.FORWARD]
+        fwd += out.ledger_amount[:, row, L.FORWARD] + out.ledger_amount[:, row, L.DAY_AHEAD]
         imb += out.ledger_amount[:, row, L.IMBALANCE]
         metered[:, t] = out.metered_mwh[:, row]
         index[:, t] = np.where(np.isfinite(da_price), da_price, out.forward_ref_price)

@@ -74,11 +74,20 @@ def test_worked_day_two_settlements() -> None:
         out = eng.step(o)
         assert out.price[0] == approx(p_rt)
         assert out.contract_mw[0, CCGT] == approx(q_rt)
-        expected = (200.0 * 80.0 + (q_rt - 200.0) * p_rt) * 0.5
-        assert out.ledger_amount[0, CCGT, L.FORWARD] == approx(expected, abs=1e-9)
-        assert out.ledger_mwh[0, CCGT, L.FORWARD] == approx(q_rt * 0.5)
+        # q_DA x P_DA on the day-ahead line, (q_RT - q_DA) x P_RT on the forward line
+        assert out.ledger_amount[0, CCGT, L.DAY_AHEAD] == approx(200.0 * 80.0 * 0.5)
+        assert out.ledger_mwh[0, CCGT, L.DAY_AHEAD] == approx(200.0 * 0.5)
+        assert out.ledger_price[0, CCGT, L.DAY_AHEAD] == approx(80.0)
+        rt = (q_rt - 200.0) * p_rt * 0.5
+        assert out.ledger_amount[0, CCGT, L.FORWARD] == approx(rt, abs=1e-9)
+        assert out.ledger_mwh[0, CCGT, L.FORWARD] == approx((q_rt - 200.0) * 0.5)
+        assert out.ledger_price[0, CCGT, L.FORWARD] == approx(p_rt)
+        expected = (200.0 * 80.0 + (q_rt - 200.0) * p_rt) * 0.5  # 10 250 or 7 375
+        both = out.ledger_amount[0, CCGT, [L.FORWARD, L.DAY_AHEAD]].sum()
+        assert both == approx(expected, abs=1e-9)
         assert out.contract_mw[0, HOUSES] == approx(-200.0)
-        assert out.ledger_amount[0, HOUSES, L.FORWARD] == approx(-200.0 * 80.0 * 0.5)
+        assert out.ledger_amount[0, HOUSES, L.DAY_AHEAD] == approx(-200.0 * 80.0 * 0.5)
+        assert out.ledger_amount[0, HOUSES, L.FORWARD] == 0.0
         # imbalance settles against the whole contract (day-ahead included)
         imb = out.imbalance_mwh[0, CCGT]
         assert out.ledger_amount[0, CCGT, L.IMBALANCE] == approx(
