@@ -120,8 +120,8 @@ class DayAheadForecastPolicy(MeritOrderPolicy):
         committed through the next day rather than stop and wait out its minimum off
         time); a unit that is off offers it all at marginal cost if its minimum off time
         is over by the start of the next day, else nothing."""
-        d = 1440 // int(round(self.period_h * 60.0))
-        gate_period = self.codec.codec.params.da_gate
+        params = self.codec.codec.params
+        d, gate_period = 1440 // int(params.period_min), int(params.da_gate)
         avail = np.maximum(obs[:, OWN_FORECAST], 0.0)
         on = obs[:, OWN_ON] > 0.5
         off_by_morning = np.rint(obs[:, OWN_HOURS_OFF] / self.period_h) + (d - gate_period)

@@ -22,10 +22,12 @@ class DayAheadFigures(NamedTuple):
     """The seat's totals over one episode per market, currency; shapes (S,)."""
 
     reward: np.ndarray
-    forward: np.ndarray  # forward_energy line: day-ahead plus real-time cash
+    forward: np.ndarray  # forward_energy plus day_ahead_energy lines: both settlements
     imbalance: np.ndarray
     day_ahead_price: np.ndarray  # mean day-ahead price of the delivery day(s)
-    real_time_price: np.ndarray  # mean period price (reference) over the same periods
+    real_time_price: np.ndarray  # mean period auction price where it traded, same periods
+    real_time_traded: np.ndarray  # share of those periods whose own auction traded
+    imbalance_price: np.ndarray  # mean imbalance price over the same periods
     metered_mwh: np.ndarray  # (S, T) the seat's metered net injection per period
     price_index: np.ndarray  # (S, T) zone 0's day-ahead price where it traded, else P_RT
 
@@ -72,6 +74,7 @@ def play_day_ahead(
     states: dict[str, Any] = dict.fromkeys(agents)
     reward, fwd, imb = np.zeros(e), np.zeros(e), np.zeros(e)
     da_sum, rt_sum, n_da = np.zeros(e), np.zeros(e), 0
+    rt_n, imb_sum = np.zeros(e), np.zeros(e)
     metered = np.zeros((e, eng.n_periods))
     index = np.zeros((e, eng.n_periods))
     first = True
@@ -90,8 +93,15 @@ def play_day_ahead(
         index[:, t] = np.where(np.isfinite(da_price), da_price, out.forward_ref_price)
         if np.all(np.isfinite(da_price)):
             da_sum += da_price
-            rt_sum += out.forward_ref_price
+            traded = out.volume_mw > 0.0
+            rt_sum += np.where(traded, out.price, 0.0)
+            rt_n += traded
+            imb_sum += out.imbalance_price
             n_da += 1
         obs = observe(eng.params, eng.state, bounds)
     n = max(n_da, 1)
-    return DayAheadFigures(reward, fwd, imb, da_sum / n, rt_sum / n, metered, index)
+    with np.errstate(invalid="ignore"):
+        rt_mean = rt_sum / rt_n  # NaN where the period auctions never traded
+    return DayAheadFigures(
+        reward, fwd, imb, da_sum / n, rt_mean, rt_n / n, imb_sum / n, metered, index
+    )

@@ -23,7 +23,6 @@ import sys
 from typing import NamedTuple
 
 import numpy as np
-
 from elecbay_agents.day_ahead import DayAheadForecastPolicy
 
 from .day_ahead import play_day_ahead
@@ -32,7 +31,7 @@ from .day_ahead import play_day_ahead
 class Withholder(DayAheadForecastPolicy):
     """The honest day-ahead bidder with no day-ahead curve: real time only."""
 
-    def bids(self, obs: np.ndarray, mean_price: np.ndarray | None = None):  # noqa: D102
+    def bids(self, obs: np.ndarray, mean_price: np.ndarray | None = None):
         b = super().bids(obs, mean_price)
         gate = obs[:, self.gate_ix] > 0.5
         return b._replace(step_qty=np.where(gate[:, None], 0.0, b.step_qty))

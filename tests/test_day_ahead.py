@@ -226,9 +226,9 @@ def test_thermal_units_run_through_the_first_gate() -> None:
     """With everyone honest on ``default``, the nuclear unit (must-run, 48-period minimum
     off time) holds a contract in the first gate period and keeps running: an empty gate
     auction used to stop it and leave its day-ahead sales undeliverable."""
-    from elecbay_env import parallel_env
-
     from elecbay_agents.registry import make_policies
+
+    from elecbay_env import parallel_env
 
     sc = load_scenario("default", **{"market.days": 2, "market.day_ahead": {"gate_hour": 11}})
     env = parallel_env(sc.model_dump())

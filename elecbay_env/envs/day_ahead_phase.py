@@ -34,6 +34,4 @@ def gate_orders(engine: Engine, orders: Orders, standing: Orders | None = None) 
     engine.clear_day_ahead(orders.step_price, orders.step_qty)
     if standing is None:
         return orders._replace(step_qty=np.zeros_like(orders.step_qty))
-    return orders._replace(
-        step_price=standing.step_price.copy(), step_qty=standing.step_qty.copy()
-    )
+    return orders._replace(step_price=standing.step_price.copy(), step_qty=standing.step_qty.copy())
