@@ -97,6 +97,42 @@ def test_worked_day_two_settlements() -> None:
         assert abs(cash) < 1e-6
 
 
+def test_worked_week_two_settlements() -> None:
+    """The worked day repeated for a week (7 days, a gate each of days 1-6): by hand the
+    CCGT's day-ahead line is 6 days x 48 periods x 200 MW x 80 x 0.5 h = 2 304 000 and
+    its forward line 6 x 24 x (50 x 90 - 50 x 25) x 0.5 = 234 000, 2 538 000 in all."""
+    eng = Engine(
+        load_scenario("small", **{"market.days": 7, "market.day_ahead": {"shape": False}}),
+        n_markets=1,
+    )
+    eng.reset(seed=0)
+    b, n = eng.params.bid_steps, eng.params.n_rows
+    da_price, da_qty = np.zeros((1, n, b)), np.zeros((1, n, b))
+    da_price[0, CCGT, 0], da_qty[0, CCGT, 0] = 60.0, 200.0
+    da_price[0, HOUSES, 0], da_qty[0, HOUSES, 0] = 100.0, -200.0
+    day_ahead = forward = 0.0
+    gates = 0
+    for t in range(7 * 48):
+        if eng.day_ahead_gate().all():
+            eng.clear_day_ahead(da_price, da_qty)
+            gates += 1
+        o = eng.empty_orders()
+        if t >= 48 and t % 2:
+            o.step_price[0, CCGT, 0], o.step_qty[0, CCGT, 0] = 70.0, 50.0
+            o.step_price[0, FACTORY, 0], o.step_qty[0, FACTORY, 0] = 110.0, -50.0
+        elif t >= 48:
+            o.step_price[0, CCGT, 0], o.step_qty[0, CCGT, 0] = 50.0, -50.0
+            o.step_price[0, WIND, 0], o.step_qty[0, WIND, 0] = 0.0, 50.0
+        out = eng.step(o)
+        day_ahead += out.ledger_amount[0, CCGT, L.DAY_AHEAD]
+        forward += out.ledger_amount[0, CCGT, L.FORWARD]
+        assert abs(out.ledger_amount[0, :, : L.N_CASH].sum()) < 1e-6
+    assert gates == 6
+    assert day_ahead == approx(2_304_000.0)
+    assert forward == approx(234_000.0)
+    assert day_ahead + forward == approx(2_538_000.0)
+
+
 # --------------------------------------------------------------- money and ring
 
 
