@@ -278,3 +278,21 @@ def test_thermal_units_run_through_the_first_gate() -> None:
         if t == GATE:
             assert env.last_outcome.contract_mw[0, nuclear] > 0.0
         assert env.engine.state.on[0, nuclear] == 1, t
+
+
+def test_training_core_clears_the_gate() -> None:
+    """The vectorised training core plays the day-ahead phase as the environment does:
+    the gate's actions clear the next day, and the gate period trades standing orders."""
+    from elecbay_train.core import TrainingCore
+
+    sc = load_scenario("small", **{"market.days": 2, "market.day_ahead": {"gate_hour": 11}})
+    opponents = {"*": "da_forecast", "broker": "rule_based_broker"}
+    core = TrainingCore(sc.model_dump(), "producer_1", n_markets=2, opponents=opponents)
+    core.reset(seed=3)
+    a = np.zeros((2, 1, core.act_width))
+    for _ in range(GATE):
+        core.step(a)
+    assert not core.engine.state.da_mw.any()
+    core.step(a)  # the gate
+    assert core.engine.state.da_mw.any()
+    assert np.abs(core.last_outcome.contract_mw[:, CCGT]).sum() > 0.0
