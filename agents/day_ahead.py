@@ -28,8 +28,15 @@ from elecbay_env.envs.observations import feature_names
 from elecbay_env.kernels import kinds
 
 from .base import Policy
-from .features import OWN_FORECAST, OWN_KIND
-from .merit_order import PRICE_TAKER, MeritOrderPolicy
+from .features import (
+    OWN_COST_OR_VALUE,
+    OWN_FORECAST,
+    OWN_HOURS_OFF,
+    OWN_KIND,
+    OWN_MIN_STABLE,
+    OWN_ON,
+)
+from .merit_order import PRICE_TAKER, MeritOrderPolicy, fill_steps
 
 if TYPE_CHECKING:
     from elecbay_env.envs.parallel import ElecbayParallelEnv
@@ -70,9 +77,19 @@ class DayAheadForecastPolicy(MeritOrderPolicy):
     """The merit order over two settlements (module doc); arguments as the merit order."""
 
     def __init__(
-        self, source: AgentCodec | ElecbayParallelEnv, agent: str | None = None, **kw: Any
+        self,
+        source: AgentCodec | ElecbayParallelEnv,
+        agent: str | None = None,
+        *,
+        thermal_gate: str = "reach",
+        **kw: Any,
     ) -> None:
         super().__init__(source, agent, **kw)
+        if thermal_gate not in ("availability", "reach"):
+            raise ValueError(
+                f"thermal_gate={thermal_gate!r}: allowed values are 'availability', 'reach'"
+            )
+        self.thermal_gate = thermal_gate
         self.ix = _indices(self.codec)
 
     def bids(self, obs: np.ndarray, mean_price: np.ndarray | None = None) -> TraderBids:
@@ -86,9 +103,32 @@ class DayAheadForecastPolicy(MeritOrderPolicy):
         x[:, OWN_FORECAST] = np.where(gate & shaped, obs[:, self.next_ix], obs[:, OWN_FORECAST])
         b = super().bids(x, mean_price)
         held = np.where(gate, 0.0, obs[:, self.held_ix])
-        if gate.any():  # the gate period's own auction takes no energy: no reserve either
-            b = b._replace(res_qty=np.where(gate[:, None], 0.0, b.res_qty))
+        thermal_gate = gate & (kind == kinds.THERMAL) & (self.thermal_gate == "availability")
+        if thermal_gate.any():
+            sp, sq = self.thermal_day_ahead(obs)
+            t = thermal_gate[:, None]
+            b = b._replace(
+                step_price=np.where(t, sp, b.step_price), step_qty=np.where(t, sq, b.step_qty)
+            )
         return b._replace(step_qty=remove_held(b.step_price, b.step_qty, held))
+
+    def thermal_day_ahead(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A thermal unit's day-ahead curve, ``(K, B)`` prices and MW, the same for each
+        period of the next day: its availability at the gate (``own_forecast``: the
+        capacity, nothing while in a forced outage) at marginal cost, of which a unit
+        running at the gate offers its minimum stable output as a price taker (it stays
+        committed through the next day rather than stop and wait out its minimum off
+        time); a unit that is off offers it all at marginal cost if its minimum off time
+        is over by the start of the next day, else nothing."""
+        params = self.codec.codec.params
+        d, gate_period = 1440 // int(params.period_min), int(params.da_gate)
+        avail = np.maximum(obs[:, OWN_FORECAST], 0.0)
+        on = obs[:, OWN_ON] > 0.5
+        off_by_morning = np.rint(obs[:, OWN_HOURS_OFF] / self.period_h) + (d - gate_period)
+        avail = np.where(on | (off_by_morning >= self.min_off_periods), avail, 0.0)
+        base = np.where(on, np.minimum(obs[:, OWN_MIN_STABLE], avail), 0.0)
+        prices = np.stack([np.full_like(base, self.price_taker), obs[:, OWN_COST_OR_VALUE]], 1)
+        return fill_steps(prices, np.stack([base, avail - base], 1), self.step_max, self.bid_steps)
 
 
 class VirtualTraderPolicy(Policy):

@@ -22,10 +22,14 @@ class DayAheadFigures(NamedTuple):
     """The seat's totals over one episode per market, currency; shapes (S,)."""
 
     reward: np.ndarray
-    forward: np.ndarray  # forward_energy line: day-ahead plus real-time cash
+    forward: np.ndarray  # forward_energy plus day_ahead_energy lines: both settlements
     imbalance: np.ndarray
     day_ahead_price: np.ndarray  # mean day-ahead price of the delivery day(s)
-    real_time_price: np.ndarray  # mean period price (reference) over the same periods
+    real_time_price: np.ndarray  # mean period auction price where it traded, same periods
+    real_time_traded: np.ndarray  # share of those periods whose own auction traded
+    imbalance_price: np.ndarray  # mean imbalance price over the same periods
+    metered_mwh: np.ndarray  # (S, T) the seat's metered net injection per period
+    price_index: np.ndarray  # (S, T) zone 0's day-ahead price where it traded, else P_RT
 
 
 def play_day_ahead(
@@ -70,20 +74,34 @@ def play_day_ahead(
     states: dict[str, Any] = dict.fromkeys(agents)
     reward, fwd, imb = np.zeros(e), np.zeros(e), np.zeros(e)
     da_sum, rt_sum, n_da = np.zeros(e), np.zeros(e), 0
+    rt_n, imb_sum = np.zeros(e), np.zeros(e)
+    metered = np.zeros((e, eng.n_periods))
+    index = np.zeros((e, eng.n_periods))
     first = True
-    for _ in range(eng.n_periods):
+    standing = None
+    for t in range(eng.n_periods):
         actions = batched_actions(policies, agents, obs, widths, states, first, codec.width)
         first = False
         slot = eng.state.t % eng.params.da_slots
         da_price = eng.state.da_price[np.arange(e), slot, 0].copy()
-        out = eng.step(gate_orders(eng, codec.decode(actions)))
+        standing = gate_orders(eng, codec.decode(actions), standing)
+        out = eng.step(standing)
         reward += out.reward[:, row]
-        fwd += out.ledger_amount[:, row, L.FORWARD]
+        fwd += out.ledger_amount[:, row, L.FORWARD] + out.ledger_amount[:, row, L.DAY_AHEAD]
         imb += out.ledger_amount[:, row, L.IMBALANCE]
+        metered[:, t] = out.metered_mwh[:, row]
+        index[:, t] = np.where(np.isfinite(da_price), da_price, out.forward_ref_price)
         if np.all(np.isfinite(da_price)):
             da_sum += da_price
-            rt_sum += out.forward_ref_price
+            traded = out.volume_mw > 0.0
+            rt_sum += np.where(traded, out.price, 0.0)
+            rt_n += traded
+            imb_sum += out.imbalance_price
             n_da += 1
         obs = observe(eng.params, eng.state, bounds)
     n = max(n_da, 1)
-    return DayAheadFigures(reward, fwd, imb, da_sum / n, rt_sum / n)
+    with np.errstate(invalid="ignore"):
+        rt_mean = rt_sum / rt_n  # NaN where the period auctions never traded
+    return DayAheadFigures(
+        reward, fwd, imb, da_sum / n, rt_mean, rt_n / n, imb_sum / n, metered, index
+    )

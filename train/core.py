@@ -20,6 +20,7 @@ import numpy as np
 from elecbay_env.config import Scenario
 from elecbay_env.engine import Engine
 from elecbay_env.envs.codecs import Codec
+from elecbay_env.envs.day_ahead_phase import gate_orders
 from elecbay_env.envs.observations import observe, row_bounds
 from elecbay_env.envs.parallel import ElecbayParallelEnv
 from elecbay_env.episodes import visible_forecast
@@ -125,6 +126,7 @@ class TrainingCore:
         self.episode += 1
         self._opp_state = dict.fromkeys(self.opponents)
         self._episode_start = True
+        self._standing = None  # orders standing for a day-ahead gate (docs/day_ahead.md)
         self._obs = observe(self.engine.params, self.engine.state, self._bounds)
         return self.seat_obs()
 
@@ -163,7 +165,8 @@ class TrainingCore:
         learning = self.reward_mode == "learning"
         if learning:
             seen = visible_forecast(self.engine.params, self.engine.state, int(self.engine.t[0]))
-        out = self.engine.step(self.codec.decode(actions))
+        self._standing = gate_orders(self.engine, self.codec.decode(actions), self._standing)
+        out = self.engine.step(self._standing)
         self.last_outcome = out
         self._obs = observe(self.engine.params, self.engine.state, self._bounds)
         if learning:

@@ -27,6 +27,7 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnv
 from elecbay_env.config import Scenario
 from elecbay_env.engine import Engine
 from elecbay_env.envs.codecs import Codec
+from elecbay_env.envs.day_ahead_phase import gate_orders
 from elecbay_env.envs.observations import observe, row_bounds
 from elecbay_env.envs.parallel import ElecbayParallelEnv
 from elecbay_env.episodes import visible_forecast
@@ -182,6 +183,7 @@ class MultiRoleCore:
         self.episode += 1
         self._opp_state = dict.fromkeys(self.opponents)
         self._episode_start = True
+        self._standing: Orders | None = None  # orders standing for a day-ahead gate
         self._obs = observe(self.engine.params, self.engine.state, self._bounds)
         return self.role_obs()
 
@@ -225,7 +227,8 @@ class MultiRoleCore:
         learning = self.reward_mode == "learning"
         if learning:
             seen = visible_forecast(self.engine.params, self.engine.state, int(self.engine.t[0]))
-        self.last_orders = self.codec.decode(actions)
+        self.last_orders = gate_orders(self.engine, self.codec.decode(actions), self._standing)
+        self._standing = self.last_orders
         out = self.engine.step(self.last_orders)
         self.last_outcome = out
         self.last_raw_reward = np.asarray(out.reward, np.float64).copy()

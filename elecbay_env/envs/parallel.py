@@ -250,7 +250,7 @@ class ElecbayParallelEnv(ParallelEnv):
 
     def _advance(self) -> tuple[np.ndarray, bool]:
         """Run the period on ``self._actions``: (N,) rewards and whether it was the last."""
-        orders = gate_orders(self.engine, self.codec.decode(self._actions))
+        orders = gate_orders(self.engine, self.codec.decode(self._actions), self.last_orders)
         t = int(self.engine.t[0])
         if self.reward_mode == "learning":
             seen = visible_forecast(self.engine.params, self.engine.state, t)

@@ -50,9 +50,10 @@ def settle(P, Q, R, e, broker, instructed, activated_abs, delivered, bal_cash, e
     grace = P.grace_frac[e]
     for c in range(R.ledger_amount.shape[2]):
         for i in range(n_rows):
-            if c != L.FORWARD:
+            if c != L.FORWARD and c != L.DAY_AHEAD:  # written by the forward stage
                 R.ledger_amount[e, i, c] = 0.0
-            R.ledger_mwh[e, i, c] = 0.0
+            if c != L.DAY_AHEAD:
+                R.ledger_mwh[e, i, c] = 0.0
             R.ledger_price[e, i, c] = np.nan
     abs_metered = 0.0
     for i in range(n_rows):
@@ -68,7 +69,13 @@ def settle(P, Q, R, e, broker, instructed, activated_abs, delivered, bal_cash, e
             continue
         abs_metered += abs(metered)
         kind = P.kind[e, i]
-        # forward energy (amount written by stage 1)
+        # forward energy (amount written by stage 1); the day-ahead line holds the
+        # day-ahead position's energy, the forward line the rest of the contract
+        if P.da_slots > 0:
+            da_mwh = R.ledger_mwh[e, i, L.DAY_AHEAD]
+            if da_mwh != 0.0:
+                R.ledger_price[e, i, L.DAY_AHEAD] = R.ledger_amount[e, i, L.DAY_AHEAD] / da_mwh
+            contracted = contracted - da_mwh
         R.ledger_mwh[e, i, L.FORWARD] = contracted
         if contracted != 0.0:
             R.ledger_price[e, i, L.FORWARD] = R.ledger_amount[e, i, L.FORWARD] / contracted
@@ -134,6 +141,8 @@ def settle(P, Q, R, e, broker, instructed, activated_abs, delivered, bal_cash, e
         for i in range(n_rows):
             if i != broker:  # pay-as-bid leaves a forward spread with the broker too
                 residual -= R.ledger_amount[e, i, L.IMBALANCE] + R.ledger_amount[e, i, L.FORWARD]
+                if P.da_slots > 0:
+                    residual -= R.ledger_amount[e, i, L.DAY_AHEAD]
         if P.n_zones > 1:  # the parties' forward cash is short of the rent
             residual -= R.congestion_rent[e]
         rate = residual / abs_metered

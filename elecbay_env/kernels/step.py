@@ -92,6 +92,8 @@ def _clear_forward(P, S, Q, R, e, period_h, wf, wi):
     for i in range(n_rows):
         R.contract_mw[e, i] = 0.0
         R.ledger_amount[e, i, L.FORWARD] = 0.0
+        R.ledger_amount[e, i, L.DAY_AHEAD] = 0.0
+        R.ledger_mwh[e, i, L.DAY_AHEAD] = 0.0
         for b in range(n_steps):
             R.step_fill_mw[e, i, b] = 0.0
             R.step_paid[e, i, b] = np.nan
@@ -368,11 +370,12 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr, zf):
 @inline_kernel
 def _add_day_ahead(P, S, R, e):
     """Two settlements: this period's day-ahead position joins the contract the period's
-    auction has just added to, and its cash joins the forward line; the slot is spent."""
+    auction has just added to, and its cash is the day-ahead line; the slot is spent."""
     s = S.t[e] % P.da_slots
     for i in range(P.kind.shape[1]):
         R.contract_mw[e, i] += S.da_mw[e, s, i]
-        R.ledger_amount[e, i, L.FORWARD] += S.da_cash[e, s, i]
+        R.ledger_amount[e, i, L.DAY_AHEAD] = S.da_cash[e, s, i]
+        R.ledger_mwh[e, i, L.DAY_AHEAD] = S.da_mw[e, s, i] * (P.period_min / 60.0)
         S.da_mw[e, s, i] = 0.0
         S.da_cash[e, s, i] = 0.0
     R.congestion_rent[e] += S.da_rent[e, s]

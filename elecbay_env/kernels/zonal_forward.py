@@ -96,6 +96,8 @@ def clear_forward_zonal(P, S, Q, R, e, period_h, wf, wi):
     for i in range(n_rows):
         R.contract_mw[e, i] = 0.0
         R.ledger_amount[e, i, L.FORWARD] = 0.0
+        R.ledger_amount[e, i, L.DAY_AHEAD] = 0.0
+        R.ledger_mwh[e, i, L.DAY_AHEAD] = 0.0
         for b in range(n_steps):
             R.step_fill_mw[e, i, b] = 0.0
             R.step_paid[e, i, b] = np.nan
