@@ -1,0 +1,157 @@
+"""One network for every prosumer of a community, against the self-consumption rule.
+
+Issue 19, item 4: parameter sharing across many agents. A ``community`` scenario of
+``--prosumers`` household assets (:func:`elecbay_env.community.community_scenario`,
+rooftop solar on the GB 2024 solar capacity factor) trains **one** PPO network for all
+its prosumers (:mod:`elecbay_train.shared_policy`: role indicator and per-prosumer
+features in the observation, a residual on each prosumer's rule) on days of the
+``train`` split. Then two line-ups play the same held-out ``test``-split days:
+
+* **rules**: home batteries on the self-consumption rule, every other prosumer on the
+  truthful merit-order bid (the network's zero action);
+* **learned**: the shared network in every learning seat.
+
+Market ``e`` of a line-up is seeded ``TEST_SEED0 + e`` and so draws the same date and
+the same forecast errors in both: each difference is paired by seed and day, a mean
+with a 95 % BCa bootstrap interval (scipy). Writes ``results.json`` and ``results.md``
+into ``--out``; ``--doc FILE`` replaces the block between
+``<!-- shared-policy:begin -->`` and ``<!-- shared-policy:end -->`` in FILE, and
+``--json FILE`` copies the figures there (the committed copy
+``docs/results/shared_policy.json`` is what a test re-renders and compares with
+``docs/training.md``).
+
+Usage: ``python evaluate/benchmarks/bench_shared_policy.py [--quick] [--out DIR]
+[--prosumers N] [--steps N] [--n-markets E] [--test-days N] [--kinds K,K]
+[--residual-scale X] [--doc FILE] [--json FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from elecbay_evaluate.benchmarks.bench_gb2024_learning import _row, paired
+
+TRAIN_SEED, TEST_SEED0 = 1, 300_000  # training markets are seeded below 10,000
+BEGIN, END = "<!-- shared-policy:begin -->", "<!-- shared-policy:end -->"
+KIND_LABELS = {"battery": "home batteries", "solar": "rooftop solar", "home": "household loads",
+               "ev": "EVs", "heat_pump": "heat pumps"}  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Train, then play both line-ups on the test days; returns the figures."""
+    from elecbay_train.shared_policy import SharedProsumerEnv, play_day, train_shared
+
+    from elecbay_env.community import community_scenario
+
+    kinds = tuple(args.kinds.split(","))
+    scenario = community_scenario(args.prosumers, seed=0)
+    t0 = time.perf_counter()
+    model = train_shared(scenario, args.steps, args.n_markets, TRAIN_SEED, kinds,
+                         args.residual_scale, split="train")  # fmt: skip
+    train_s = time.perf_counter() - t0
+    env = SharedProsumerEnv(scenario, args.test_days, 0, kinds, args.residual_scale, split="test")
+    rules = play_day(env, None, TEST_SEED0)
+    learned = play_day(env, model, TEST_SEED0)
+    assert rules["dates"] == learned["dates"], "line-ups must share seeds and dates"
+    by_kind = {}
+    for kind in dict.fromkeys(env.kinds):
+        cols = [i for i, k in enumerate(env.kinds) if k == kind]
+        by_kind[kind] = {
+            "seats": len(cols),
+            "profit": paired(rules["profit"][:, cols].sum(1), learned["profit"][:, cols].sum(1)),
+        }
+    return {
+        "scenario": scenario.name, "prosumers": args.prosumers, "quick": bool(args.quick),
+        "kinds": list(kinds), "seats": env.n_seats, "residual_scale": args.residual_scale,
+        "features": list(env.feature_names), "test_dates": rules["dates"],
+        "steps": {"train": args.steps, "n_markets": args.n_markets, "test_days": args.test_days},
+        "samples": int(-(-args.steps // 48) * 48 * args.n_markets * env.n_seats),
+        "train_s": train_s,
+        "total": paired(rules["profit"].sum(1), learned["profit"].sum(1)),
+        "by_kind": by_kind, "elapsed_s": time.perf_counter() - t0,
+    }  # fmt: skip
+
+
+def render(res: Mapping[str, Any]) -> str:
+    """The results as Markdown (what ``--doc`` puts between the markers)."""
+    st = res["steps"]
+    head = ("| prosumers' profit (currency per day) | rules (A) | learned (B) | B - A "
+            "| 95% CI | days B > A | CI excludes 0 |\n"
+            "| --- | --- | --- | --- | --- | --- | --- |")  # fmt: skip
+    kinds = ", ".join(KIND_LABELS[k] for k in res["kinds"])
+    lines = [
+        f"`{res['scenario']}` ({res['prosumers']} prosumers, one-day episodes); one network "
+        f"for all {res['seats']} learning seats ({kinds}), {len(res['features'])} features "
+        f"each; PPO on {st['train']:,} market-periods of {st['n_markets']} markets at once "
+        f"({res['samples']:,} samples, {res['train_s'] / 60:.0f} minutes on a shared 2-core "
+        f"machine) on `train`-split days; residual scale {res['residual_scale']}.",
+        "",
+        f"Both line-ups then play the same {st['test_days']} `test`-split days (dates "
+        f"{min(res['test_dates'])} to {max(res['test_dates'])}), paired by seed and day:",
+        "",
+        head,
+        *(_row(f"{KIND_LABELS[k]} ({v['seats']})", v["profit"]) for k, v in res["by_kind"].items()),
+        _row(f"all {res['seats']} learning prosumers", res["total"]),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_doc(doc: Path, text: str) -> None:
+    """Replace the marked block of ``doc`` with ``text``."""
+    page = doc.read_text()
+    i, j = page.index(BEGIN), page.index(END)
+    doc.write_text(page[: i + len(BEGIN)] + "\n" + text + page[j:])
+
+
+def doc_block(doc: Path) -> str:
+    """The text between the markers of ``doc``."""
+    page = doc.read_text()
+    return page[page.index(BEGIN) + len(BEGIN) + 1 : page.index(END)]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", default="runs/shared-policy")
+    p.add_argument("--prosumers", type=int, default=50)
+    p.add_argument("--steps", type=int, default=4800, help="market-periods per market")
+    p.add_argument("--n-markets", type=int, default=8)
+    p.add_argument("--test-days", type=int, default=32)
+    p.add_argument("--kinds", default="home,solar,battery,ev,heat_pump")
+    p.add_argument("--residual-scale", type=float, default=0.5)
+    p.add_argument("--quick", action="store_true", help="tiny budgets: shows it runs")
+    p.add_argument("--doc", type=Path, help="write the results into this page's marked block")
+    p.add_argument("--json", type=Path, help="copy results.json here")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.quick:
+        args.prosumers, args.steps, args.n_markets, args.test_days = 20, 48, 2, 3
+    for name in ("prosumers", "steps", "n_markets", "test_days"):
+        if getattr(args, name) < 1:
+            print(f"--{name.replace('_', '-')} must be at least 1", file=sys.stderr)
+            return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    res = run(args)
+    (out / "results.json").write_text(json.dumps(res, indent=1) + "\n")
+    text = render(res)
+    (out / "results.md").write_text(text)
+    print(text)
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(res, indent=1) + "\n")
+    if args.doc is not None:
+        write_doc(args.doc, text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
