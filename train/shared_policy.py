@@ -147,7 +147,7 @@ class SharedProsumerEnv(VecEnv):
             params.value_per_mwh[0, rows], params.cost_per_mwh[0, rows],
         )  # fmt: skip
         value = np.abs(np.asarray(value, float))
-        self._reward_norm = self._cap * self.period_h * REF_PRICE
+        self._reward_norm = self._cap * self.period_h * np.maximum(REF_PRICE, value)
         self._value = np.log1p(value / REF_PRICE)
         self._producer = np.array([role_of(a) == "producer" for a in seats], np.float32)
         self._onehot = np.zeros((self.n_seats, len(KINDS)), np.float32)

@@ -11,6 +11,9 @@ features in the observation, a residual on each prosumer's rule) on days of the
   truthful merit-order bid (the network's zero action);
 * **learned**: the shared network in every learning seat.
 
+Two networks are trained (:data:`EXPERIMENTS`): one for every prosumer, and one for
+the home batteries and rooftop solar only (the loads keep their truthful bids).
+
 Market ``e`` of a line-up is seeded ``TEST_SEED0 + e`` and so draws the same date and
 the same forecast errors in both: each difference is paired by seed and day, a mean
 with a 95 % BCa bootstrap interval (scipy). Writes ``results.json`` and ``results.md``
@@ -21,8 +24,8 @@ into ``--out``; ``--doc FILE`` replaces the block between
 ``docs/training.md``).
 
 Usage: ``python evaluate/benchmarks/bench_shared_policy.py [--quick] [--out DIR]
-[--prosumers N] [--steps N] [--n-markets E] [--test-days N] [--kinds K,K]
-[--residual-scale X] [--doc FILE] [--json FILE]``.
+[--prosumers N] [--steps N] [--n-markets E] [--test-days N] [--residual-scale X]
+[--doc FILE] [--json FILE]``.
 """
 
 from __future__ import annotations
@@ -43,14 +46,17 @@ KIND_LABELS = {"battery": "home batteries", "solar": "rooftop solar", "home": "h
                "ev": "EVs", "heat_pump": "heat pumps"}  # fmt: skip
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Train, then play both line-ups on the test days; returns the figures."""
+EXPERIMENTS = {
+    "all prosumers": ("home", "solar", "battery", "ev", "heat_pump"),
+    "batteries and solar": ("battery", "solar"),
+}
+"""Label -> the kinds that learn (one network each); the other prosumers play their rule."""
+
+
+def experiment(scenario: Any, kinds: Sequence[str], args: argparse.Namespace) -> dict[str, Any]:
+    """Train one network for ``kinds``, then play both line-ups on the test days."""
     from elecbay_train.shared_policy import SharedProsumerEnv, play_day, train_shared
 
-    from elecbay_env.community import community_scenario
-
-    kinds = tuple(args.kinds.split(","))
-    scenario = community_scenario(args.prosumers, seed=0)
     t0 = time.perf_counter()
     model = train_shared(scenario, args.steps, args.n_markets, TRAIN_SEED, kinds,
                          args.residual_scale, split="train")  # fmt: skip
@@ -66,15 +72,29 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "seats": len(cols),
             "profit": paired(rules["profit"][:, cols].sum(1), learned["profit"][:, cols].sum(1)),
         }
+    horizon = int(env.core.engine.n_periods)
+    return {
+        "kinds": list(kinds), "seats": env.n_seats, "features": list(env.feature_names),
+        "samples": int(-(-args.steps // horizon) * horizon * args.n_markets * env.n_seats),
+        "train_s": train_s, "test_dates": rules["dates"],
+        "total": paired(rules["profit"].sum(1), learned["profit"].sum(1)), "by_kind": by_kind,
+    }  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Every experiment of :data:`EXPERIMENTS`; returns the figures."""
+    from elecbay_env.community import community_scenario
+
+    scenario = community_scenario(args.prosumers, seed=0)
+    t0 = time.perf_counter()
+    exps = {label: experiment(scenario, kinds, args) for label, kinds in EXPERIMENTS.items()}
+    dates = [e["test_dates"] for e in exps.values()]
+    assert all(d == dates[0] for d in dates), "experiments must share the test days"
     return {
         "scenario": scenario.name, "prosumers": args.prosumers, "quick": bool(args.quick),
-        "kinds": list(kinds), "seats": env.n_seats, "residual_scale": args.residual_scale,
-        "features": list(env.feature_names), "test_dates": rules["dates"],
+        "residual_scale": args.residual_scale, "test_dates": dates[0],
         "steps": {"train": args.steps, "n_markets": args.n_markets, "test_days": args.test_days},
-        "samples": int(-(-args.steps // 48) * 48 * args.n_markets * env.n_seats),
-        "train_s": train_s,
-        "total": paired(rules["profit"].sum(1), learned["profit"].sum(1)),
-        "by_kind": by_kind, "elapsed_s": time.perf_counter() - t0,
+        "experiments": exps, "elapsed_s": time.perf_counter() - t0,
     }  # fmt: skip
 
 
@@ -84,21 +104,29 @@ def render(res: Mapping[str, Any]) -> str:
     head = ("| prosumers' profit (currency per day) | rules (A) | learned (B) | B - A "
             "| 95% CI | days B > A | CI excludes 0 |\n"
             "| --- | --- | --- | --- | --- | --- | --- |")  # fmt: skip
-    kinds = ", ".join(KIND_LABELS[k] for k in res["kinds"])
     lines = [
-        f"`{res['scenario']}` ({res['prosumers']} prosumers, one-day episodes); one network "
-        f"for all {res['seats']} learning seats ({kinds}), {len(res['features'])} features "
-        f"each; PPO on {st['train']:,} market-periods of {st['n_markets']} markets at once "
-        f"({res['samples']:,} samples, {res['train_s'] / 60:.0f} minutes on a shared 2-core "
-        f"machine) on `train`-split days; residual scale {res['residual_scale']}.",
-        "",
-        f"Both line-ups then play the same {st['test_days']} `test`-split days (dates "
-        f"{min(res['test_dates'])} to {max(res['test_dates'])}), paired by seed and day:",
-        "",
-        head,
-        *(_row(f"{KIND_LABELS[k]} ({v['seats']})", v["profit"]) for k, v in res["by_kind"].items()),
-        _row(f"all {res['seats']} learning prosumers", res["total"]),
+        f"`{res['scenario']}` ({res['prosumers']} prosumers, one-day episodes). Each network "
+        f"trains with PPO on {st['train']:,} market-periods of {st['n_markets']} markets at "
+        f"once on `train`-split days (residual scale {res['residual_scale']}); then the rules "
+        f"(A) and the network (B) play the same {st['test_days']} `test`-split days (dates "
+        f"{min(res['test_dates'])} to {max(res['test_dates'])}), paired by seed and day. "
+        "Rules: home batteries self-consumption, every other prosumer the truthful bid.",
     ]
+    for label, ex in res["experiments"].items():
+        kinds = ", ".join(KIND_LABELS[k] for k in ex["kinds"])
+        lines += [
+            "",
+            f"**One network for {label}** ({ex['seats']} seats: {kinds}; "
+            f"{len(ex['features'])} features each; {ex['samples']:,} samples, "
+            f"{ex['train_s'] / 60:.1f} minutes on a shared 2-core machine):",
+            "",
+            head,
+            *(
+                _row(f"{KIND_LABELS[k]} ({v['seats']})", v["profit"])
+                for k, v in ex["by_kind"].items()
+            ),
+            _row(f"all {ex['seats']} learning seats", ex["total"]),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -122,7 +150,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=4800, help="market-periods per market")
     p.add_argument("--n-markets", type=int, default=8)
     p.add_argument("--test-days", type=int, default=32)
-    p.add_argument("--kinds", default="home,solar,battery,ev,heat_pump")
     p.add_argument("--residual-scale", type=float, default=0.5)
     p.add_argument("--quick", action="store_true", help="tiny budgets: shows it runs")
     p.add_argument("--doc", type=Path, help="write the results into this page's marked block")

@@ -122,10 +122,14 @@ def test_page_block_matches_the_committed_results() -> None:
 
 def test_committed_results_are_paired_on_test_dates() -> None:
     res = json.loads(RESULTS.read_text())
-    assert len(res["test_dates"]) == res["steps"]["test_days"] == res["total"]["n"] >= 16
+    assert len(res["test_dates"]) == res["steps"]["test_days"] >= 16
     weeks = {date.fromisoformat(d).isocalendar().week % 4 for d in res["test_dates"]}
     assert weeks == {0}  # the test split: ISO weeks divisible by 4
-    for v in res["by_kind"].values():
-        p = v["profit"]
-        assert p["low"] <= p["diff"] <= p["high"]
-        assert p["diff"] == pytest.approx(p["b"] - p["a"])
+    assert set(res["experiments"]) == set(bs.EXPERIMENTS)
+    for ex in res["experiments"].values():
+        assert ex["test_dates"] == res["test_dates"]
+        assert ex["total"]["n"] == len(res["test_dates"])
+        assert sum(v["seats"] for v in ex["by_kind"].values()) == ex["seats"]
+        for p in [ex["total"], *(v["profit"] for v in ex["by_kind"].values())]:
+            assert p["low"] <= p["diff"] <= p["high"]
+            assert p["diff"] == pytest.approx(p["b"] - p["a"])
