@@ -297,18 +297,30 @@ def play_day(env: SharedProsumerEnv, model: Any | None = None, seed: int = 0) ->
     forecast errors whoever acts, so two line-ups are paired by seed and day.
 
     Returns:
-        ``{"profit": (E, S) currency per prosumer, "dates": E ISO dates (or "")}``.
+        ``{"profit": (E, S) currency per prosumer, "ledger": (E, S, C) currency per
+        prosumer and settlement component (:data:`elecbay_env.ledger.COMPONENTS`, +
+        received), "price": (E,) mean clearing price (currency per MWh), "dates": E ISO
+        dates (or "")}``.
     """
     env.seed(seed)
     obs = env.reset()
-    dates = [str(d) if str(d) != "NaT" else "" for d in env.core.engine.dates]
+    core = env.core
+    dates = [str(d) if str(d) != "NaT" else "" for d in core.engine.dates]
     zero = np.zeros((env.num_envs, 2 * env.bid_steps), np.float32)
+    ledger, price, periods = 0.0, 0.0, 0
     while True:
         act = zero if model is None else model.predict(obs, deterministic=True)[0]
         env.step_async(act)
         obs, _, dones, _ = env.step_wait()
+        out = core.last_outcome
+        ledger = ledger + out.ledger_amount[:, core.seat_rows]
+        price = price + out.forward_ref_price
+        periods += 1
         if dones[0]:
-            return {"profit": env.last_episode_profit.copy(), "dates": dates}
+            return {
+                "profit": env.last_episode_profit.copy(), "ledger": ledger,
+                "price": price / periods, "dates": dates,
+            }  # fmt: skip
 
 
 def train_shared(

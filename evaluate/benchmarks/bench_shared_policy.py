@@ -38,7 +38,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from elecbay_evaluate.benchmarks.bench_gb2024_learning import _row, paired
+import numpy as np
+from elecbay_evaluate.benchmarks.bench_gb2024_learning import _f, _row, paired
+
+from elecbay_env.ledger import COMPONENTS
 
 TRAIN_SEED, TEST_SEED0 = 1, 300_000  # training markets are seeded below 10,000
 BEGIN, END = "<!-- shared-policy:begin -->", "<!-- shared-policy:end -->"
@@ -71,6 +74,11 @@ def experiment(scenario: Any, kinds: Sequence[str], args: argparse.Namespace) ->
         by_kind[kind] = {
             "seats": len(cols),
             "profit": paired(rules["profit"][:, cols].sum(1), learned["profit"][:, cols].sum(1)),
+            "components": {  # where the difference comes from: mean over days, both line-ups
+                name: [float(x["ledger"][:, cols, c].sum(1).mean()) for x in (rules, learned)]
+                for c, name in enumerate(COMPONENTS)
+                if np.any(rules["ledger"][:, cols, c]) or np.any(learned["ledger"][:, cols, c])
+            },
         }
     horizon = int(env.core.engine.n_periods)
     return {
@@ -78,6 +86,7 @@ def experiment(scenario: Any, kinds: Sequence[str], args: argparse.Namespace) ->
         "samples": int(-(-args.steps // horizon) * horizon * args.n_markets * env.n_seats),
         "train_s": train_s, "test_dates": rules["dates"],
         "total": paired(rules["profit"].sum(1), learned["profit"].sum(1)), "by_kind": by_kind,
+        "price": paired(rules["price"], learned["price"]),
     }  # fmt: skip
 
 
@@ -126,6 +135,16 @@ def render(res: Mapping[str, Any]) -> str:
                 for k, v in ex["by_kind"].items()
             ),
             _row(f"all {ex['seats']} learning seats", ex["total"]),
+            "",
+            f"Mean clearing price (currency per MWh): rules {_f(ex['price']['a'])}, learned "
+            f"{_f(ex['price']['b'])} (B - A {_f(ex['price']['diff'])}, 95% CI "
+            f"[{_f(ex['price']['low'])}, {_f(ex['price']['high'])}]). Home batteries' "
+            "settlement by component (currency per day, rules -> learned): "
+            + "; ".join(
+                f"{name} {_f(a)} -> {_f(b)}"
+                for name, (a, b) in ex["by_kind"]["battery"]["components"].items()
+            )
+            + ".",
         ]
     return "\n".join(lines) + "\n"
 
