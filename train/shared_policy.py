@@ -297,7 +297,8 @@ def play_day(env: SharedProsumerEnv, model: Any | None = None, seed: int = 0) ->
     forecast errors whoever acts, so two line-ups are paired by seed and day.
 
     Returns:
-        ``{"profit": (E, S) currency per prosumer, "ledger": (E, S, C) currency per
+        ``{"profit": (E, S) currency per prosumer, "row_profit": (E, N) currency per
+        agent (every row, learning or not), "ledger": (E, S, C) currency per
         prosumer and settlement component (:data:`elecbay_env.ledger.COMPONENTS`, +
         received), "price": (E,) mean clearing price (currency per MWh), "dates": E ISO
         dates (or "")}``.
@@ -307,7 +308,7 @@ def play_day(env: SharedProsumerEnv, model: Any | None = None, seed: int = 0) ->
     core = env.core
     dates = [str(d) if str(d) != "NaT" else "" for d in core.engine.dates]
     zero = np.zeros((env.num_envs, 2 * env.bid_steps), np.float32)
-    ledger, price, periods = 0.0, 0.0, 0
+    ledger, price, rows, periods = 0.0, 0.0, 0.0, 0
     while True:
         act = zero if model is None else model.predict(obs, deterministic=True)[0]
         env.step_async(act)
@@ -315,10 +316,11 @@ def play_day(env: SharedProsumerEnv, model: Any | None = None, seed: int = 0) ->
         out = core.last_outcome
         ledger = ledger + out.ledger_amount[:, core.seat_rows]
         price = price + out.forward_ref_price
+        rows = rows + out.reward
         periods += 1
         if dones[0]:
             return {
-                "profit": env.last_episode_profit.copy(), "ledger": ledger,
+                "profit": env.last_episode_profit.copy(), "row_profit": rows, "ledger": ledger,
                 "price": price / periods, "dates": dates,
             }  # fmt: skip
 

@@ -58,7 +58,12 @@ EXPERIMENTS = {
 
 def experiment(scenario: Any, kinds: Sequence[str], args: argparse.Namespace) -> dict[str, Any]:
     """Train one network for ``kinds``, then play both line-ups on the test days."""
-    from elecbay_train.shared_policy import SharedProsumerEnv, play_day, train_shared
+    from elecbay_train.shared_policy import (
+        SharedProsumerEnv,
+        play_day,
+        prosumer_kinds,
+        train_shared,
+    )
 
     t0 = time.perf_counter()
     model = train_shared(scenario, args.steps, args.n_markets, TRAIN_SEED, kinds,
@@ -81,12 +86,20 @@ def experiment(scenario: Any, kinds: Sequence[str], args: argparse.Namespace) ->
             },
         }
     horizon = int(env.core.engine.n_periods)
+    agents = env.core.agents
+    others = [agents.index(a) for a in prosumer_kinds(scenario) if a not in env.seats]
+    prosumers = [agents.index(a) for a in prosumer_kinds(scenario)]
+    rows = rules["row_profit"], learned["row_profit"]
     return {
         "kinds": list(kinds), "seats": env.n_seats, "features": list(env.feature_names),
         "samples": int(-(-args.steps // horizon) * horizon * args.n_markets * env.n_seats),
         "train_s": train_s, "test_dates": rules["dates"],
         "total": paired(rules["profit"].sum(1), learned["profit"].sum(1)), "by_kind": by_kind,
         "price": paired(rules["price"], learned["price"]),
+        "others": paired(*(r[:, others].sum(1) for r in rows)) if others else None,
+        "n_others": len(others),
+        "community": paired(*(r[:, prosumers].sum(1) for r in rows)),
+        "n_prosumers": len(prosumers),
     }  # fmt: skip
 
 
@@ -135,6 +148,12 @@ def render(res: Mapping[str, Any]) -> str:
                 for k, v in ex["by_kind"].items()
             ),
             _row(f"all {ex['seats']} learning seats", ex["total"]),
+            *(
+                [_row(f"the other {ex['n_others']} prosumers (rules in both)", ex["others"])]
+                if ex["others"] is not None
+                else []
+            ),
+            _row(f"every prosumer ({ex['n_prosumers']})", ex["community"]),
             "",
             f"Mean clearing price (currency per MWh): rules {_f(ex['price']['a'])}, learned "
             f"{_f(ex['price']['b'])} (B - A {_f(ex['price']['diff'])}, 95% CI "

@@ -89,6 +89,9 @@ def test_zero_residual_is_the_self_consumption_line_up(scenario) -> None:
         want = np.array([total[a] for a in env.seats])
         np.testing.assert_allclose(got["profit"][e], want, rtol=1e-9, atol=1e-9)
         assert got["dates"][e] == str(pz.engine.dates[0])
+    # the settlement components add up to the profit
+    np.testing.assert_allclose(got["ledger"].sum(-1), got["profit"], rtol=1e-9, atol=1e-9)
+    assert got["price"].shape == (2,) and np.all(np.isfinite(got["price"]))
 
 
 def test_bad_arguments_name_the_field(scenario) -> None:
