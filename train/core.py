@@ -84,7 +84,8 @@ class TrainingCore:
         self.engine = Engine(scenario, n_markets=n_markets, keep_ledger=False, validate=False)
         self.agents = list(self.engine.agents)
         self.seats = resolve_seats(self.agents, seats)
-        self.seat_rows = np.array([self.agents.index(a) for a in self.seats])
+        row_of = {a: i for i, a in enumerate(self.agents)}
+        self.seat_rows = np.array([row_of[a] for a in self.seats])
         role = role_of(self.seats[0])
         self.spec = spec or LearnerSpec(role=role, agents=tuple(self.seats))
         self.observation_space = self.template.observation_space(self.seats[0])
@@ -184,11 +185,12 @@ def fixed_policy_actions(core: Any, actions: np.ndarray) -> None:
     ``core`` is a training core (:class:`TrainingCore` or the multi-role core): it holds
     ``opponents`` (agent -> policy), their recurrent ``_opp_state``, the last
     observations ``_obs`` (E, N, F), ``agents``, ``template`` and ``_episode_start``.
+    Each opponent's row and observation width are looked up once per opponent set
+    (a list search per agent and period made a step O(N^2) at thousands of agents).
     """
     start = np.full(core.n_markets, core._episode_start)
-    for agent, policy in core.opponents.items():
-        row = core.agents.index(agent)
-        width = core.template.observation_space(agent).shape[0]
+    for agent, row, width in _opponent_rows(core):
+        policy = core.opponents[agent]
         act, core._opp_state[agent] = policy.predict(
             core._obs[:, row, :width],
             state=core._opp_state[agent],
@@ -197,3 +199,15 @@ def fixed_policy_actions(core: Any, actions: np.ndarray) -> None:
         )
         act = np.asarray(act, np.float64).reshape(core.n_markets, -1)
         actions[:, row, : act.shape[1]] = act
+
+
+def _opponent_rows(core: Any) -> list[tuple[str, int, int]]:
+    """(agent, engine row, observation width) of each opponent, cached on ``core`` until
+    its opponent set changes."""
+    keys = tuple(core.opponents)
+    cached = getattr(core, "_opponent_rows_cache", None)
+    if cached is None or cached[0] != keys:
+        row_of = {a: i for i, a in enumerate(core.agents)}
+        rows = [(a, row_of[a], int(core.template.observation_space(a).shape[0])) for a in keys]
+        cached = core._opponent_rows_cache = (keys, rows)
+    return cached[1]

@@ -73,7 +73,8 @@ class RoleGroup:
         self.seats = [a for a in core.agents if role_of(a) == role]
         if not self.seats:
             raise ValueError(f"role {role!r}: the scenario has no such agent")
-        self.rows = np.array([core.agents.index(a) for a in self.seats])
+        row_of = {a: i for i, a in enumerate(core.agents)}
+        self.rows = np.array([row_of[a] for a in self.seats])
         self.observation_space = core.template.observation_space(self.seats[0])
         self.action_space = core.template.action_space(self.seats[0])
         self.obs_width = int(self.observation_space.shape[0])
@@ -156,7 +157,8 @@ class MultiRoleCore:
 
         policies = make_policies(self.template, self._opponent_spec, seed=self.seed)
         learners = set(self.learner_rows.tolist())
-        self.opponents = {a: p for a, p in policies.items() if self.agents.index(a) not in learners}
+        row_of = {a: i for i, a in enumerate(self.agents)}
+        self.opponents = {a: p for a, p in policies.items() if row_of[a] not in learners}
         self._opp_state: dict[str, Any] = {}
         self._obs = np.zeros((n_markets, len(self.agents), 0), np.float32)
         self._episode_start = True
