@@ -25,8 +25,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         "call (call auction), electricity (the environment, --scenario), "
                         "electricity_call (role cards, call auction), withholding "
                         "(default: smith)")  # fmt: skip
-    g.add_argument("--scenario", dest="scenario", choices=("small", "default"), default=None,
-                   help="serve, electricity: the scenario (default: small)")
+    g.add_argument(
+        "--scenario",
+        dest="scenario",
+        choices=("small", "default"),
+        default=None,
+        help="serve, electricity: the scenario (default: small)",
+    )
     g.add_argument("--period-seconds", type=float, default=None, metavar="S",
                    help="serve: length of a trading period (default: 180)")  # fmt: skip
     g.add_argument("--bots", default=None, metavar="LIST",

@@ -86,6 +86,7 @@ class GridMarket:
 
     def __init__(self, scenario: str = "small", seed: int = 0) -> None:
         from elecbay_agents.policy_info import asset_kind
+
         from elecbay_env import load_scenario
         from elecbay_env.envs.parallel import parallel_env
         from elecbay_env.kernels import kinds
@@ -216,13 +217,18 @@ class GridMarket:
         for i, s in enumerate(self.seats):
             info = infos[s.agent]
             st = {
-                "period": self.period, "source": sources[s.agent],
+                "period": self.period,
+                "source": sources[s.agent],
                 "energy_mwh": float(info["statement"].get("forward_energy", {}).get("mwh", 0.0)),
                 "contract_mw": float(info["contract_mw"]),
                 "imbalance_mwh": float(info["imbalance_mwh"]),
-                "costs": float(info["amount_production_cost"] + info["amount_startup_cost"]
-                               + info["amount_imbalance"]),  # fmt: skip
-                "profit": float(rewards[s.agent]), "lines": info["statement"],
+                "costs": float(
+                    info["amount_production_cost"]
+                    + info["amount_startup_cost"]
+                    + info["amount_imbalance"]
+                ),
+                "profit": float(rewards[s.agent]),
+                "lines": info["statement"],
                 "curve": self.pending.get(i) if sources[s.agent] == "student" else None,
             }
             s.statements.append(st)

@@ -40,8 +40,8 @@ class GridSession(Session):
         self.market = GridMarket(config.scenario, config.seed)  # type: ignore[assignment]
         m = self.market
         if config.periods > m.n_periods:
-            raise SessionError("periods", f"{config.periods}: allowed range is 1.."
-                                          f"{m.n_periods} for scenario {config.scenario!r}")  # fmt: skip
+            text = f"{config.periods}: allowed range is 1..{m.n_periods} for {config.scenario!r}"
+            raise SessionError("periods", text)
         self.schedule = Schedule("electricity", f"Electricity market ({config.scenario} "
                                  "scenario)", "elecbay_env parallel_env, one settlement period "
                                  "per class period", (), (m.seats[0].price_lo,
@@ -252,13 +252,12 @@ class GridSession(Session):
                 "records": self.market.records, "curves": {"supply": [], "demand": []}}  # fmt: skip
 
 
-
-
-
 def open_session(config: SessionConfig, clock: Callable[[], float] = time.monotonic) -> Session:
     """The session of ``config.experiment``: a :class:`GridSession` for ``electricity``,
     else a :class:`~elecbay_classroom.session.Session`."""
     if config.experiment == "electricity":
         return GridSession(config, clock)
     return Session(config, clock)
+
+
 __all__ = ["GridSession", "open_session"]

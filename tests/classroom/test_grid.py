@@ -36,6 +36,7 @@ def _replay(session: GridSession, curves: list[dict[str, list[list[float]]]]):
     (``merit_order``, broker ``rule_based_broker``). Returns per period the rewards and
     the statements."""
     from elecbay_agents.registry import make_policy
+
     from elecbay_env.envs.codecs import TraderBids
     from elecbay_env.envs.parallel import parallel_env
 
