@@ -125,6 +125,12 @@ class GridMarket:
         self.records: list[dict[str, Any]] = []  # one per cleared period
         self.pstate: dict[str, Any] = {}
 
+    def warm_up(self, policies: dict[str, Any]) -> None:
+        """Step a throw-away copy of the env once with ``policies`` (no state kept), so
+        Numba compiles (or loads from its cache) the kernels before the class starts."""
+        shadow = copy.deepcopy(self.env)
+        shadow.step({a: p.predict(self.obs[a])[0] for a, p in policies.items()})
+
     @property
     def n_periods(self) -> int:
         return int(self.env.num_periods)

@@ -67,6 +67,7 @@ class GridSession(Session):
         self.merit = {a: make_policy(s, env, a, seed=config.seed) for a, s in merit.items()}
         for kind, n in parse_bots(config.bots):
             self.add_bots(kind, n)
+        m.warm_up(self.merit)
 
     # -------------------------------------------------------------------- seats
     def _spec(self, bot: Bot) -> str:

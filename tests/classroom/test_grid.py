@@ -161,6 +161,37 @@ def test_bad_curves_change_nothing_and_name_the_field() -> None:
     assert s.private(b.token)["pending"] is None
 
 
+def test_the_default_scenario_seats_generators_and_retailers_but_not_storage() -> None:
+    s = _session(scenario="default", periods=1)
+    labels = [seat.card.label for seat in s.market.seats]
+    assert "battery_1" not in labels and {"ccgt_1", "households"} <= set(labels)
+    a, b = s.join(s.join_code, "ann"), s.join(s.join_code, "bob")
+    assert {s.market.seats[a.seat].card.role, s.market.seats[b.seat].card.role} == {
+        "buyer",
+        "seller",
+    }
+    s.start()
+    s.end()
+    rec = s.market.records[0]
+    assert rec["efficiency"] == pytest.approx(1.0, abs=1e-12)  # merit order everywhere
+    assert {rec["statements"][a.seat]["source"], rec["statements"][b.seat]["source"]} == {
+        "default"
+    }
+
+
+def test_markup_bots_play_their_seats_and_are_measured_against_merit_order() -> None:
+    s = _session(bots="markup", periods=1)
+    assert {s.specs[seat.agent] for seat in s.market.seats} == {"markup:0.5,0"}
+    s.start()
+    s.end()
+    rec = s.market.records[0]
+    assert {rec["sources"][seat.agent] for seat in s.market.seats} == {"markup:0.5,0"}
+    # a markup on every seat keeps the merit order (sellers x 1.5, buyers x 0.5), so the
+    # dispatch and the welfare are those of merit order: only the price moves
+    assert rec["efficiency"] == pytest.approx(1.0, abs=1e-9)
+    assert rec["price"] > 54.0 * 1.5 - 1e-6
+
+
 def test_scenario_and_periods_are_checked() -> None:
     with pytest.raises(SessionError) as e:
         SessionConfig(experiment="electricity", scenario="huge")
