@@ -174,9 +174,7 @@ def test_the_default_scenario_seats_generators_and_retailers_but_not_storage() -
     s.end()
     rec = s.market.records[0]
     assert rec["efficiency"] == pytest.approx(1.0, abs=1e-12)  # merit order everywhere
-    assert {rec["statements"][a.seat]["source"], rec["statements"][b.seat]["source"]} == {
-        "default"
-    }
+    assert {rec["statements"][a.seat]["source"], rec["statements"][b.seat]["source"]} == {"default"}
 
 
 def test_markup_bots_play_their_seats_and_are_measured_against_merit_order() -> None:
