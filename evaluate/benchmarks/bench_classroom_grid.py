@@ -36,6 +36,7 @@ def run(scenario: str, periods: int, seed: int = 0) -> dict[str, Any]:
     """Figures of one scenario (see the module docstring)."""
     from elecbay_classroom.config import SessionConfig
     from elecbay_classroom.grid_session import GridSession
+
     from elecbay_env.envs.parallel import parallel_env
 
     s = GridSession(SessionConfig("electricity", periods=periods, seed=seed, scenario=scenario))
@@ -65,8 +66,9 @@ def run(scenario: str, periods: int, seed: int = 0) -> dict[str, Any]:
 
 
 def report(rows: list[dict[str, Any]]) -> str:
-    lines = ["scenario  seats  periods  gate ms median  gate ms max  env.step ms  ratio",
-             "--------  -----  -------  --------------  -----------  -----------  -----"]  # fmt: skip
+    head = "scenario  seats  periods  gate ms median  gate ms max  env.step ms  ratio"
+    rule = "--------  -----  -------  --------------  -----------  -----------  -----"
+    lines = [head, rule]
     for r in rows:
         lines.append(f"{r['scenario']:<8}  {r['seats']:>5}  {r['periods']:>7}  "
                      f"{r['gate_ms_median']:>14.1f}  {r['gate_ms_max']:>11.1f}  "
