@@ -257,3 +257,40 @@ def _until(ws, kind: str) -> dict[str, Any]:
         if m["type"] == kind:
             return m
     raise AssertionError(f"no {kind!r} message")
+
+
+def test_efficiency_replays_each_period_from_the_same_seed_with_merit_order() -> None:
+    """Independent of the session's deep copy: a fresh env, the same seed, the session's
+    recorded actions up to the period, then merit order for every agent in the period."""
+    from elecbay_agents.registry import make_policy
+
+    from elecbay_env.envs.parallel import parallel_env
+
+    s = _session(periods=3)
+    ann, bob = s.join(s.join_code, "ann"), s.join(s.join_code, "bob")
+    assert s.market.seats[ann.seat].card.role == "buyer"
+    assert s.market.seats[bob.seat].card.label == "ccgt"
+    for _ in range(3):
+        s.start()
+        s.order(ann.token, {"steps": [[300.0, 80.0], [100.0, 40.0]]})
+        s.order(bob.token, {"steps": [[54.0, 60.0], [400.0, 150.0]]})  # withholds
+        s.end()
+    recs = s.market.records
+    assert any(r["efficiency"] < 1.0 - 1e-6 for r in recs)  # the student's curve costs welfare
+    env = parallel_env("small", info_statement=True)
+    spec = {"producer": "merit_order", "consumer": "merit_order", "broker": "rule_based_broker"}
+    merit = {a: make_policy(spec[env.codec_for(a).role], env, a, seed=SEED)
+             for a in env.possible_agents}  # fmt: skip
+    for k, rec in enumerate(recs):
+        obs, _ = env.reset(seed=SEED)
+        state: dict[str, Any] = {}
+        for past in recs[: k + 1]:
+            acts = {}
+            for a in env.possible_agents:
+                acts[a], state[a] = merit[a].predict(obs[a], state=state.get(a))
+            if past is rec:
+                _, rewards, *_ = env.step(acts)
+                assert sum(rewards.values()) == pytest.approx(rec["merit_welfare"], rel=1e-12)
+            else:
+                obs, *_ = env.step({a: np.asarray(v) for a, v in past["actions"].items()})
+        assert rec["efficiency"] == pytest.approx(rec["welfare"] / rec["merit_welfare"])
