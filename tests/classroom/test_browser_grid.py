@@ -77,3 +77,23 @@ def test_generator_and_retailer_bid_in_the_browser(chromium: str, live_server,
         if os.environ.get("ELECBAY_DOCS_SCREENSHOTS") == "1":
             DOCS_IMG.mkdir(exist_ok=True)
             shutil.copy(out / name, DOCS_IMG / name)
+
+
+def test_the_curve_form_fits_a_phone(chromium: str, live_server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    session = open_session(SessionConfig("electricity", periods=1, period_seconds=60))
+    base = live_server(session)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True,
+                                     args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        try:
+            page = browser.new_page(viewport={"width": 360, "height": 740})
+            page.goto(f"{base}/?code={session.join_code}")
+            page.fill("#name", "Phone")
+            page.click("#joinBtn")
+            page.wait_for_selector("#grid:not(.hidden)")
+            page.wait_for_selector("#p0")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        finally:
+            browser.close()
