@@ -20,8 +20,8 @@ function connect() {
 function renderGrid(d) {
   $("eqQ").parentNode.firstChild.textContent = "Benchmark: "; $("eqQ").textContent = ""; $("eqQ").nextSibling.textContent = "";
   $("eqP").textContent = "merit-order welfare " + fmt(d.equilibrium.max_surplus, 0) + " (same periods, same draws)";
-  let rows = "<tr><th>period</th><th>price</th><th>eff. %</th><th>welfare</th><th>merit-order welfare</th><th>silent students</th></tr>";
-  d.per_period.forEach(p => { rows += "<tr><td>" + p.period + "</td><td>" + fmt(p.price) + "</td><td>" + fmt(100 * p.efficiency, 1) + "</td><td>" + fmt(p.welfare, 0) + "</td><td>" + fmt(p.merit_welfare, 0) + "</td><td>" + p.defaults.map(i => "seat " + (i + 1)).join(", ") + "</td></tr>"; });
+  let rows = "<tr><th>period</th><th>price</th><th>eff. %</th><th>silent</th></tr>";
+  d.per_period.forEach(p => { rows += "<tr><td>" + p.period + "</td><td>" + fmt(p.price) + "</td><td title='welfare " + fmt(p.welfare, 0) + " vs merit order " + fmt(p.merit_welfare, 0) + "'>" + fmt(100 * p.efficiency, 1) + "</td><td>" + p.defaults.map(i => "seat " + (i + 1)).join(", ") + "</td></tr>"; });
   $("periods").innerHTML = rows;
   $("sd").previousElementSibling.textContent = "Supply and demand (last period's book)";
   $("prices").previousElementSibling.textContent = "Clearing price per period";
@@ -31,9 +31,10 @@ function renderGrid(d) {
   ], {xlabel: "MW (last period's book)"});
   drawChart($("prices"), [{points: d.prices.map((p, i) => [i + 1, p]), color: "#15803d", dots: true}], {xlabel: "period"});
   $("lastTrade").textContent = d.prices.length ? "clearing price per period (per MWh); last " + fmt(d.prices[d.prices.length - 1]) : "no period cleared yet";
-  let seats = "<tr><th>seat</th><th>role</th><th>curve sent</th><th>energy (MWh)</th><th>profit</th></tr>";
+  let seats = "<tr><th>seat</th><th>role</th><th>MWh</th><th>profit</th></tr>";
   d.seats.forEach(s => {
-    seats += "<tr><td>" + esc(s.name) + "</td><td class='" + s.role + "'>" + (s.role === "seller" ? "generator" : "retailer") + " " + esc(s.label) + "</td><td>" + (s.student ? (s.submitted ? "yes" : "not yet") : "bot") + "</td><td>" + fmt(s.traded, 1) + "</td><td>" + fmt(s.profit) + "</td></tr>";
+    const who = esc(s.name) + (s.student && s.submitted ? " &#10003;" : "");
+    seats += "<tr><td>" + who + "</td><td class='" + s.role + "'>" + esc(s.label) + "</td><td>" + fmt(s.traded, 1) + "</td><td>" + fmt(s.profit, 0) + "</td></tr>";
   });
   $("seats").innerHTML = seats;
 }
