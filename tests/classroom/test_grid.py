@@ -294,3 +294,17 @@ def test_efficiency_replays_each_period_from_the_same_seed_with_merit_order() ->
             else:
                 obs, *_ = env.step({a: np.asarray(v) for a, v in past["actions"].items()})
         assert rec["efficiency"] == pytest.approx(rec["welfare"] / rec["merit_welfare"])
+
+
+def test_curves_are_rate_limited_like_orders() -> None:
+    from elecbay_classroom.config import BURST
+
+    s = open_session(SessionConfig("electricity", periods=1, seed=SEED), lambda: 5.0)
+    st = s.join(s.join_code, "ann")
+    s.start()
+    for k in range(int(BURST)):
+        s.order(st.token, {"steps": [[100.0 + k, 10.0]]})
+    with pytest.raises(SessionError) as e:
+        s.order(st.token, {"steps": [[1.0, 1.0]]})
+    assert e.value.field == "rate"
+    assert s.market.pending[st.seat] == [[100.0 + BURST - 1, 10.0]]  # the last accepted
