@@ -11,7 +11,7 @@ import argparse
 from typing import Any
 
 SERVE_OPTIONS = ("class_experiment", "period_seconds", "bots", "host", "port", "seed",
-                 "allow_loss", "bot_interval")  # fmt: skip
+                 "allow_loss", "bot_interval", "scenario")  # fmt: skip
 """Destinations of the ``serve`` options (the batch experiments refuse them)."""
 
 
@@ -22,8 +22,16 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("serve (a live class in the browser)")
     g.add_argument("--experiment", dest="class_experiment", choices=EXPERIMENTS, default=None,
                    help="serve: smith (Smith 1962 Test 1, CDA), gode_sunder (12 traders, CDA), "
-                        "call (call auction), electricity (small scenario), withholding "
+                        "call (call auction), electricity (the environment, --scenario), "
+                        "electricity_call (role cards, call auction), withholding "
                         "(default: smith)")  # fmt: skip
+    g.add_argument(
+        "--scenario",
+        dest="scenario",
+        choices=("small", "default"),
+        default=None,
+        help="serve, electricity: the scenario (default: small)",
+    )
     g.add_argument("--period-seconds", type=float, default=None, metavar="S",
                    help="serve: length of a trading period (default: 180)")  # fmt: skip
     g.add_argument("--bots", default=None, metavar="LIST",
@@ -66,16 +74,17 @@ def serve(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise UsageError(f"serve needs the classroom extra (pip install 'elecbay[classroom]'): "
                          f"{exc}") from None  # fmt: skip
-    from elecbay_classroom.session import Session, SessionConfig, SessionError
+    from elecbay_classroom.grid_session import open_session
+    from elecbay_classroom.session import SessionConfig, SessionError
 
     opts: dict[str, Any] = {"periods": args.periods or 5}
     if args.class_experiment is not None:
         opts["experiment"] = args.class_experiment
-    for key in ("period_seconds", "bots", "seed", "allow_loss", "bot_interval"):
+    for key in ("period_seconds", "bots", "seed", "allow_loss", "bot_interval", "scenario"):
         if getattr(args, key, None) is not None:
             opts[key] = getattr(args, key)
     try:
-        session = Session(SessionConfig(**opts))
+        session = open_session(SessionConfig(**opts))
     except (SessionError, ValueError) as exc:
         raise UsageError(f"--{str(exc).replace('_', '-')}") from None
     host = args.host or "127.0.0.1"

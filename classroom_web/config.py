@@ -18,10 +18,12 @@ from elecbay_classroom.schedules import (
     smith_1962_test1,
 )
 
-EXPERIMENTS = ("smith", "gode_sunder", "call", "electricity", "withholding")
+EXPERIMENTS = ("smith", "gode_sunder", "call", "electricity", "electricity_call", "withholding")
 """``smith`` and ``gode_sunder``: CDA with the shipped schedules; ``call``: the Smith
-schedule in a call auction; ``electricity``: a call auction of the ``small`` scenario's
-generators and loads; ``withholding``: the ``default`` scenario with its largest CCGT
+schedule in a call auction; ``electricity``: settlement periods of the environment on the
+``small`` or ``default`` scenario (:mod:`elecbay_classroom.grid_session`);
+``electricity_call``: a call auction of the ``small`` scenario's generators and loads as
+role cards; ``withholding``: the ``default`` scenario with its largest CCGT
 played by a markup bot that withholds capacity (or by a student)."""
 
 NAME_MAX = 24
@@ -46,7 +48,7 @@ def make_schedule(experiment: str) -> tuple[Schedule, str]:
         return gode_sunder_market1(), "cda"
     if experiment == "call":
         return smith_1962_test1(), "call"
-    if experiment == "electricity":
+    if experiment in ("electricity", "electricity_call"):
         return electricity_cards("small"), "call"
     if experiment == "withholding":
         return electricity_cards("default"), "call"
@@ -97,6 +99,7 @@ class SessionConfig:
     seed: int = 0
     allow_loss: bool = False
     bot_interval: float = 0.5  # seconds between two bot orders (CDA)
+    scenario: str = "small"  # the electricity experiment's scenario: small or default
 
     def __post_init__(self) -> None:
         if self.experiment not in EXPERIMENTS:
@@ -109,6 +112,8 @@ class SessionConfig:
             raise SessionError("period_seconds", text)
         if not (math.isfinite(self.bot_interval) and 0.0 <= self.bot_interval <= 60):
             raise SessionError("bot_interval", f"{self.bot_interval}: allowed range is 0..60 s")
+        if self.scenario not in ("small", "default"):
+            raise SessionError("scenario", f"{self.scenario!r}: allowed values are small, default")
 
 
 def parse_bots(text: str) -> list[tuple[str, int | None]]:

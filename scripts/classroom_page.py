@@ -3,6 +3,7 @@
 Usage: ``python scripts/classroom_page.py``. It fills the code blocks after the
 ``<!-- classroom_page.py: NAME -->`` markers: ``classics`` (bots alone on the shipped
 schedules next to the papers' figures, :func:`elecbay_classroom.classics.classics_table`)
+``electricity`` (a scripted electricity class, :func:`elecbay_classroom.grid_demo.demo_table`)
 and ``serve`` (the first lines ``elecbay classroom serve`` prints, with the random join code
 and key replaced). tests/test_docs_drift.py fails when the page and the program differ.
 """
@@ -29,8 +30,9 @@ def serve_banner() -> str:
 
 def blocks() -> dict[str, str]:
     from elecbay_classroom.classics import classics_table
+    from elecbay_classroom.grid_demo import demo_table
 
-    return {"serve": serve_banner(), "classics": classics_table()}
+    return {"serve": serve_banner(), "classics": classics_table(), "electricity": demo_table()}
 
 
 def _span(page: str, name: str) -> tuple[int, int]:

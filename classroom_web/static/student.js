@@ -23,7 +23,9 @@ function connect(token) {
     if (m.type === "state") { pub = m.public; me = m.me; render(); }
     else if (m.type === "error") {
       if (m.field === "token") { sessionStorage.removeItem("elecbay_token"); show("join", true); say("joinMsg", m.message, "error"); }
-      else say("orderMsg", m.field + ": " + m.message, "error");
+      else say(pub && pub.mechanism === "grid" ? "curveMsg" : "orderMsg", m.field + ": " + m.message, "error");
+    } else if (m.type === "ack" && pub && pub.mechanism === "grid") {
+      say("curveMsg", m.cancelled === undefined ? "Curve received: it clears when the period ends." : "Curve withdrawn.", "ok");
     } else if (m.type === "ack") {
       say("orderMsg", m.trades && m.trades.length ? "Traded at " + fmt(m.trades[0].price) + "!" : (m.cancelled === undefined ? "Order placed." : "Order cancelled."), "ok");
     }
@@ -32,7 +34,9 @@ function connect(token) {
 }
 
 function render() {
-  show("join", false); ["card", "trade", "tape"].forEach(id => show(id, true));
+  show("join", false);
+  const grid = pub.mechanism === "grid";
+  ["card", "trade", "tape"].forEach(id => show(id, !grid || id === "card")); show("grid", grid);
   $("title").textContent = pub.title + " - " + (me.name || "");
   $("status").textContent = "period " + pub.period + "/" + pub.periods + ": " + pub.status;
   const buyer = me.role === "buyer";
@@ -49,6 +53,41 @@ function render() {
   if (pub.mechanism === "call" && $("unit").options.length !== me.limits.length)
     $("unit").innerHTML = me.limits.map((v, i) => "<option value=" + i + ">unit " + (i + 1) + "</option>").join("");
   $("trades").innerHTML = pub.trades.length ? pub.trades.map(t => fmt(t.price)).join(", ") : "none yet";
+  if (grid) renderGrid(buyer);
+}
+
+// The electricity experiment: a curve of up to max_steps [price, MW] steps.
+function renderGrid(buyer) {
+  $("units").innerHTML = "<tr><td>" + (buyer ? "value of energy" : "marginal cost") + "</td><td>" + fmt(me.limits[0]) +
+    " per MWh</td></tr><tr><td>MW per step</td><td>0.." + fmt(me.unit_qty, 1) + "</td></tr><tr><td>price range</td><td>" +
+    fmt(me.price_lo, 0) + ".." + fmt(me.price_hi, 0) + "</td></tr>";
+  if (!$("curve").rows.length) {
+    let rows = "<tr><th>step</th><th>price per MWh</th><th>MW</th></tr>";
+    for (let k = 0; k < me.max_steps; k++)
+      rows += "<tr><td>" + (k + 1) + "</td><td><input id='p" + k + "' inputmode='decimal' autocomplete='off'></td><td><input id='q" + k + "' inputmode='decimal' autocomplete='off'></td></tr>";
+    $("curve").innerHTML = rows;
+  }
+  $("sendCurve").textContent = buyer ? "Send my bid curve (buy)" : "Send my offer curve (sell)";
+  $("gridPrice").textContent = fmt(pub.last_price); $("gridLeft").textContent = fmt(pub.time_left, 0);
+  const st = me.statement;
+  if (st) {
+    const rows = [["period", st.period], ["your curve", st.source === "student" ? "yours" : "none sent: the default policy bid for you"],
+      ["energy traded (MWh)", fmt(st.energy_mwh, 2)], ["contract (MW)", fmt(st.contract_mw, 2)], ["imbalance (MWh)", fmt(st.imbalance_mwh, 2)],
+      ["costs", fmt(st.costs)], ["profit", fmt(st.profit)]];
+    $("statement").innerHTML = rows.map(r => "<tr><td>" + r[0] + "</td><td>" + esc(r[1]) + "</td></tr>").join("");
+  }
+  $("merit").innerHTML = "<tr><th>price per MWh</th><th>MW</th></tr>" + pub.merit_order.map(r => "<tr><td>" + fmt(r[0]) + "</td><td>" + fmt(r[1], 1) + "</td></tr>").join("");
+}
+
+function sendCurve() {
+  const steps = [];
+  for (let k = 0; k < me.max_steps; k++) {
+    const p = $("p" + k).value.trim(), q = $("q" + k).value.trim();
+    if (p === "" && q === "") continue;
+    if (!isFinite(Number(p)) || !isFinite(Number(q)) || p === "" || q === "") { say("curveMsg", "step " + (k + 1) + ": type a price and a MW", "error"); return; }
+    steps.push([Number(p), Number(q)]);
+  }
+  ws.send(JSON.stringify({type: "order", id: nextId++, steps: steps}));
 }
 
 function send() {
@@ -60,6 +99,8 @@ function send() {
 }
 
 $("joinBtn").onclick = join;
+$("sendCurve").onclick = sendCurve;
+$("cancelCurve").onclick = () => ws.send(JSON.stringify({type: "cancel", id: nextId++}));
 $("send").onclick = send;
 $("price").addEventListener("keydown", e => { if (e.key === "Enter") send(); });
 $("cancel").onclick = () => ws.send(JSON.stringify({type: "cancel", id: nextId++}));

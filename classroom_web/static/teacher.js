@@ -16,6 +16,29 @@ function connect() {
   ws.onclose = () => say("Disconnected: reload the page.", "error");
 }
 
+// The electricity experiment: price per period, the last book, efficiency vs merit order.
+function renderGrid(d) {
+  $("eqQ").parentNode.firstChild.textContent = "Benchmark: "; $("eqQ").textContent = ""; $("eqQ").nextSibling.textContent = "";
+  $("eqP").textContent = "merit-order welfare " + fmt(d.equilibrium.max_surplus, 0) + " (same periods, same draws)";
+  let rows = "<tr><th>period</th><th>price</th><th>eff. %</th><th>silent</th></tr>";
+  d.per_period.forEach(p => { rows += "<tr><td>" + p.period + "</td><td>" + fmt(p.price) + "</td><td title='welfare " + fmt(p.welfare, 0) + " vs merit order " + fmt(p.merit_welfare, 0) + "'>" + fmt(100 * p.efficiency, 1) + "</td><td>" + p.defaults.map(i => "seat " + (i + 1)).join(", ") + "</td></tr>"; });
+  $("periods").innerHTML = rows;
+  $("sd").previousElementSibling.textContent = "Supply and demand (last period's book)";
+  $("prices").previousElementSibling.textContent = "Clearing price per period";
+  drawChart($("sd"), [
+    {points: d.curves.demand, color: "#1f6feb", step: true, label: "demand"},
+    {points: d.curves.supply, color: "#c2410c", step: true, label: "supply"},
+  ], {xlabel: "MW (last period's book)"});
+  drawChart($("prices"), [{points: d.prices.map((p, i) => [i + 1, p]), color: "#15803d", dots: true}], {xlabel: "period"});
+  $("lastTrade").textContent = d.prices.length ? "clearing price per period (per MWh); last " + fmt(d.prices[d.prices.length - 1]) : "no period cleared yet";
+  let seats = "<tr><th>seat</th><th>role</th><th>MWh</th><th>profit</th></tr>";
+  d.seats.forEach(s => {
+    const who = esc(s.name) + (s.student && s.submitted ? " &#10003;" : "");
+    seats += "<tr><td>" + who + "</td><td class='" + s.role + "'>" + esc(s.label) + "</td><td>" + fmt(s.traded, 1) + "</td><td>" + fmt(s.profit, 0) + "</td></tr>";
+  });
+  $("seats").innerHTML = seats;
+}
+
 function render(d, trades) {
   $("title").textContent = d.title;
   $("status").textContent = "period " + d.period + "/" + d.periods + ": " + d.status;
@@ -23,11 +46,12 @@ function render(d, trades) {
   $("link").textContent = location.origin + "/?code=" + d.join_code;
   $("nStudents").textContent = d.students; $("nBots").textContent = d.bots;
   $("left").textContent = fmt(d.time_left, 0);
-  $("eff").textContent = d.period ? fmt(100 * d.efficiency, 1) + " %" : "-";
+  $("eff").textContent = d.period && d.efficiency !== null ? fmt(100 * d.efficiency, 1) + " %" : "-";
   const eq = d.equilibrium;
   $("eqQ").textContent = fmt(eq.quantity, 1);
   $("eqP").textContent = eq.price_lo === eq.price_hi ? fmt(eq.price) : fmt(eq.price_lo) + "-" + fmt(eq.price_hi);
   $("source").textContent = "(" + d.source + ")";
+  if (d.mechanism === "grid") { renderGrid(d); return; }
   let rows = "<tr><th>period</th><th>trades</th><th>eff. %</th><th title=\"Smith's coefficient of convergence\">alpha %</th></tr>";
   d.per_period.forEach(p => { rows += "<tr><td>" + p.period + "</td><td>" + p.trades + "</td><td>" + fmt(100 * p.efficiency, 1) + "</td><td>" + fmt(p.alpha, 1) + "</td></tr>"; });
   $("periods").innerHTML = rows;

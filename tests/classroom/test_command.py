@@ -61,6 +61,10 @@ def test_serve_prints_the_code_and_links_and_serves(tmp_path) -> None:
 def test_options_are_checked(capsys) -> None:
     assert main(["classroom", "zi", "--port", "80"]) == 2
     assert "--port: applies to 'serve' only" in capsys.readouterr().err
+    assert main(["classroom", "zi", "--scenario", "small"]) == 2
+    assert "--scenario: applies to 'serve' only" in capsys.readouterr().err
+    assert main(["classroom", "serve", "--scenario", "huge"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
     assert main(["classroom", "serve", "--experiment", "nope"]) == 2
     assert "invalid choice" in capsys.readouterr().err
     assert main(["classroom", "serve", "--bots", "genius"]) == 2

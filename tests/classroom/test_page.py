@@ -17,5 +17,6 @@ def test_classroom_page_shows_what_the_program_prints() -> None:
     for name, content in cp.blocks().items():
         assert cp.block(page, name) == content, f"docs/classroom.md {name}: run {cp.__file__}"
     for img in ("classroom_teacher.png", "classroom_student_buyer.png",
-                "classroom_student_seller.png"):  # fmt: skip
+                "classroom_student_seller.png", "classroom_electricity_teacher.png",
+                "classroom_electricity_student.png"):  # fmt: skip
         assert f"img/{img}" in page and (ROOT / "docs" / "img" / img).is_file()

@@ -169,7 +169,7 @@ def test_bad_config_names_the_field() -> None:
 
 def test_students_price_each_block_in_the_electricity_call_auction() -> None:
     """Students are generators and retailers of the small scenario; bots fill the rest."""
-    s, _ = _session(experiment="electricity", bots="merit", periods=1)
+    s, _ = _session(experiment="electricity_call", bots="merit", periods=1)
     gen = s.join(s.join_code, "Gen")  # takes a bot's seat
     card = s.market.seats[gen.seat].card
     assert card.label in {"ccgt", "wind", "households", "factory"} and card.unit_qty > 1
