@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from .schema_constraints import Connection
 from .schema_fields import (
     MAX_MONEY,
     Fraction,
@@ -48,7 +49,7 @@ __all__ = [
 # --------------------------------------------------------------------------- producers
 
 
-class ThermalProducer(_Model):
+class ThermalProducer(_Model, Connection):
     """A dispatchable thermal unit (nuclear, coal, biomass, CCGT, OCGT, ...)."""
 
     type: Literal["thermal"] = "thermal"
@@ -102,7 +103,7 @@ class ThermalProducer(_Model):
         return self
 
 
-class _Renewable(_Model):
+class _Renewable(_Model, Connection):
     name: str = Field(min_length=1)
     """Unique participant name."""
     capacity_mw: PositivePower
@@ -133,7 +134,7 @@ class SolarProducer(_Renewable):
     """Expected output: a shape (default: the solar shape) or a CSV series."""
 
 
-class StorageProducer(_Model):
+class StorageProducer(_Model, Connection):
     """A battery: sells when discharging, buys when charging, within its state of charge."""
 
     type: Literal["storage"] = "storage"
@@ -181,7 +182,7 @@ PRODUCER_TYPES: tuple[str, ...] = ("thermal", "wind", "solar", "storage")
 # --------------------------------------------------------------------------- consumers
 
 
-class Consumer(_Model):
+class Consumer(_Model, Connection):
     """A load with a value of energy, a forecast error and optional demand response."""
 
     name: str = Field(min_length=1)

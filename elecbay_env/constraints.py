@@ -1,0 +1,163 @@
+"""Distribution constraints, Python face: parameter arrays, the order list and look-ahead.
+
+:func:`constraint_fields` turns a scenario's ``distribution_constraints``
+(:mod:`elecbay_env.schema_constraints`) into the ``anm_*`` arrays of
+:class:`elecbay_env.params.MarketParams` that the kernel :mod:`elecbay_env.kernels.anm`
+reads. :func:`curtailment_order` is the merit order list (last-in-first-off: latest
+connection date first; firm rows never). :func:`lookahead` is the operator's constraint
+look-ahead for the coming periods. Shapes: E markets, K constraints, T episode
+periods, N rows (broker last). Powers in MW, energies in MWh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .config import Scenario
+    from .params import MarketParams
+
+EXPORT = 1.0
+IMPORT = -1.0
+
+
+def empty_fields() -> dict[str, object]:
+    """The ``anm_*`` fields of a market without constraints (K = 0)."""
+    out: dict[str, object] = {
+        "n_constraints": 0,
+        "anm_dir": np.zeros((1, 0)),
+        "anm_limit_mw": np.zeros((1, 0, 0)),
+        "anm_member": np.zeros((1, 0, 0, 0), np.int64),
+        "anm_nonfirm": np.zeros((1, 0), np.int64),
+        "anm_rank": np.zeros((1, 0), np.int64),
+        "anm_pro_rata": np.zeros((1, 0), np.int64),
+        "anm_comp": np.zeros((1, 0)),
+    }
+    for v in out.values():
+        if isinstance(v, np.ndarray):
+            v.setflags(write=False)
+    return out
+
+
+def rank_rows(scenario: Scenario) -> np.ndarray:
+    """(N,) int64 each row's place in the curtailment order (0: first off).
+
+    Non-firm rows by connection date, latest first (ties: the later row first), then
+    firm rows and the broker (never curtailed) in row order.
+    """
+    parts = scenario.participants
+    n = len(parts) + 1
+    nonfirm = [i for i, x in enumerate(parts) if not x.firm]
+    nonfirm.sort(key=lambda i: (parts[i].connection_date or dt.date.min, i), reverse=True)
+    rest = [i for i in range(n) if i not in nonfirm]
+    rank = np.empty(n, np.int64)
+    for r, i in enumerate(nonfirm + rest):
+        rank[i] = r
+    return rank
+
+
+def constraint_fields(scenario: Scenario, n_markets: int) -> dict[str, object]:
+    """The ``anm_*`` parameter arrays (read-only) of E identical markets."""
+    cons = scenario.distribution_constraints
+    if not cons:
+        return empty_fields()
+    parts = scenario.participants
+    index = {x.name: i for i, x in enumerate(parts)}
+    n = len(parts) + 1
+    t_n = scenario.market.n_periods
+    k_n = len(cons)
+    limit = np.zeros((k_n, t_n))
+    member = np.zeros((k_n, t_n, n), np.int64)
+    for k, c in enumerate(cons):
+        lim = np.broadcast_to(np.asarray(c.limit_mw, np.float64), (t_n,)).copy()
+        mem = np.zeros((t_n, n), np.int64)
+        mem[:, [index[x] for x in c.members]] = 1
+        for ev in c.events:
+            if ev.limit_mw is not None:
+                lim[ev.period :] = ev.limit_mw
+            if ev.members is not None:
+                mem[ev.period :] = 0
+                mem[ev.period :, [index[x] for x in ev.members]] = 1
+        limit[k] = lim
+        member[k] = mem
+    per_market = {
+        "anm_dir": np.array([EXPORT if c.direction == "export" else IMPORT for c in cons]),
+        "anm_limit_mw": limit,
+        "anm_member": member,
+        "anm_nonfirm": np.array([0 if x.firm else 1 for x in parts] + [0], np.int64),
+        "anm_rank": rank_rows(scenario),
+        "anm_pro_rata": np.array([int(c.allocation == "pro_rata") for c in cons], np.int64),
+        "anm_comp": np.array([c.compensation_per_mwh for c in cons]),
+    }
+    out: dict[str, object] = {"n_constraints": k_n}
+    for key, value in per_market.items():
+        arr = np.repeat(value[None], n_markets, axis=0)
+        arr.setflags(write=False)
+        out[key] = arr
+    return out
+
+
+def curtailment_order(params: MarketParams, e: int = 0) -> list[int]:
+    """Rows of market ``e`` that ANM may curtail, first off first (the merit order list)."""
+    rank = params.anm_rank[e]
+    rows = [i for i in range(rank.shape[0]) if params.anm_nonfirm[e, i]]
+    return sorted(rows, key=lambda i: rank[i])
+
+
+def members_at(params: MarketParams, k: int, t: int, e: int = 0) -> np.ndarray:
+    """(N,) bool: rows behind constraint ``k`` in episode period ``t``."""
+    return params.anm_member[e, k, t % params.n_periods].astype(bool)
+
+
+def lookahead(
+    params: MarketParams, expected_mw: np.ndarray, t0: int, e: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The operator's constraint look-ahead for periods ``t0 .. t0 + H - 1``.
+
+    Args:
+        params: the markets' parameters (K >= 1 constraints).
+        expected_mw: (N, H) each row's expected net injection in each coming period
+            (MW, + injection), e.g. its forecast availability (renewables, + ) or load (-).
+        t0: episode period of the first column.
+        e: the market.
+
+    Returns:
+        ``excess_mw`` (K, H): expected flow above each limit (MW, >= 0, 0 where the
+        constraint is not expected to bind), and ``curtailed_mw`` (N, H): the expected
+        curtailment of each row in the current order (MW, >= 0).
+    """
+    n, h = expected_mw.shape
+    k_n = params.n_constraints
+    excess = np.zeros((k_n, h))
+    curtailed = np.zeros((n, h))
+    order = curtailment_order(params, e)
+    for j in range(h):
+        t = (t0 + j) % params.n_periods
+        lv = expected_mw[:, j].astype(np.float64).copy()
+        for k in range(k_n):
+            d = params.anm_dir[e, k]
+            mem = params.anm_member[e, k, t].astype(bool)
+            over = float(d * lv[mem].sum() - params.anm_limit_mw[e, k, t])
+            excess[k, j] = max(over, 0.0)
+            if over <= 0.0:
+                continue
+            if params.anm_pro_rata[e, k]:
+                flex = mem & (params.anm_nonfirm[e] == 1) & (d * lv > 0.0)
+                total = float((d * lv[flex]).sum())
+                frac = min(over / total, 1.0) if total > 0.0 else 0.0
+                c = np.where(flex, d * lv * frac, 0.0)
+                lv -= d * c
+                curtailed[:, j] += c
+                continue
+            for i in order:
+                if over <= 0.0:
+                    break
+                if mem[i] and d * lv[i] > 0.0:
+                    c = min(d * lv[i], over)
+                    lv[i] -= d * c
+                    curtailed[i, j] += c
+                    over -= c
+    return excess, curtailed
