@@ -19,6 +19,8 @@ import numpy as np
 if TYPE_CHECKING:
     from .config import Scenario
     from .params import MarketParams
+    from .period import PeriodOutcome
+    from .state import MarketState
 
 EXPORT = 1.0
 IMPORT = -1.0
@@ -161,3 +163,40 @@ def lookahead(
                     curtailed[i, j] += c
                     over -= c
     return excess, curtailed
+
+
+def anm_notes(
+    agents: list[str],
+    params: MarketParams,
+    state: MarketState,
+    out: PeriodOutcome,
+    t: int,
+    e: int = 0,
+) -> dict[str, list[str]]:
+    """Statement lines of period ``t`` (the one ``out`` holds) about curtailment: energy
+    curtailed, curtailment moved by trades, trades cancelled by verification, and limits
+    non-firm units could not keep. Agents without a line are left out."""
+    notes: dict[str, list[str]] = {}
+    for i, agent in enumerate(agents):
+        lines = []
+        if out.anm_curtailed_mwh[e, i] > 0.0:
+            lines.append(f"curtailed {out.anm_curtailed_mwh[e, i]:.3f} MWh by ANM (instructed)")
+        if out.anm_trade_mwh[e, i] != 0.0:
+            side = "took" if out.anm_trade_mwh[e, i] > 0.0 else "moved off"
+            lines.append(
+                f"curtailment trade: {side} {abs(out.anm_trade_mwh[e, i]):.3f} MWh"
+                f" for {out.anm_cash[e, i]:+.2f}"
+            )
+        if out.anm_cancelled[e, i]:
+            seller = agents[int(state.anm_partner[e, t % params.n_periods, i])]
+            lines.append(
+                f"curtailment trade cancelled: {seller} no longer behind the same constraint"
+            )
+        if lines:
+            notes[agent] = lines
+    if params.n_constraints and out.anm_excess_mw[e].max() > 0.0:
+        worst = float(out.anm_excess_mw[e].max())
+        notes.setdefault(agents[-1], []).append(
+            f"limit exceeded by {worst:.3f} MW: non-firm units could not resolve it"
+        )
+    return notes

@@ -10,7 +10,7 @@ the last matched bid and ask. A pair trades for every period of the day in which
 look-ahead (:func:`elecbay_env.constraints.lookahead`) expects the buyer to be curtailed
 and both sit behind the same constraint.
 
-A trade swaps the buyer's and the seller's places in the order for its periods
+A trade moves the seller to just before the buyer in the order for its periods
 (:mod:`elecbay_env.kernels.anm`); the constraint's volume is unchanged. On the day the
 kernel verifies each trade: one whose counterparties no longer sit behind the same
 constraint (after a network event) is cancelled (``PeriodOutcome.anm_cancelled``), and

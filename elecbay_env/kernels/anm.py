@@ -8,8 +8,9 @@ in the constraint's direction, in the curtailment order (last-in-first-off: ``an
 0 first) or pro rata to their flow; firm members never. What non-firm members cannot
 resolve is left and reported (``R.anm_excess_mw``).
 
-Curtailment trades (state ``anm_partner``/``anm_price``, docs/flexibility.md) swap the
-buyer's and the seller's places in the order for a traded period. A trade whose
+Curtailment trades (state ``anm_partner``/``anm_price``, docs/flexibility.md) move the
+seller to just before the buyer in the order for a traded period (the rows between move
+one place later, so no third party is curtailed sooner). A trade whose
 counterparties no longer sit behind one same constraint in that period (after a
 network event) is cancelled (``R.anm_cancelled``) and the order stays as it was. The
 buyer pays the seller the trade's price for the curtailment actually moved (MWh), the
@@ -81,7 +82,7 @@ def curtail(P, e, tt, lv, cut, order, excess):
 @kernel
 def period_order(P, S, R, e, tt, base, traded):
     """The curtailment order of period ``tt``: ``base`` (N,) from the connection dates,
-    ``traded`` (N,) with the verified trades' swaps; marks cancelled trades in ``R``.
+    ``traded`` (N,) with each verified trade's seller moved just before its buyer; marks cancelled trades in ``R``.
     Returns whether any trade holds this period."""
     n = base.shape[0]
     rank = P.anm_rank[e]
@@ -108,9 +109,10 @@ def period_order(P, S, R, e, tt, base, traded):
                 pb = r
             if traded[r] == s:
                 ps = r
-        if ps > pb:  # the seller goes off before the buyer
+        if ps > pb:  # the seller goes off just before the buyer; rows between move
+            for r in range(ps, pb, -1):  # one place later (no third party goes earlier)
+                traded[r] = traded[r - 1]
             traded[pb] = s
-            traded[ps] = b
     return any_trade
 
 

@@ -24,28 +24,13 @@ from elecbay_env.kernels.anm import curtail
 from elecbay_env.params import build_params
 from elecbay_env.testing import random_orders
 
+from .conftest import three_units
+
 CONFIGS = sorted(
-    p for p in (Path(__file__).resolve().parents[1] / "configs").glob("*.yaml")
+    p for p in (Path(__file__).resolve().parents[2] / "configs").glob("*.yaml")
     if "producers" in p.read_text() and p.stem != "constraint"
 )  # fmt: skip
 SMALL = load_scenario("small").model_dump()
-
-
-def three_units(limits, allocation: str = "lifo", firm_extra: bool = False) -> dict:
-    """Three non-firm wind farms (connected 2010, 2015, 2020) behind one export limit."""
-    sc = load_scenario("small").model_dump()
-    wind = sc["producers"][1]
-    units = []
-    for name, date in (("a", "2010-01-01"), ("b", "2015-01-01"), ("c", "2020-01-01")):
-        units.append({**wind, "name": name, "firm": False, "connection_date": date})
-    if firm_extra:
-        units.append({**wind, "name": "f"})
-    sc["producers"] = [sc["producers"][0], *units]
-    members = ["a", "b", "c"] + (["f"] if firm_extra else [])
-    sc["distribution_constraints"] = [
-        {"name": "gsp", "limit_mw": limits, "members": members, "allocation": allocation}
-    ]
-    return sc
 
 
 def _apply(params, t: int, levels: list[float]) -> tuple[np.ndarray, np.ndarray, float]:
