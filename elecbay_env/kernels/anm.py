@@ -82,8 +82,8 @@ def curtail(P, e, tt, lv, cut, order, excess):
 @kernel
 def period_order(P, S, R, e, tt, base, traded):
     """The curtailment order of period ``tt``: ``base`` (N,) from the connection dates,
-    ``traded`` (N,) with each verified trade's seller moved just before its buyer; marks cancelled trades in ``R``.
-    Returns whether any trade holds this period."""
+    ``traded`` (N,) with each verified trade's seller moved just before its buyer.
+    Marks cancelled trades in ``R``; returns whether any trade holds this period."""
     n = base.shape[0]
     rank = P.anm_rank[e]
     for i in range(n):
@@ -104,7 +104,7 @@ def period_order(P, S, R, e, tt, base, traded):
         any_trade = True
         pb = -1
         ps = -1
-        for r in range(n):  # positions now (earlier swaps of this period included)
+        for r in range(n):  # positions now (earlier trades of this period included)
             if traded[r] == b:
                 pb = r
             if traded[r] == s:
