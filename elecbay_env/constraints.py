@@ -1,9 +1,7 @@
-"""Distribution constraints, Python face: parameter arrays, the order list and look-ahead.
+"""Distribution constraints, Python face: the order list, look-ahead and statement notes.
 
-:func:`constraint_fields` turns a scenario's ``distribution_constraints``
-(:mod:`elecbay_env.schema_constraints`) into the ``anm_*`` arrays of
-:class:`elecbay_env.params.MarketParams` that the kernel :mod:`elecbay_env.kernels.anm`
-reads. :func:`curtailment_order` is the merit order list (last-in-first-off: latest
+The ``anm_*`` parameter arrays are built by :mod:`elecbay_env.constraint_params`.
+:func:`curtailment_order` is the merit order list (last-in-first-off: latest
 connection date first; firm rows never). :func:`lookahead` is the operator's constraint
 look-ahead for the coming periods. Shapes: E markets, K constraints, T episode
 periods, N rows (broker last). Powers in MW, energies in MWh.
@@ -11,95 +9,11 @@ periods, N rows (broker last). Powers in MW, energies in MWh.
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:
-    from .config import Scenario
-    from .params import MarketParams
-    from .period import PeriodOutcome
-    from .state import MarketState
-
-EXPORT = 1.0
-IMPORT = -1.0
-
-
-def empty_fields() -> dict[str, object]:
-    """The ``anm_*`` fields of a market without constraints (K = 0)."""
-    out: dict[str, object] = {
-        "n_constraints": 0,
-        "anm_dir": np.zeros((1, 0)),
-        "anm_limit_mw": np.zeros((1, 0, 0)),
-        "anm_member": np.zeros((1, 0, 0, 0), np.int64),
-        "anm_nonfirm": np.zeros((1, 0), np.int64),
-        "anm_rank": np.zeros((1, 0), np.int64),
-        "anm_pro_rata": np.zeros((1, 0), np.int64),
-        "anm_comp": np.zeros((1, 0)),
-    }
-    for v in out.values():
-        if isinstance(v, np.ndarray):
-            v.setflags(write=False)
-    return out
-
-
-def rank_rows(scenario: Scenario) -> np.ndarray:
-    """(N,) int64 each row's place in the curtailment order (0: first off).
-
-    Non-firm rows by connection date, latest first (ties: the later row first), then
-    firm rows and the broker (never curtailed) in row order.
-    """
-    parts = scenario.participants
-    n = len(parts) + 1
-    nonfirm = [i for i, x in enumerate(parts) if not x.firm]
-    nonfirm.sort(key=lambda i: (parts[i].connection_date or dt.date.min, i), reverse=True)
-    rest = [i for i in range(n) if i not in nonfirm]
-    rank = np.empty(n, np.int64)
-    for r, i in enumerate(nonfirm + rest):
-        rank[i] = r
-    return rank
-
-
-def constraint_fields(scenario: Scenario, n_markets: int) -> dict[str, object]:
-    """The ``anm_*`` parameter arrays (read-only) of E identical markets."""
-    cons = scenario.distribution_constraints
-    if not cons:
-        return empty_fields()
-    parts = scenario.participants
-    index = {x.name: i for i, x in enumerate(parts)}
-    n = len(parts) + 1
-    t_n = scenario.market.n_periods
-    k_n = len(cons)
-    limit = np.zeros((k_n, t_n))
-    member = np.zeros((k_n, t_n, n), np.int64)
-    for k, c in enumerate(cons):
-        lim = np.broadcast_to(np.asarray(c.limit_mw, np.float64), (t_n,)).copy()
-        mem = np.zeros((t_n, n), np.int64)
-        mem[:, [index[x] for x in c.members]] = 1
-        for ev in c.events:
-            if ev.limit_mw is not None:
-                lim[ev.period :] = ev.limit_mw
-            if ev.members is not None:
-                mem[ev.period :] = 0
-                mem[ev.period :, [index[x] for x in ev.members]] = 1
-        limit[k] = lim
-        member[k] = mem
-    per_market = {
-        "anm_dir": np.array([EXPORT if c.direction == "export" else IMPORT for c in cons]),
-        "anm_limit_mw": limit,
-        "anm_member": member,
-        "anm_nonfirm": np.array([0 if x.firm else 1 for x in parts] + [0], np.int64),
-        "anm_rank": rank_rows(scenario),
-        "anm_pro_rata": np.array([int(c.allocation == "pro_rata") for c in cons], np.int64),
-        "anm_comp": np.array([c.compensation_per_mwh for c in cons]),
-    }
-    out: dict[str, object] = {"n_constraints": k_n}
-    for key, value in per_market.items():
-        arr = np.repeat(value[None], n_markets, axis=0)
-        arr.setflags(write=False)
-        out[key] = arr
-    return out
+from .params import MarketParams
+from .period import PeriodOutcome
+from .state import MarketState
 
 
 def curtailment_order(params: MarketParams, e: int = 0) -> list[int]:

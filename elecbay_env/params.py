@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from .constraints import constraint_fields, empty_fields
+from .constraint_params import constraint_fields, empty_fields
 from .kernels import kinds
 from .kernels.balancing import SCHEMES
 from .roles import agent_ids

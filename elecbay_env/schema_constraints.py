@@ -3,7 +3,8 @@
 A scenario's top-level ``distribution_constraints`` list (empty by default: no constraint,
 the market runs exactly as without this module) declares export or import limits (MW) on
 groups of participants behind a feeder or grid supply point. Each participant carries a
-``connection_date`` (ISO date) and ``firm`` (default true) through :class:`Connection`;
+``connection_date`` (ISO date) and ``firm`` (default true), typed here
+(:data:`ConnectionDate`, :data:`Firm`);
 active network management curtails the non-firm members last-in-first-off (latest
 connection date first) or pro rata. See docs/flexibility.md, section "Distribution
 constraints".
@@ -12,30 +13,35 @@ constraints".
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .schema_fields import MAX_POWER_MW, MAX_PRICE_PER_MWH
-
-if TYPE_CHECKING:
-    from .schema import Scenario
 
 _CONFIG = ConfigDict(
     extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=True
 )
 
 
-class Connection(BaseModel):
-    """Connection fields every participant carries (a mixin of the participant models)."""
-
-    connection_date: dt.date | None = None
-    """ISO date the unit was connected; sets its place in the last-in-first-off order of a
-    distribution constraint (latest first). Needed by non-firm members of a ``lifo``
-    constraint; ignored elsewhere."""
-    firm: bool = True
-    """True (the default): a firm connection, never curtailed by active network
-    management; false: non-firm, curtailed when a constraint it sits behind binds."""
+ConnectionDate = Annotated[
+    dt.date | None,
+    Field(
+        description="ISO date the unit was connected; sets its place in the "
+        "last-in-first-off order of a distribution constraint (latest first). Needed by "
+        "non-firm members of a lifo constraint; ignored elsewhere."
+    ),
+]
+"""The participants' ``connection_date`` field (default None)."""
+Firm = Annotated[
+    bool,
+    Field(
+        description="True (the default): a firm connection, never curtailed by active "
+        "network management; false: non-firm, curtailed when a distribution constraint "
+        "it sits behind binds."
+    ),
+]
+"""The participants' ``firm`` field (default True)."""
 
 
 class ConstraintEvent(BaseModel):
@@ -81,8 +87,10 @@ class DistributionConstraint(BaseModel):
         return 0.0 if c is None or c == "none" else float(c)
 
 
-def constraint_problems(sc: Scenario) -> list[tuple[str, Any, str]]:
-    """Cross-field problems of ``sc.distribution_constraints`` as (field, value, message)."""
+def constraint_problems(sc: Any) -> list[tuple[str, Any, str]]:
+    """Cross-field problems of ``sc.distribution_constraints`` (``sc`` a
+    :class:`elecbay_env.schema.Scenario`, which imports this module) as (field, value,
+    message)."""
     p: list[tuple[str, Any, str]] = []
     names = {x.name: x for x in sc.participants}
     n_periods = sc.market.n_periods

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from .schema_constraints import Connection
+from .schema_constraints import ConnectionDate, Firm
 from .schema_fields import (
     MAX_MONEY,
     Fraction,
@@ -49,7 +49,7 @@ __all__ = [
 # --------------------------------------------------------------------------- producers
 
 
-class ThermalProducer(_Model, Connection):
+class ThermalProducer(_Model):
     """A dispatchable thermal unit (nuclear, coal, biomass, CCGT, OCGT, ...)."""
 
     type: Literal["thermal"] = "thermal"
@@ -86,6 +86,8 @@ class ThermalProducer(_Model, Connection):
     marginal_cost_per_mwh (a fuel price); None: the cost is fixed."""
     zone: NonNegativeInt = 0
     """Price zone of the unit, < market.zones."""
+    connection_date: ConnectionDate = None
+    firm: Firm = True
 
     @model_validator(mode="after")
     def _cross_checks(self) -> ThermalProducer:
@@ -103,7 +105,7 @@ class ThermalProducer(_Model, Connection):
         return self
 
 
-class _Renewable(_Model, Connection):
+class _Renewable(_Model):
     name: str = Field(min_length=1)
     """Unique participant name."""
     capacity_mw: PositivePower
@@ -114,6 +116,8 @@ class _Renewable(_Model, Connection):
     """Forecast error of the output (std as a fraction of capacity_mw)."""
     zone: NonNegativeInt = 0
     """Price zone, < market.zones."""
+    connection_date: ConnectionDate = None
+    firm: Firm = True
 
 
 class WindProducer(_Renewable):
@@ -134,7 +138,7 @@ class SolarProducer(_Renewable):
     """Expected output: a shape (default: the solar shape) or a CSV series."""
 
 
-class StorageProducer(_Model, Connection):
+class StorageProducer(_Model):
     """A battery: sells when discharging, buys when charging, within its state of charge."""
 
     type: Literal["storage"] = "storage"
@@ -157,6 +161,8 @@ class StorageProducer(_Model, Connection):
     """Wear cost per MWh of throughput, charge and discharge each counted (currency/MWh)."""
     zone: NonNegativeInt = 0
     """Price zone, < market.zones."""
+    connection_date: ConnectionDate = None
+    firm: Firm = True
 
     @model_validator(mode="after")
     def _cross_checks(self) -> StorageProducer:
@@ -182,7 +188,7 @@ PRODUCER_TYPES: tuple[str, ...] = ("thermal", "wind", "solar", "storage")
 # --------------------------------------------------------------------------- consumers
 
 
-class Consumer(_Model, Connection):
+class Consumer(_Model):
     """A load with a value of energy, a forecast error and optional demand response."""
 
     name: str = Field(min_length=1)
@@ -207,6 +213,8 @@ class Consumer(_Model, Connection):
     value_per_mwh and shifted_value_per_mwh (e.g. an export's continental price)."""
     zone: NonNegativeInt = 0
     """Price zone, < market.zones."""
+    connection_date: ConnectionDate = None
+    firm: Firm = True
 
     @property
     def load_profile(self) -> ShapeProfile | CsvProfile | DataProfile:
