@@ -69,10 +69,13 @@ def constraint_fields(scenario: Scenario, n_markets: int) -> dict[str, object]:
     limit = np.zeros((k_n, t_n))
     member = np.zeros((k_n, t_n, n), np.int64)
     for k, c in enumerate(cons):
-        lim = np.broadcast_to(np.asarray(c.limit_mw, np.float64), (t_n,)).copy()
+        values = np.asarray(c.limit_mw, np.float64)
+        lim = np.broadcast_to(values if values.ndim == 0 else values[:t_n], (t_n,)).copy()
         mem = np.zeros((t_n, n), np.int64)
         mem[:, [index[x] for x in c.members]] = 1
         for ev in c.events:
+            if ev.period >= t_n:
+                break
             if ev.limit_mw is not None:
                 lim[ev.period :] = ev.limit_mw
             if ev.members is not None:

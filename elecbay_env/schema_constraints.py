@@ -50,7 +50,8 @@ class ConstraintEvent(BaseModel):
     model_config = _CONFIG
 
     period: int = Field(ge=0)
-    """Episode period (0-based) from which the event holds, in [0, market.n_periods - 1]."""
+    """Episode period (0-based, >= 0) from which the event holds; an event at or after
+    the episode's end (market.n_periods, e.g. a shortened run) never happens."""
     limit_mw: float | None = Field(None, ge=0.0, le=MAX_POWER_MW)
     """New limit in MW, in [0, 1e6]; None keeps the limit."""
     members: tuple[str, ...] | None = None
@@ -68,7 +69,8 @@ class DistributionConstraint(BaseModel):
     """``export``: the members' net injection (MW) may not exceed the limit; ``import``:
     their net withdrawal may not."""
     limit_mw: float | tuple[float, ...]
-    """MW in [0, 1e6]: one number, or one per episode period (market.n_periods values)."""
+    """MW in [0, 1e6]: one number, or one per episode period (at least market.n_periods
+    values; the rest, for a shortened run, are unused)."""
     members: tuple[str, ...] = Field(min_length=1)
     """Names of the participants behind the constraint (at least one)."""
     allocation: Literal["lifo", "pro_rata"] = "lifo"
@@ -105,7 +107,7 @@ def constraint_problems(sc: Any) -> list[tuple[str, Any, str]]:
         if bad:
             p.append((f"{path}.limit_mw", bad[0], "every value must be in [0, 1e6] MW"))
         if isinstance(c.limit_mw, tuple):
-            if len(c.limit_mw) != n_periods:
+            if len(c.limit_mw) < n_periods:
                 msg = f"a per-period list needs market.n_periods = {n_periods} values"
                 p.append((f"{path}.limit_mw", len(c.limit_mw), msg))
         comp = c.compensation_per_mwh
@@ -115,8 +117,8 @@ def constraint_problems(sc: Any) -> list[tuple[str, Any, str]]:
         last = -1
         for j, ev in enumerate(c.events):
             epath = f"{path}.events[{j}]"
-            if ev.period >= n_periods or ev.period <= last:
-                msg = f"must be in [{last + 1}, {n_periods - 1}] (increasing, < market.n_periods)"
+            if ev.period <= last:
+                msg = f"must be at least {last + 1} (events in increasing periods)"
                 p.append((f"{epath}.period", ev.period, msg))
             last = max(last, ev.period)
             if ev.members is not None:

@@ -161,6 +161,11 @@ def test_bad_constraint_fields_name_the_field() -> None:
     undated["producers"][1].pop("connection_date")
     with pytest.raises(ScenarioError, match="connection_date"):
         load_scenario(undated)
+    events = [{"period": 5, "limit_mw": 1.0}, {"period": 5, "members": ["a"]}]
+    with pytest.raises(ScenarioError, match=r"events\[1\]\.period.*at least 6"):
+        load_scenario({**sc, "distribution_constraints": [
+            {"name": "gsp", "limit_mw": 5.0, "members": ["a"], "events": events}
+        ]})  # fmt: skip
     with pytest.raises(ScenarioError, match="limit_mw"):
         load_scenario({**sc, "distribution_constraints": [
             {"name": "gsp", "limit_mw": -5, "members": ["a"]}
