@@ -10,9 +10,10 @@ the last matched bid and ask. A pair trades for every period of the day in which
 look-ahead (:func:`elecbay_env.constraints.lookahead`) expects the buyer to be curtailed
 and both sit behind the same constraint.
 
-A trade moves the seller to just before the buyer in the order for its periods
-(:mod:`elecbay_env.kernels.anm`); the constraint's volume is unchanged. On the day the
-kernel verifies each trade: one whose counterparties no longer sit behind the same
+In a traded period the seller takes the buyer's curtailment, up to the flow it has left
+to give up (:mod:`elecbay_env.kernels.anm`): the buyer goes after the seller in the order
+and every other row's curtailment, like the constraint's volume, is unchanged. On the day
+the kernel verifies each trade: one whose counterparties no longer sit behind the same
 constraint (after a network event) is cancelled (``PeriodOutcome.anm_cancelled``), and
 the buyer pays the price only for the curtailment actually moved (MWh), so selling
 curtailment one will not take, or buying relief from curtailment one will not face,

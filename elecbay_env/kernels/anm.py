@@ -8,13 +8,13 @@ in the constraint's direction, in the curtailment order (last-in-first-off: ``an
 0 first) or pro rata to their flow; firm members never. What non-firm members cannot
 resolve is left and reported (``R.anm_excess_mw``).
 
-Curtailment trades (state ``anm_partner``/``anm_price``, docs/flexibility.md) move the
-seller to just before the buyer in the order for a traded period (the rows between move
-one place later, so no third party is curtailed sooner). A trade whose
-counterparties no longer sit behind one same constraint in that period (after a
-network event) is cancelled (``R.anm_cancelled``) and the order stays as it was. The
-buyer pays the seller the trade's price for the curtailment actually moved (MWh), the
-difference the swap made against the untraded order.
+Curtailment trades (state ``anm_partner``/``anm_price``, docs/flexibility.md): in a
+traded period the seller takes the buyer's curtailment, up to the flow it has left to
+give up, so the buyer goes after the seller in the order while every other row's
+curtailment and the constraint's volume are unchanged. A trade whose counterparties no
+longer sit behind one same constraint in that period (after a network event) is
+cancelled (``R.anm_cancelled``). The buyer pays the seller the trade's price for the
+curtailment actually moved (MWh).
 
 Settlement (:func:`anm_settle`): curtailment is an instruction, not an imbalance. The
 row's net injection change (MWh, signed) joins its instructed volume, so the contract
@@ -80,40 +80,33 @@ def curtail(P, e, tt, lv, cut, order, excess):
 
 
 @kernel
-def period_order(P, S, R, e, tt, base, traded):
-    """The curtailment order of period ``tt``: ``base`` (N,) from the connection dates,
-    ``traded`` (N,) with each verified trade's seller moved just before its buyer.
-    Marks cancelled trades in ``R``; returns whether any trade holds this period."""
+def period_order(P, S, R, e, tt, base):
+    """The curtailment order of period ``tt`` into ``base`` (N,) (from the connection
+    dates); verifies this period's trades, marking cancelled ones in ``R``. Returns
+    whether any trade holds this period."""
     n = base.shape[0]
     rank = P.anm_rank[e]
     for i in range(n):
         base[rank[i]] = i
-        traded[rank[i]] = i
     any_trade = False
     for b in range(n):
-        s = S.anm_partner[e, tt, b]
-        if s < 0:
+        if S.anm_partner[e, tt, b] < 0:
             continue
-        together = False
-        for k in range(P.anm_dir.shape[1]):
-            if P.anm_member[e, k, tt, b] and P.anm_member[e, k, tt, s]:
-                together = True
-        if not together:
+        if _shared(P, e, tt, b, S.anm_partner[e, tt, b]) == 0.0:
             R.anm_cancelled[e, b] = 1
-            continue
-        any_trade = True
-        pb = -1
-        ps = -1
-        for r in range(n):  # positions now (earlier trades of this period included)
-            if traded[r] == b:
-                pb = r
-            if traded[r] == s:
-                ps = r
-        if ps > pb:  # the seller goes off just before the buyer; rows between move
-            for r in range(ps, pb, -1):  # one place later (no third party goes earlier)
-                traded[r] = traded[r - 1]
-            traded[pb] = s
+        else:
+            any_trade = True
     return any_trade
+
+
+@kernel
+def _shared(P, e, tt, b, s):
+    """Direction (+1 export, -1 import) of the first constraint rows ``b`` and ``s`` both
+    sit behind in period ``tt``; 0 when none."""
+    for k in range(P.anm_dir.shape[1]):
+        if P.anm_member[e, k, tt, b] and P.anm_member[e, k, tt, s]:
+            return P.anm_dir[e, k]
+    return 0.0
 
 
 @kernel
@@ -124,37 +117,36 @@ def anm_interval(P, S, R, e, tt, lv, first_pass, meter_h, sc, si):
     (3, N) floats, ``si`` (2, N) ints."""
     n = lv.shape[0]
     base = si[0]
-    traded = si[1]
     cut = sc[0]
     cut[:] = 0.0
-    any_trade = period_order(P, S, R, e, tt, base, traded)
+    any_trade = period_order(P, S, R, e, tt, base)
     before = sc[1]
     for i in range(n):
         before[i] = lv[i]
-    change = curtail(P, e, tt, lv, cut, traded, R.anm_excess_mw[e])
-    for i in range(n):
-        R.anm_delta_mwh[e, i] += (lv[i] - before[i]) * meter_h
-        R.anm_curtailed_mwh[e, i] += cut[i] * meter_h
-        if P.kind[e, i] == WIND or P.kind[e, i] == SOLAR or P.kind[e, i] == CONSUMER:
-            R.anm_cash[e, i] += cut[i] * meter_h * _comp(P, e, tt, i)
-    if first_pass and any_trade:  # the untraded counterfactual from the same levels
-        alt = sc[1]
-        alt_cut = sc[2]
-        alt_cut[:] = 0.0
-        scratch_excess = R.anm_excess_mw[e].copy()
-        curtail(P, e, tt, alt, alt_cut, base, scratch_excess)
-        for b in range(n):
+    change = curtail(P, e, tt, lv, cut, base, R.anm_excess_mw[e])
+    if first_pass and any_trade:  # each seller takes its buyer's curtailment, up to
+        for b in range(n):  # the flow it has left to give up; the total is unchanged
             s = S.anm_partner[e, tt, b]
             if s < 0 or R.anm_cancelled[e, b]:
                 continue
-            moved = min(alt_cut[b] - cut[b], cut[s] - alt_cut[s])
+            d = _shared(P, e, tt, b, s)
+            moved = min(cut[b], max(d * lv[s], 0.0))
             if moved > 0.0:
+                lv[b] += d * moved
+                lv[s] -= d * moved
+                cut[b] -= moved
+                cut[s] += moved
                 mwh = moved * meter_h
                 cash = mwh * S.anm_price[e, tt, b]
                 R.anm_trade_mwh[e, b] -= mwh
                 R.anm_trade_mwh[e, s] += mwh
                 R.anm_cash[e, b] -= cash
                 R.anm_cash[e, s] += cash
+    for i in range(n):
+        R.anm_delta_mwh[e, i] += (lv[i] - before[i]) * meter_h
+        R.anm_curtailed_mwh[e, i] += cut[i] * meter_h
+        if P.kind[e, i] == WIND or P.kind[e, i] == SOLAR or P.kind[e, i] == CONSUMER:
+            R.anm_cash[e, i] += cut[i] * meter_h * _comp(P, e, tt, i)
     return change
 
 

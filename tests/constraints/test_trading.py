@@ -2,7 +2,7 @@
 
 Three non-firm wind farms a (2010), b (2015), c (2020) of 30, 40 and 50 MW behind a
 100 MW export limit: 20 MW over, so last-in-first-off curtails c by 20 MW. A trade in
-which c buys and a sells moves a just before c in the order: a takes the 20 MW, c none, and c pays a
+which c buys and a sells makes a take the 20 MW, c none, and c pays a
 the price for the 20 MW x 5 min moved. After a network event that moves a out from
 behind the constraint, verification cancels the same trade: c is curtailed again and
 no money moves. The call auction matches the highest bids with the lowest asks at one
@@ -78,8 +78,8 @@ def test_a_seller_that_cannot_take_the_curtailment_is_not_paid() -> None:
     anm_begin(out, 0)
     sc, si = np.empty((3, lv.size)), np.empty((2, lv.size), np.int64)
     anm_interval(params, state, out, 0, 0, lv, True, params.meter_h, sc, si)
-    # the order is now a, c, b: a has nothing to give, c is cut 10 MW, b (a third
-    # party) is not curtailed sooner for the trade
+    # a has nothing to give: c is cut 10 MW as without the trade, b (a third party)
+    # is untouched
     assert lv[[A, B, C]].tolist() == [0.0, 40.0, 60.0]
     assert not out.anm_cash.any() and not out.anm_trade_mwh.any()
 
