@@ -23,7 +23,7 @@ the trades (:mod:`elecbay_app.cda_command`, ``docs/cda.md``).
 
 ``elecbay --version`` prints the package version.
 
-``elecbay classroom zi|withholding|reserve`` runs one of the classroom experiments of
+``elecbay classroom zi|withholding|reserve|curtailment`` runs one of the classroom experiments of
 :mod:`elecbay_evaluate.classroom` (``docs/classroom.md``).
 
 ``elecbay evaluate SPEC.yaml`` plays a tournament of policy line-ups over scenarios and
@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # subcommands whose modules own their arguments: (name, help, description, add, run)
     plugins = (
-        ("classroom", "classroom experiments: zi, withholding, reserve; serve (live class)",
+        ("classroom", "classroom experiments: zi, withholding, reserve, curtailment; serve",
          classroom_command.CLASSROOM_HELP, classroom_command.add_arguments,
          classroom_command.run_command),
         ("evaluate", "play a tournament of policies over seeds and report metrics",

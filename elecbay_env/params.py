@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from .constraint_params import constraint_fields, empty_fields
 from .kernels import kinds
 from .kernels.balancing import SCHEMES
 from .roles import agent_ids
@@ -20,6 +21,9 @@ from .zonal import Network, network
 
 if TYPE_CHECKING:
     from .config import Scenario
+
+
+_ANM_OFF = empty_fields()
 
 
 class MarketParams(NamedTuple):
@@ -84,6 +88,15 @@ class MarketParams(NamedTuple):
     da_slots: int = 0  # S = 2 x periods per day: a ring of day-ahead positions by t % S
     da_gate: int = 0  # period of the day whose action is the day-ahead curve
     da_shape: bool = True  # spread a curve by each row's forecast shape over the day
+    # distribution constraints (docs/flexibility.md); n_constraints == 0: off
+    n_constraints: int = 0  # K
+    anm_dir: np.ndarray = _ANM_OFF["anm_dir"]  # (E, K) +1 export, -1 import
+    anm_limit_mw: np.ndarray = _ANM_OFF["anm_limit_mw"]  # (E, K, T)
+    anm_member: np.ndarray = _ANM_OFF["anm_member"]  # (E, K, T, N) int64 1: behind it
+    anm_nonfirm: np.ndarray = _ANM_OFF["anm_nonfirm"]  # (E, N) int64 1: may be curtailed
+    anm_rank: np.ndarray = _ANM_OFF["anm_rank"]  # (E, N) int64 place in the order, 0 first
+    anm_pro_rata: np.ndarray = _ANM_OFF["anm_pro_rata"]  # (E, K) int64 1: pro rata
+    anm_comp: np.ndarray = _ANM_OFF["anm_comp"]  # (E, K) compensation per MWh curtailed
 
     @property
     def n_markets(self) -> int:
@@ -275,6 +288,7 @@ def build_params(scenario: Scenario, n_markets: int = 1) -> MarketParams:
         bid_steps=int(market.bid_steps),
         episode_periods=int(market.n_periods),
         **_day_ahead_fields(scenario),
+        **constraint_fields(scenario, n_markets),
     )
 
 

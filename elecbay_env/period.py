@@ -60,6 +60,13 @@ class PeriodOutcome(NamedTuple):
     zone_price: np.ndarray  # (E, Z) each zone's forward clearing price, NaN if no trade
     flow_mw: np.ndarray  # (E, B) forward flow over each border, + from border_from
     congestion_rent: np.ndarray  # (E,) currency over the period, to the transmission owner
+    # distribution constraints (kernels/anm.py); all zero without them
+    anm_delta_mwh: np.ndarray  # (E, N) net injection change by curtailment (- export cut)
+    anm_curtailed_mwh: np.ndarray  # (E, N) energy curtailed (>= 0)
+    anm_cash: np.ndarray  # (E, N) compensation and curtailment-trade cash, + received
+    anm_trade_mwh: np.ndarray  # (E, N) curtailment moved by trades: + taken, - shed
+    anm_cancelled: np.ndarray  # (E, N) int64 1: the row's trade failed verification
+    anm_excess_mw: np.ndarray  # (E, K) most MW above each limit non-firm rows could not cut
 
 
 def allocate_outcome(params: MarketParams) -> PeriodOutcome:
@@ -80,6 +87,7 @@ def allocate_outcome(params: MarketParams) -> PeriodOutcome:
         "ledger_amount": (e, n, c),
         "zone_price": (e, params.n_zones),
         "flow_mw": (e, params.n_borders),
+        "anm_excess_mw": (e, params.n_constraints),
     }
     market_fields = {
         "price", "volume_mw", "forward_ref_price", "imbalance_price", "niv_mwh",
@@ -89,7 +97,7 @@ def allocate_outcome(params: MarketParams) -> PeriodOutcome:
     fields = {}
     for name in PeriodOutcome._fields:
         shape = shapes.get(name, (e,) if name in market_fields else (e, n))
-        dtype = np.int64 if name in ("started", "tripped") else np.float64
+        dtype = np.int64 if name in ("started", "tripped", "anm_cancelled") else np.float64
         fields[name] = np.zeros(shape, dtype)
     return PeriodOutcome(**fields)
 

@@ -72,12 +72,10 @@ def _scenario(scenario_or_params: Any) -> Any:
 
 
 def _constraints_of(scenario: Any, name: str) -> tuple[str, ...]:
-    out = []
-    for i, c in enumerate(getattr(scenario, "constraints", None) or ()):
-        members = getattr(c, "participants", None) or getattr(c, "members", None) or ()
-        if name in members:
-            out.append(str(getattr(c, "name", f"constraint_{i}")))
-    return tuple(out)
+    """Names of the distribution constraints ``name`` sits behind at the episode's start
+    (``Scenario.distribution_constraints``; network events may move it later)."""
+    found = getattr(scenario, "distribution_constraints", None) or ()
+    return tuple(c.name for c in found if name in c.members)
 
 
 def registrations(scenario_or_params: Any) -> list[Registration]:

@@ -35,6 +35,7 @@ from pydantic_core import PydanticCustomError
 
 from .profiles import ProfileError, profile_series
 from .registration import warn_never_qualify
+from .schema_constraints import DistributionConstraint, constraint_problems
 from .schema_day_ahead import DayAhead
 from .schema_fields import (
     MAX_ENERGY_MWH,
@@ -302,6 +303,9 @@ class Scenario(_Model):
     """The balancing authority (broker_0)."""
     borders: tuple[Border, ...] = ()
     """Borders between the market's zones with their transfer limits (MW); a tree or forest."""
+    distribution_constraints: tuple[DistributionConstraint, ...] = ()
+    """Distribution constraints with active network management (docs/flexibility.md);
+    empty (the default): none."""
     data: DataSource | None = None
     """Real data: episodes start on its dates and ``{data: column}`` profiles read it;
     None (the default): generated or CSV profiles only, every episode alike."""
@@ -350,6 +354,7 @@ class Scenario(_Model):
         p += border_problems(m.zones, self.borders, m.pricing)
         p += flexibility_problems(self)
         warn_never_qualify(self)
+        p += constraint_problems(self)
         if self.data is not None and not p:
             p += _check_data(self)
         lo, hi = m.price_floor_per_mwh, m.price_cap_per_mwh

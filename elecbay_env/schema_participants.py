@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from .schema_constraints import ConnectionDate, Firm
 from .schema_fields import (
     MAX_MONEY,
     Fraction,
@@ -86,6 +87,8 @@ class ThermalProducer(_Model):
     marginal_cost_per_mwh (a fuel price); None: the cost is fixed."""
     zone: NonNegativeInt = 0
     """Price zone of the unit, < market.zones."""
+    connection_date: ConnectionDate = None
+    firm: Firm = True
     risk: RiskLimits | None = None
     """Risk limits on its orders (docs/participation.md); None: none."""
 
@@ -116,6 +119,8 @@ class _Renewable(_Model):
     """Forecast error of the output (std as a fraction of capacity_mw)."""
     zone: NonNegativeInt = 0
     """Price zone, < market.zones."""
+    connection_date: ConnectionDate = None
+    firm: Firm = True
     risk: RiskLimits | None = None
     """Risk limits on its orders (docs/participation.md); None: none."""
 
@@ -161,6 +166,8 @@ class StorageProducer(_Model):
     """Wear cost per MWh of throughput, charge and discharge each counted (currency/MWh)."""
     zone: NonNegativeInt = 0
     """Price zone, < market.zones."""
+    connection_date: ConnectionDate = None
+    firm: Firm = True
     risk: RiskLimits | None = None
     """Risk limits on its orders (docs/participation.md); None: none."""
 
@@ -213,6 +220,8 @@ class Consumer(_Model):
     value_per_mwh and shifted_value_per_mwh (e.g. an export's continental price)."""
     zone: NonNegativeInt = 0
     """Price zone, < market.zones."""
+    connection_date: ConnectionDate = None
+    firm: Firm = True
     risk: RiskLimits | None = None
     """Risk limits on its orders (docs/participation.md); None: none."""
 

@@ -46,6 +46,9 @@ class MarketState(NamedTuple):
     da_cash: np.ndarray  # (E, S, N) its cash (currency over the period, + received)
     da_price: np.ndarray  # (E, S, Z) each zone's day-ahead price, NaN if no trade
     da_rent: np.ndarray  # (E, S) day-ahead congestion rent, to the transmission owner
+    # curtailment trades by episode period (T = 0 without distribution constraints)
+    anm_partner: np.ndarray  # (E, T, N) int64 the buyer row's seller, -1: none
+    anm_price: np.ndarray  # (E, T, N) the buyer's price, currency per MWh moved
 
 
 def allocate(params: MarketParams) -> MarketState:
@@ -80,6 +83,8 @@ def allocate(params: MarketParams) -> MarketState:
         da_cash=np.zeros((e, params.da_slots, n)),
         da_price=np.zeros((e, params.da_slots, params.n_zones)),
         da_rent=np.zeros((e, params.da_slots)),
+        anm_partner=np.zeros((e, params.n_periods if params.n_constraints else 0, n), np.int64),
+        anm_price=np.zeros((e, params.n_periods if params.n_constraints else 0, n)),
     )
     reset_rows(params, state, np.ones(e, bool))
     return state
@@ -116,3 +121,5 @@ def reset_rows(params: MarketParams, state: MarketState, mask: np.ndarray) -> No
     state.da_cash[m] = 0.0
     state.da_price[m] = np.nan
     state.da_rent[m] = 0.0
+    state.anm_partner[m] = -1
+    state.anm_price[m] = 0.0

@@ -528,7 +528,7 @@ def test_missing_file_and_unknown_name(tmp_path: Path) -> None:
     _fails(
         "no_such_scenario",
         "'no_such_scenario' not found",
-        "shipped: csv_profile, default, flexibility, gb2024, small",
+        "shipped: constraint, csv_profile, default, flexibility, gb2024, small",
     )
 
 

@@ -24,6 +24,8 @@ from ..kernels.observe import ERR_CLIP, observe_markets, observe_markets_serial
 from ..params import MarketParams
 from ..state import MarketState
 from .codecs import STEP_SLACK
+from .constraint_observations import MEANINGS as ANM_MEANINGS
+from .constraint_observations import add_constraints, constraint_bounds, constraint_feature_names
 from .day_ahead_observations import MEANINGS as DA_MEANINGS
 from .day_ahead_observations import add_day_ahead, day_ahead_bounds, day_ahead_feature_names
 from .zone_observations import widen, zone_feature_bounds, zone_feature_names, zone_meaning
@@ -49,7 +51,12 @@ _ERR_CLIP = ERR_CLIP
 def feature_names(params: MarketParams, role: str) -> tuple[str, ...]:
     """Every feature of ``role`` in order: the role's own, then its zone features."""
     own = TRADER_FEATURES if role == "trader" else BROKER_FEATURES
-    return own + zone_feature_names(params, role) + day_ahead_feature_names(params, role)
+    return (
+        own
+        + zone_feature_names(params, role)
+        + day_ahead_feature_names(params, role)
+        + constraint_feature_names(params, role)
+    )
 
 
 def n_features(params: MarketParams) -> int:
@@ -118,8 +125,9 @@ def feature_bounds(params: MarketParams, role: str) -> tuple[np.ndarray, np.ndar
     bounds = np.array(common + own, dtype=np.float64)
     z_lo, z_hi = zone_feature_bounds(params, role)
     d_lo, d_hi = day_ahead_bounds(params, role, -load_mw, STEP_SLACK * s["row_mw"])
-    lo = np.concatenate([bounds[:, 0], z_lo, d_lo])
-    hi = np.concatenate([bounds[:, 1], z_hi, d_hi])
+    c_lo, c_hi = constraint_bounds(params, role)
+    lo = np.concatenate([bounds[:, 0], z_lo, d_lo, c_lo])
+    hi = np.concatenate([bounds[:, 1], z_hi, d_hi, c_hi])
     return lo.astype(np.float32), hi.astype(np.float32)
 
 
@@ -163,6 +171,12 @@ def observe(
             for r in ("trader", "broker")
         }
         out = add_day_ahead(params, state, out, starts, (lo, hi))
+    if params.n_constraints > 0:
+        starts = {
+            r: len(feature_names(params, r)) - len(constraint_feature_names(params, r))
+            for r in ("trader", "broker")
+        }
+        out = add_constraints(params, state, out, starts, (lo, hi))
     return out
 
 
@@ -240,6 +254,8 @@ def observation_table(params: MarketParams, role: str) -> str:
             if name in FEATURE_MEANINGS
             else DA_MEANINGS[name]
             if name in DA_MEANINGS
+            else ANM_MEANINGS[name]
+            if name in ANM_MEANINGS
             else zone_meaning(name)
         )
         lines.append(f"| {i} | {name} | {meaning} | {lo[i]:.6g} | {hi[i]:.6g} | {unit} |")

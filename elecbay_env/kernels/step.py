@@ -4,7 +4,8 @@ Stages (DESIGN section 3, steps 3-9): 1 forward clearing (:mod:`.auction`), 2 re
 procurement (:mod:`.reserve`), 3 delivery against ramped contract profiles and meter
 reads (:mod:`.delivery`), 4 activation against the net imbalance and the imbalance price
 (:mod:`.balancing`), 5 settlement and 6 rewards (:mod:`.settle`; ledger components in
-:mod:`.ledger_codes`).
+:mod:`.ledger_codes`). With distribution constraints, active network management
+(:mod:`.anm`) curtails each meter interval's reference and delivered levels.
 
 ``P``, ``S``, ``Q``, ``D``, ``R`` are named tuples of arrays (params, state, orders (quotes),
 draws, results) built by :mod:`elecbay_env.period`; every array has the batch axis E
@@ -19,6 +20,7 @@ import numpy as np
 
 from . import ledger_codes as L
 from ._jit import inline_kernel, kernel, parallel_kernel, prange
+from .anm import anm_begin, anm_interval, anm_settle
 from .auction import clear_row, sort_row
 from .balancing import (
     LEGACY_DUAL,
@@ -116,7 +118,7 @@ def _clear_forward(P, S, Q, R, e, period_h, wf, wi):
 
 
 @inline_kernel
-def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr, zf):
+def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr, zf, nc, nci):
     n_rows = P.kind.shape[1]
     n_meters = P.period_min // P.meter_min
     period_h = P.period_min / 60.0
@@ -133,6 +135,10 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr, zf):
         R.congestion_rent[e] = 0.0
     if P.da_slots > 0:
         _add_day_ahead(P, S, R, e)
+    anm = P.n_constraints > 0
+    anm_t = tt % P.anm_limit_mw.shape[2] if anm else 0
+    if anm:
+        anm_begin(R, e)
     traded = R.volume_mw[e] > 0.0
     fwd_price = R.price[e] if traded else S.ref_price[e]
 
@@ -284,18 +290,25 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr, zf):
                 P.eff[e, i], meter_h,
             )  # fmt: skip
             niv -= baseline[i]
+        if anm:  # active network management on the reference levels
+            niv -= anm_interval(P, S, R, e, anm_t, baseline, True, meter_h, nc, nci)
         activate(niv, R.reserved_mw[e], Q.res_util[e], n_rows, order, cost, qty, taken, act)
         supplied = 0.0
         up_now = 0.0
+        levels = nf[20]
+        for i in range(n_rows):
+            levels[i] = _level(
+                P.kind[e, i], S.level_mw[e, i], baseline[i] + act[i], committed[i],
+                m >= trip_at[i], P.min_stable_mw[e, i], P.cap_mw[e, i],
+                P.ramp_mw_per_min[e, i] * P.meter_min, avail_m[i], S.soc_mwh[e, i],
+                P.soc_min_mwh[e, i], P.soc_max_mwh[e, i], P.eff[e, i], meter_h,
+            )  # fmt: skip
+        if anm:  # and on the levels after activation: the limit always holds
+            anm_interval(P, S, R, e, anm_t, levels, False, meter_h, nc, nci)
         for i in range(n_rows):
             a = act[i]
             kind = P.kind[e, i]
-            level = _level(
-                kind, S.level_mw[e, i], baseline[i] + a, committed[i], m >= trip_at[i],
-                P.min_stable_mw[e, i], P.cap_mw[e, i], P.ramp_mw_per_min[e, i] * P.meter_min,
-                avail_m[i], S.soc_mwh[e, i], P.soc_min_mwh[e, i], P.soc_max_mwh[e, i],
-                P.eff[e, i], meter_h,
-            )  # fmt: skip
+            level = levels[i]
             response = level - baseline[i]
             supplied += response
             if a != 0.0:
@@ -362,6 +375,8 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr, zf):
     # 5-6 settlement and rewards
     for i in range(n_rows):
         act_up[i] += act_down[i]  # now |activated| per row, for performance verification
+    if anm:  # curtailment is instructed, not an imbalance
+        anm_settle(R, e, fwd_price, instructed, bal_cash)
     settle(P, Q, R, e, broker, instructed, act_up, delivered, bal_cash, extra, zf[1],
            zf[0], period_h)  # fmt: skip
     _advance_state(P, S, R, e, committed, fwd_price, imb, niv_mwh)
@@ -469,12 +484,14 @@ def _step_chunk(P, S, Q, D, R, start, stop):
     # contend between threads
     wf = np.empty((8, w))
     wi = np.empty((4, w), np.int64)
-    nf = np.empty((20, n))
+    nf = np.empty((21, n))
     ni = np.empty((3, n), np.int64)
     nr = np.empty((n, 2))
     zf = np.empty((2, P.n_zones))  # each zone's forward reference and imbalance price
+    nc = np.empty((3, n))  # distribution constraints (kernels/anm.py)
+    nci = np.empty((2, n), np.int64)
     for e in range(start, stop):
-        _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr, zf)
+        _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr, zf, nc, nci)
 
 
 def _step_markets(P, S, Q, D, R):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from elecbay_evaluate.classroom.common import OptionError, Outcome
+from elecbay_evaluate.classroom.curtailment import SUBSIDY, curtailment_outcome, run_curtailment
 from elecbay_evaluate.classroom.reserve import RESERVE_Z, reserve_outcome, run_reserve
 from elecbay_evaluate.classroom.withholding import (
     MARKUPS,
@@ -23,7 +24,7 @@ from elecbay_evaluate.classroom.withholding import (
 )
 from elecbay_evaluate.classroom.zi import run_zi, zi_outcome
 
-EXPERIMENTS = ("zi", "withholding", "reserve")
+EXPERIMENTS = ("zi", "withholding", "reserve", "curtailment")
 
 
 CLASSROOM_HELP = """\
@@ -36,6 +37,8 @@ Classroom experiments, one command each (docs/classroom.md):
                uniform-price market: mean price, its profit, allocative efficiency
   reserve      the broker's reserve z: availability vs balancing-energy and
                unserved-energy cost, and the z with the lowest total
+  curtailment  curtailment trading behind a distribution constraint: who is curtailed
+               without and with the daily curtailment auction, and the welfare gain
 
 Prints a table (mean and 95 % bootstrap interval over seeds) and writes the plot
 (<name>.png), table.txt and results.csv (one row per seed and setting) into --out.
@@ -57,6 +60,7 @@ _DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
         "quick": {"seeds": 2, "days": 1, "z": (0.0, 1.0, 2.0, 4.0, 8.0, 16.0),
                   "config": "default"},
     },
+    "curtailment": {"full": {"seeds": 10}, "quick": {"seeds": 2}},
 }  # fmt: skip
 """Sizes of each experiment: default and ``--quick``; options given override them."""
 
@@ -178,6 +182,8 @@ def run_experiment(name: str, opts: dict[str, Any], first_seed: int = 0) -> Outc
         return reserve_outcome(
             run_reserve(opts["z"], opts["days"], seeds, opts.get("config", "default"))
         )
+    if name == "curtailment":
+        return curtailment_outcome(run_curtailment(seeds, SUBSIDY), SUBSIDY)
     raise ValueError(f"experiment {name!r}: allowed values are {EXPERIMENTS}")
 
 
