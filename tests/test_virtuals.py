@@ -161,3 +161,20 @@ def test_bad_virtual_input() -> None:
     with pytest.raises(ValueError, match="virtual_price"):
         eng.clear_day_ahead(o.step_price, o.step_qty, vp, vq)
     assert np.all(eng.virtuals.mw == 0.0) and np.all(eng.state.da_mw == 0.0)
+
+
+def test_reset_forgets_virtual_positions() -> None:
+    eng = Engine(_small_virtual(), n_markets=2)
+    eng.reset(seed=0)
+    for _ in range(GATE):
+        eng.step(eng.empty_orders())
+    vp, vq = eng.virtuals.empty_curves()
+    vp[:, 0, 0], vq[:, 0, 0] = 100.0, 20.0
+    o = eng.empty_orders()
+    o.step_price[:, HOUSES, 0], o.step_qty[:, HOUSES, 0] = 200.0, -100.0
+    eng.clear_day_ahead(o.step_price, o.step_qty, vp, vq)
+    assert eng.virtuals.mw.any()
+    eng.reset_markets(np.array([True, False]), [7])
+    assert not eng.virtuals.mw[0].any() and eng.virtuals.mw[1].any()
+    eng.reset(seed=1)
+    assert not eng.virtuals.mw.any() and not eng.virtuals.total.any()
