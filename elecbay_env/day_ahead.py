@@ -24,6 +24,7 @@ from .episodes import visible_forecast
 from .kernels import kinds
 from .params import MarketParams
 from .state import MarketState
+from .virtuals import check_virtual_curves
 from .zonal import clear_zonal_batch
 
 
@@ -35,6 +36,8 @@ class DayAheadResult(NamedTuple):
     position_mw: np.ndarray  # (E, D, N) day-ahead position of each row, + sold
     cash: np.ndarray  # (E, D, N) its cash, currency over the period, + received
     congestion_rent: np.ndarray  # (E, D) currency over the period, to the transmission owner
+    virtual_mw: np.ndarray | None = None  # (E, D, V) virtual positions, + sold (increments)
+    virtual_cash: np.ndarray | None = None  # (E, D, V) their day-ahead cash, + received
 
 
 def periods_per_day(params: MarketParams) -> int:
@@ -75,6 +78,7 @@ def clear_day_ahead(
     state: MarketState,
     step_price: np.ndarray,
     step_qty: np.ndarray,
+    virtual: tuple[np.ndarray, ...] | None = None,
 ) -> DayAheadResult:
     """Clear the next day's periods for every market at its gate and store the positions.
 
@@ -83,6 +87,13 @@ def clear_day_ahead(
         step_price: (E, N, B) currency per MWh of each step.
         step_qty: (E, N, B) MW of each step, + offered (sell), - bid (buy); the broker's
             row is ignored (it trades only in the period's auction).
+        virtual: None, or the virtual participants' ``(price, qty, zone)``: (E, V, B)
+            currency per MWh, (E, V, B) MW (+ offered, - bid; checked by
+            :func:`elecbay_env.virtuals.check_virtual_curves`), (V,) zones and
+            optionally (V,) position limits ``max_mw`` (MW); the same
+            curve serves every period of the day (no forecast shape). Their positions
+            are returned, not stored in the state (:class:`elecbay_env.virtuals.VirtualDesk`
+            keeps them).
 
     Returns:
         The :class:`DayAheadResult`; the state's ring holds the same positions.
@@ -117,6 +128,12 @@ def clear_day_ahead(
     lo, hi = params.price_floor[:, None, None], params.price_cap[:, None, None]
     if np.any((price < lo) & (qty != 0.0)) or np.any((price > hi) & (qty != 0.0)):
         raise ValueError("day-ahead step_price: must be in [price_floor, price_cap]")
+    if virtual is not None:
+        max_mw = (
+            np.asarray(virtual[3]) if len(virtual) > 3 else np.full(virtual[1].shape[1], np.inf)
+        )
+        v_price, v_qty = check_virtual_curves(params, virtual[0], virtual[1], max_mw)
+        virtual = (v_price, v_qty, np.asarray(virtual[2], np.int64))
     d = periods_per_day(params)
     first = (state.t // d + 1) * d
     shape = forecast_shape(params, state, int(first[0]))
@@ -124,13 +141,26 @@ def clear_day_ahead(
     qty[:, params.kind[0] == kinds.BROKER, :] = 0.0
     q = qty[:, None, :, :] * shape[:, :, :, None]  # (E, D, N, B)
     p = np.broadcast_to(price[:, None, :, :], q.shape)
-    res = _clear(params, p.reshape(e_n * d, n * b), q.reshape(e_n * d, n * b))
+    zones = params.zone
+    n_all = n
+    if virtual is not None:  # asset-less rows after the physical ones, unshaped
+        v_price, v_qty, v_zone = virtual
+        v = v_qty.shape[1]
+        n_all = n + v
+        q = np.concatenate([q, np.broadcast_to(v_qty[:, None], (e_n, d, v, b))], axis=2)
+        p = np.concatenate([p, np.broadcast_to(v_price[:, None], (e_n, d, v, b))], axis=2)
+        zones = np.concatenate([zones, np.broadcast_to(v_zone[None, :], (e_n, v))], axis=1)
+    res = _clear(params, p.reshape(e_n * d, n_all * b), q.reshape(e_n * d, n_all * b), zones)
+    pos_all = res[1].reshape(e_n, d, n_all)
+    cash_all = res[2].reshape(e_n, d, n_all)
     out = DayAheadResult(
         first_period=first.astype(np.int64),
         price=res[0].reshape(e_n, d, -1),
-        position_mw=res[1].reshape(e_n, d, n),
-        cash=res[2].reshape(e_n, d, n),
+        position_mw=pos_all[:, :, :n],
+        cash=cash_all[:, :, :n],
         congestion_rent=res[3].reshape(e_n, d),
+        virtual_mw=None if virtual is None else pos_all[:, :, n:],
+        virtual_cash=None if virtual is None else cash_all[:, :, n:],
     )
     slots = (first[:, None] + np.arange(d)[None, :]) % params.da_slots  # (E, D)
     rows = np.arange(e_n)[:, None]
@@ -141,11 +171,12 @@ def clear_day_ahead(
     return out
 
 
-def _clear(params: MarketParams, price: np.ndarray, qty: np.ndarray):
-    """Clear K = E x D books of N x B steps; returns zone prices (K, Z), row positions
-    (K, N) MW, row cash (K, N) and the congestion rent (K,), currency over the period."""
+def _clear(params: MarketParams, price: np.ndarray, qty: np.ndarray, zone: np.ndarray):
+    """Clear K = E x D books of N x B steps (``zone`` (E, N) of each row); returns zone
+    prices (K, Z), row positions (K, N) MW, row cash (K, N) and the congestion rent (K,),
+    currency over the period."""
     k_n, nb = price.shape
-    n = params.n_rows
+    n = nb // params.bid_steps
     d = k_n // params.n_markets
     per = np.repeat(np.arange(params.n_markets), d)  # market of each book
     period_h = params.period_min / 60.0
@@ -169,7 +200,7 @@ def _clear(params: MarketParams, price: np.ndarray, qty: np.ndarray):
     cap = params.price_cap[per]
     bp = np.where(pad_b, floor[:, None], bp)
     ap = np.where(pad_a, floor[:, None], ap)
-    zones = params.zone[per]  # (K, N)
+    zones = zone[per]  # (K, N)
     kk = params.k[per]
     if params.n_zones > 1:
         r = clear_zonal_batch(

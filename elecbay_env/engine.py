@@ -30,6 +30,7 @@ from .params import MarketParams, agents_of, build_params
 from .participation import Participation, build_participation
 from .period import PeriodOutcome, allocate_outcome, step_period
 from .state import MarketState, allocate, reset_rows
+from .virtuals import VirtualDesk
 
 
 class Engine:
@@ -74,6 +75,10 @@ class Engine:
         self.keep_ledger = keep_ledger
         self.ledger = Ledger(self.agents, self.params)
         self.flexibility: FlexibilityOperator | None = None
+        self.virtuals: VirtualDesk | None = None  # docs/day_ahead.md, virtual participants
+        da = self.scenario.market.day_ahead
+        if da is not None and da.virtuals:
+            self.virtuals = VirtualDesk(self.scenario, self.params)
         if self.scenario.flexibility is not None:  # docs/flexibility.md
             self.flexibility = FlexibilityOperator(self.scenario, self.params, self.agents)
         # risk limits, pre-qualification, options (docs/participation.md); None: none
@@ -157,6 +162,8 @@ class Engine:
         reset_rows(self.params, self.state, every)
         if self.participation is not None:
             self.participation.reset(every)
+        if self.virtuals is not None:
+            self.virtuals.reset(every)
         self._start(every, dates)
         self.ledger.clear()
         self._seeded = True
@@ -179,6 +186,8 @@ class Engine:
         reset_rows(self.params, self.state, mask)
         if self.participation is not None:
             self.participation.reset(mask)
+        if self.virtuals is not None:
+            self.virtuals.reset(mask)
         self._start(mask)
 
     def _start(self, mask: np.ndarray, dates: Sequence[str | None] | None = None) -> None:
@@ -196,13 +205,32 @@ class Engine:
         """(E,) bool: this period is a market's day-ahead gate (docs/day_ahead.md)."""
         return is_gate(self.params, self.state)
 
-    def clear_day_ahead(self, step_price: np.ndarray, step_qty: np.ndarray) -> DayAheadResult:
+    def clear_day_ahead(
+        self,
+        step_price: np.ndarray,
+        step_qty: np.ndarray,
+        virtual_price: np.ndarray | None = None,
+        virtual_qty: np.ndarray | None = None,
+    ) -> DayAheadResult:
         """Clear the next day's day-ahead auction from ``(E, N, B)`` curves; see
         :func:`elecbay_env.day_ahead.clear_day_ahead`. Call it at the gate, before the
-        gate period's :meth:`step`."""
+        gate period's :meth:`step`. With virtual participants (:attr:`virtuals`),
+        ``virtual_price`` and ``virtual_qty`` (E, V, B) are their curves (None: they
+        trade nothing); :meth:`step` liquidates their positions."""
         if not self._seeded:
             raise RuntimeError("call reset(seed=...) before clear_day_ahead()")
-        return clear_day_ahead(self.params, self.state, step_price, step_qty)
+        desk = self.virtuals
+        if desk is None:
+            if virtual_qty is not None and np.any(np.asarray(virtual_qty) != 0.0):
+                raise ValueError("virtual_qty: the scenario has no market.day_ahead.virtuals")
+            return clear_day_ahead(self.params, self.state, step_price, step_qty)
+        empty = desk.empty_curves()
+        vp = empty[0] if virtual_price is None else virtual_price
+        vq = empty[1] if virtual_qty is None else virtual_qty
+        virtual = (vp, vq, desk.zone, desk.max_mw)
+        r = clear_day_ahead(self.params, self.state, step_price, step_qty, virtual)
+        desk.store(r.first_period, r.virtual_mw, r.virtual_cash)
+        return r
 
     def step(self, orders: Orders, draws: PeriodDraws | None = None) -> PeriodOutcome:
         """Run one period in every market.
@@ -248,6 +276,8 @@ class Engine:
                 self.ledger.extra.extend(self.flexibility.lines)
         if self.participation is not None:
             extra = self.participation.after(period, out, self.keep_ledger)
+        if self.virtuals is not None:
+            self.virtuals.settle(period, out)
         if self.keep_ledger:
             self.ledger.record(period, out, extra, orders)
         return out

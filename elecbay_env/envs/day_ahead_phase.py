@@ -25,13 +25,19 @@ from ..engine import Engine
 from ..orders import Orders
 
 
-def gate_orders(engine: Engine, orders: Orders, standing: Orders | None = None) -> Orders:
+def gate_orders(
+    engine: Engine,
+    orders: Orders,
+    standing: Orders | None = None,
+    virtual: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Orders:
     """``orders`` unchanged outside a gate; at the gate, clear the day-ahead auction with
-    their curves and return them with the energy curves of ``standing`` (the orders of
-    the period before; none: no energy steps) for the gate period itself."""
+    their curves (and the virtual participants' ``(price, qty)`` curves, (E, V, B); None:
+    they bid nothing) and return them with the energy curves of ``standing`` (the orders
+    of the period before; none: no energy steps) for the gate period itself."""
     if engine.params.da_slots == 0 or not engine.day_ahead_gate().all():
         return orders
-    engine.clear_day_ahead(orders.step_price, orders.step_qty)
+    engine.clear_day_ahead(orders.step_price, orders.step_qty, *(virtual or ()))
     if standing is None:
         return orders._replace(step_qty=np.zeros_like(orders.step_qty))
     return orders._replace(step_price=standing.step_price.copy(), step_qty=standing.step_qty.copy())
