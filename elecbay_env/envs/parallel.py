@@ -1,6 +1,7 @@
 """ElecbayParallelEnv: the PettingZoo parallel API over the engine as a batch of one.
 
-Agents: ``producer_<i>``, ``consumer_<i>``, ``broker_0``. One step is one settlement
+Agents: ``producer_<i>``, ``consumer_<i>``, ``broker_0`` (and ``virtual_<v>`` when the
+scenario lists ``market.day_ahead.virtuals``: :mod:`.virtual_seats`). One step is one settlement
 period; an episode lasts ``days x periods_per_day`` periods and ends by truncation
 (never termination). Observations, actions and rewards are documented in
 :mod:`elecbay_env.envs.observations`, :mod:`elecbay_env.envs.codecs` and
@@ -50,6 +51,7 @@ from .codecs import AgentCodec, Codec
 from .day_ahead_phase import gate_orders
 from .observations import observe, row_bounds
 from .spaces import Spaces, space_role
+from .virtual_seats import VirtualSeats
 
 ENV_NAME = "elecbay_v0"
 _AMOUNT_KEYS = tuple(f"amount_{name}" for name in COMPONENTS)
@@ -136,6 +138,8 @@ class ElecbayParallelEnv(ParallelEnv):
         self.last_outcome = None
         self.last_orders = None
         self.history: dict[str, list[float]] = {}
+        # virtual participants' seats, only when the scenario lists them (virtual_seats.py)
+        self._seats = VirtualSeats(self) if self.engine.virtuals is not None else None
 
     # -- PettingZoo API -------------------------------------------------------------
     def observation_space(self, agent: str):
@@ -165,11 +169,14 @@ class ElecbayParallelEnv(ParallelEnv):
         """
         date = (options or {}).get("date")
         self.engine.reset(seed=seed, dates=None if date is None else [date])
-        self.agents = list(self.possible_agents)
+        seats = self._seats
+        self.agents = list(self.possible_agents if seats is None else seats.market_agents)
         self.last_outcome = None
         self.last_orders = None
         self.history = {"price": [], "volume_mw": [], "imbalance_price": [], "niv_mwh": []}
         self._obs = observe(self.engine.params, self.engine.state, self._bounds)
+        if self._seats is not None:
+            return self._seats.reset(self._agent_obs(), self._reset_infos())
         return self._agent_obs(), self._reset_infos()
 
     def step(self, actions: dict[str, np.ndarray]) -> tuple[
@@ -180,6 +187,12 @@ class ElecbayParallelEnv(ParallelEnv):
         dict[str, dict[str, Any]],
     ]:  # fmt: skip
         """Run one settlement period with every agent's action."""
+        if self._seats is not None:
+            return self._seats.step(actions)
+        return self._step_market(actions)
+
+    def _step_market(self, actions: dict[str, np.ndarray]) -> tuple[Any, ...]:
+        """:meth:`step` for the market's agents (virtual seats: :mod:`.virtual_seats`)."""
         if not self.agents:
             raise RuntimeError("the episode is over (or reset() was not called): call reset()")
         self._load_actions(actions)
@@ -221,6 +234,8 @@ class ElecbayParallelEnv(ParallelEnv):
         """
         if not self.agents:
             raise RuntimeError("the episode is over (or reset() was not called): call reset()")
+        if self._seats is not None:
+            raise ValueError("step_array: not available with virtual seats; use step()")
         a = np.asarray(actions)
         want = (len(self.possible_agents), self.codec.width)
         if a.shape != want or a.dtype.kind not in "biuf":
@@ -250,7 +265,10 @@ class ElecbayParallelEnv(ParallelEnv):
 
     def _advance(self) -> tuple[np.ndarray, bool]:
         """Run the period on ``self._actions``: (N,) rewards and whether it was the last."""
-        orders = gate_orders(self.engine, self.codec.decode(self._actions), self.last_orders)
+        virtual = None if self._seats is None else self._seats.curves
+        orders = gate_orders(
+            self.engine, self.codec.decode(self._actions), self.last_orders, virtual
+        )
         t = int(self.engine.t[0])
         if self.reward_mode == "learning":
             seen = visible_forecast(self.engine.params, self.engine.state, t)
@@ -269,7 +287,9 @@ class ElecbayParallelEnv(ParallelEnv):
     def state(self) -> np.ndarray:
         """Every agent's observation, concatenated in agent-id order (float32)."""
         parts = [self._obs[0, i, : self.observation_spaces[a].shape[0]]
-                 for i, a in enumerate(self.possible_agents)]  # fmt: skip
+                 for i, a in enumerate(self.possible_agents) if a in self._row]  # fmt: skip
+        if self._seats is not None:
+            parts.append(self._seats.observe().ravel())
         return np.concatenate(parts).astype(np.float32)
 
     def render(self) -> str | np.ndarray | None:

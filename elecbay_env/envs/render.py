@@ -40,7 +40,7 @@ def render_ansi(env: RenderedEnv) -> str:
     lines += zone_lines(env.engine.params, env.engine.scenario, out)
     zone = env.engine.params.zone[0]
     zonal = env.engine.params.n_zones > 1
-    for i, agent in enumerate(env.possible_agents):
+    for i, agent in enumerate(env.possible_agents[: out.reward.shape[1]]):  # market rows
         where = f" z{zone[i]}" if zonal else ""
         lines.append(
             f"  {agent:<12}{where} contract {out.contract_mw[0, i]:+9.2f} MW  "
