@@ -152,5 +152,7 @@ BASELINE_SPEC: dict[str, str] = {
     "producer": "merit_order",
     "consumer": "merit_order",
     "broker": "rule_based_broker",
+    "virtual": "virtual_trader",
 }
-"""The baseline: truthful merit order for traders, the rule-based broker."""
+"""The baseline: truthful merit order for traders, the rule-based broker, and for a
+virtual participant's seat (``virtual_<v>``) the spread trader."""

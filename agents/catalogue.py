@@ -123,10 +123,21 @@ def _da_forecast(env, agent, args, rng):
     return DayAheadForecastPolicy(env, agent)
 
 
+def _storage_spread(env, agent, args, rng):
+    from .day_ahead import StorageSpreadPolicy
+
+    mw = args[0] if args else 10.0
+    return StorageSpreadPolicy(env, agent, direction="dec" if mw > 0 else "inc", mw=abs(mw))
+
+
 def _virtual_trader(env, agent, args, rng):
     from .day_ahead import VirtualTraderPolicy
 
-    mw = args[0] if args else 10.0
+    if not args:
+        return VirtualTraderPolicy(env, agent)
+    if args[0] == 0:
+        raise ValueError("MW: must not be 0 (the sign is the direction)")
+    mw = args[0]
     return VirtualTraderPolicy(env, agent, direction="dec" if mw > 0 else "inc", mw=abs(mw))
 
 
@@ -265,12 +276,22 @@ _ENTRIES: tuple[PolicyInfo, ...] = (
         "none", _da_forecast,
     ),
     PolicyInfo(
-        "virtual_trader", ("producer",), (kinds.STORAGE,), (0, 1), False,
+        "virtual_trader", ("virtual",), None, (0, 1), False,
         "virtual_trader[:MW]",
-        "Virtual trading on the day-ahead / real-time spread (needs `market.day_ahead`): "
-        "buys MW day-ahead at the gate as a price taker and sells it back in each delivery "
-        "period (MW < 0: sells day-ahead, buys back) (`elecbay_agents.day_ahead`).",
-        "MW in MW, default 10 (buy day-ahead)", _virtual_trader,
+        "A virtual participant's seat (`market.day_ahead.virtuals`): bids MW day-ahead at "
+        "the gate as a price taker (a decrement bid; MW < 0: an increment offer of -MW); "
+        "the engine liquidates the position at the real-time price "
+        "(`elecbay_agents.day_ahead`).",
+        "MW in MW, 0 < abs(MW) <= the virtual's max_mw, default min(10, max_mw) (buy "
+        "day-ahead)", _virtual_trader,
+    ),
+    PolicyInfo(
+        "storage_spread", ("producer",), (kinds.STORAGE,), (0, 1), False,
+        "storage_spread[:MW]",
+        "Spread trading with a storage row (needs `market.day_ahead`): buys MW day-ahead "
+        "at the gate as a price taker and sells it back in each delivery period (MW < 0: "
+        "sells day-ahead, buys back) (`elecbay_agents.day_ahead`).",
+        "MW in MW, default 10 (buy day-ahead)", _storage_spread,
     ),
     PolicyInfo(
         "retailer", ("consumer",), None, (0, 1), False, "retailer[:PERSISTENCE]",
@@ -391,7 +412,8 @@ BRIEF: dict[str, str] = {
     "self_consumption": "home batteries: charge on a renewable surplus, discharge on a deficit",
     "time_of_use": "home batteries: charge in cheap hours, discharge in peak hours",
     "da_forecast": "day-ahead: merit order for the next day's mean forecast, then deviations",
-    "virtual_trader": "day-ahead: buys (or sells) MW day-ahead, closes out in real time",
+    "virtual_trader": "virtual seat: buys (or sells) MW day-ahead, liquidated in real time",
+    "storage_spread": "day-ahead: buys (or sells) MW day-ahead, closes out in real time",
     "retailer": "bids the load forecast corrected by the last forecast error",
     "flex_provider": "flexibility services: offers flexible load or storage, delivers when called",
     "rule_based_broker": "reserve = largest loss + z x forecast-error sd (the broker baseline)",

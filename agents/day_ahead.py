@@ -7,10 +7,16 @@ storage rows as the merit order); in every other period it bids the merit order'
 less what it already holds day-ahead (``own_day_ahead``, MW, + sold): a seller removes
 that many MW from its cheapest offer steps, a buyer from its dearest bid steps, so the
 period's auction trades only the deviation. Without a day-ahead market it is the merit
-order; the virtual trader then does nothing.
+order; the spread traders then do nothing.
 
-:class:`VirtualTraderPolicy` (``virtual_trader``) trades the day-ahead / real-time spread
-without delivering: at the gate it buys (``dec``) or sells (``inc``) ``mw`` MW as a price
+:class:`VirtualTraderPolicy` (``virtual_trader``) plays a virtual participant's seat
+(``virtual_<v>``, a scenario's ``market.day_ahead.virtuals``; elecbay_env/envs/virtual_seats.py):
+at the gate it bids (``dec``) or offers (``inc``) ``mw`` MW day-ahead as a price taker,
+spread evenly over its steps; the engine liquidates the position at the real-time price,
+so it earns ``mw x (P_L - P_DA) x h`` (dec) or the opposite (inc).
+
+:class:`StorageSpreadPolicy` (``storage_spread``) trades the same spread with a storage
+row, without delivering: at the gate it buys (``dec``) or sells (``inc``) ``mw`` MW as a price
 taker; in every delivery period it closes the position out in the period's auction, also
 as a price taker, so it earns ``mw x (P_RT - P_DA) x h`` (dec) or the opposite (inc). It
 serves storage rows (the only rows that may both buy and sell in both auctions); a
@@ -131,7 +137,7 @@ class DayAheadForecastPolicy(MeritOrderPolicy):
         return fill_steps(prices, np.stack([base, avail - base], 1), self.step_max, self.bid_steps)
 
 
-class VirtualTraderPolicy(Policy):
+class StorageSpreadPolicy(Policy):
     """Buy (``dec``) or sell (``inc``) ``mw`` MW day-ahead and close out in real time.
 
     Args:
@@ -151,7 +157,7 @@ class VirtualTraderPolicy(Policy):
         super().__init__(source, agent)
         params = self.codec.codec.params
         if self.codec.role == "broker" or params.kind[0, self.codec.row] != kinds.STORAGE:
-            raise ValueError("VirtualTraderPolicy trades for a storage row")
+            raise ValueError("StorageSpreadPolicy trades for a storage row")
         if direction not in ("dec", "inc"):
             raise ValueError(f"direction={direction!r}: allowed values are 'dec', 'inc'")
         if not mw > 0.0:
@@ -182,3 +188,53 @@ class VirtualTraderPolicy(Policy):
         self, obs: np.ndarray, state: Any, episode_start: np.ndarray, deterministic: bool
     ) -> tuple[np.ndarray, Any]:
         return self.codec.encode(self.bids(obs)), state
+
+
+class VirtualTraderPolicy(Policy):
+    """A virtual participant's seat: bid (``dec``) or offer (``inc``) ``mw`` MW at the
+    day-ahead gate as a price taker; nothing otherwise (its action is ignored there).
+
+    Args:
+        env: the environment, with ``market.day_ahead.virtuals``.
+        agent: the seat, ``virtual_<v>``.
+        direction: ``"dec"`` (buy day-ahead; the position is sold back at the
+            liquidation price) or ``"inc"`` (the mirror).
+        mw: the position (MW, in (0, max_mw]); None: ``min(10, max_mw)``.
+    """
+
+    def __init__(
+        self,
+        env: ElecbayParallelEnv,
+        agent: str,
+        *,
+        direction: str = "dec",
+        mw: float | None = None,
+    ) -> None:
+        seats = getattr(env, "_seats", None)
+        if seats is None or agent not in seats.index:
+            raise ValueError(
+                f"VirtualTraderPolicy plays a virtual seat (virtual_<v> of a scenario with "
+                f"market.day_ahead.virtuals); got {agent!r}"
+            )
+        if direction not in ("dec", "inc"):
+            raise ValueError(f"direction={direction!r}: allowed values are 'dec', 'inc'")
+        v = seats.index[agent]
+        max_mw = float(seats.desk.max_mw[v])
+        mw = min(10.0, max_mw) if mw is None else float(mw)
+        if not 0.0 < mw <= max_mw:
+            raise ValueError(f"mw={mw}: allowed range (0, {max_mw:g}] MW (the virtual's max_mw)")
+        self.codec = None
+        self.agent = agent
+        self.seats, self.v = seats, v
+        self.action_width = env.action_space(agent).shape[0]
+        b = seats.bid_steps
+        qty = np.full(b, (1.0 if direction == "inc" else -1.0) * mw / b)
+        price = np.full(b, seats.price_lo if direction == "inc" else seats.price_hi)
+        enc = seats.encode(np.tile(price, (len(seats.ids), 1)), np.tile(qty, (len(seats.ids), 1)))
+        self.gate_action = enc[v]
+
+    def _predict_batch(
+        self, obs: np.ndarray, state: Any, episode_start: np.ndarray, deterministic: bool
+    ) -> tuple[np.ndarray, Any]:
+        gate = obs[:, 0] > 0.5  # the seat's observation: entry 0 is the gate flag
+        return np.where(gate[:, None], self.gate_action[None, :], 0.0), state

@@ -66,7 +66,8 @@ def agent_rng(seed: int | None, agent: str) -> np.random.Generator:
 def _describe(env: ElecbayParallelEnv, agent: str) -> str:
     role = role_of(agent)
     if role != "producer":
-        return f"{agent} is {'the broker' if role == 'broker' else 'a consumer'}"
+        words = {"broker": "the broker", "virtual": "a virtual participant"}
+        return f"{agent} is {words.get(role, 'a consumer')}"
     return f"{agent} is a producer ({kinds.NAMES[asset_kind(env, agent)]})"
 
 
@@ -142,7 +143,7 @@ def make_policies(
             spec that fits none of its agents.
     """
     spec = dict(spec or {})
-    roles = {*ALL_ROLES, "*"}
+    roles = {*ALL_ROLES, "virtual", "*"}
     for key, entry in spec.items():
         if key not in roles and key not in env.possible_agents:
             raise ValueError(

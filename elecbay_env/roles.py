@@ -14,8 +14,10 @@ import numpy as np
 if TYPE_CHECKING:
     from .schema import Scenario
 
-Role = Literal["producer", "consumer", "broker"]
+Role = Literal["producer", "consumer", "broker", "virtual"]
 ROLES: tuple[Role, ...] = ("producer", "consumer", "broker")
+"""The market's roles (rows). ``virtual`` (ids ``virtual_<v>``) is the role of a virtual
+participant's seat, which has no row (elecbay_env/envs/virtual_seats.py)."""
 
 
 def agent_ids(n_producers: int, n_consumers: int) -> list[str]:
@@ -30,8 +32,10 @@ def agent_ids(n_producers: int, n_consumers: int) -> list[str]:
 def role_of(agent_id: str) -> Role:
     """The role of an agent id (``"producer_3"`` -> ``"producer"``)."""
     role, _, index = agent_id.rpartition("_")
-    if role not in ROLES or not index.isdigit():
-        raise ValueError(f"agent id {agent_id!r}: expected producer_<i>, consumer_<i> or broker_0")
+    if (role not in ROLES and role != "virtual") or not index.isdigit():
+        raise ValueError(
+            f"agent id {agent_id!r}: expected producer_<i>, consumer_<i>, broker_0 or virtual_<v>"
+        )
     return role  # type: ignore[return-value]
 
 

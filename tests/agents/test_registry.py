@@ -60,7 +60,8 @@ FITS = {
     "time_of_use": ["producer_8"],
     "broker_reserve_scale": ["broker_0"],
     "da_forecast": TRADERS,
-    "virtual_trader": ["producer_8"],
+    "virtual_trader": [],  # virtual seats only (tests/envs/test_virtual_seats.py)
+    "storage_spread": ["producer_8"],
     **dict.fromkeys(MODELS, EVERYONE),
     "rllib": EVERYONE,  # built in tests/rllib (needs ray[rllib], its own venv)
 }

@@ -176,3 +176,35 @@ def test_bad_virtual_actions_name_the_seat() -> None:
     assert int(e.engine.t[0]) == 0
     with pytest.raises(ValueError, match="virtual seats"):
         e.step_array(np.zeros((len(e.possible_agents), e.codec.width)))
+
+
+def test_virtual_trader_plays_a_seat() -> None:
+    """``virtual_trader`` (the seats' baseline) bids its MW at the price cap at the gate,
+    nothing elsewhere; an episode of baselines keeps money to the cent."""
+    from elecbay_agents.registry import make_policies, make_policy
+
+    e = _make()
+    pols = make_policies(e, {"virtual_1": "virtual_trader:-20"}, seed=0)
+    assert type(pols["virtual_0"]).__name__ == "VirtualTraderPolicy"
+    seats, b = e._seats, e.engine.params.bid_steps
+    obs, _ = e.reset(seed=1)
+    gate_seen = False
+    while e.agents:
+        actions = {a: pols[a].predict(obs[a])[0] for a in e.agents}
+        if obs["virtual_0"][0] > 0.5:
+            gate_seen = True
+            price, qty = seats.decode(np.stack([actions[s] for s in SEATS]))
+            np.testing.assert_allclose(qty[0].sum(axis=1), [-10.0, 20.0])
+            assert np.all(price[0, 0] == e.engine.params.price_cap[0])
+            assert np.all(price[0, 1] == e.engine.params.price_floor[0])
+        else:
+            assert not np.any(actions["virtual_0"]) and not np.any(actions["virtual_1"])
+        obs, r, *_ = e.step(actions)
+        out, desk = e.last_outcome, e.engine.virtuals
+        rows = out.ledger_amount[0, :, : L.N_CASH].sum() + out.congestion_rent[0]
+        assert abs(rows + r["virtual_0"] + r["virtual_1"] + desk.operator[0]) < 0.005
+    assert gate_seen and b > 0
+    with pytest.raises(ValueError, match="mw="):
+        make_policy("virtual_trader:50", e, "virtual_0")  # max_mw 40
+    with pytest.raises(ValueError, match="does not fit producer_0"):
+        make_policy("virtual_trader", e, "producer_0")
