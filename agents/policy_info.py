@@ -69,7 +69,8 @@ class PolicyInfo:
         if self.kinds is not None:
             return ", ".join(f"{r}s ({', '.join(kinds.NAMES[k] for k in self.kinds)} only)"
                              for r in self.roles)  # fmt: skip
-        return ", ".join(f"{r}s" if r != "broker" else "the broker" for r in self.roles)
+        words = {"broker": "the broker", "virtual": "virtual seats"}
+        return ", ".join(words.get(r, f"{r}s") for r in self.roles)
 
 
 def asset_kind(env: ElecbayParallelEnv, agent: str) -> int:
