@@ -19,8 +19,9 @@ zero. A scenario with one zone has no such line.
 
 With participation rules (docs/participation.md) a period may have extra lines:
 zero-amount notices (``reserve_rejected``, ``flexibility_rejected``,
-``curtailment_rejected``, ``risk_clipped``, ``risk_rejected``: the MWh an order lost) and bilateral options (``option_premium``, ``option_exercise``,
-``option_expired``), which come in opposite pairs and so keep the exported cash at zero.
+``curtailment_rejected``, ``risk_clipped``, ``risk_rejected``: the MWh an order lost)
+and bilateral options (``option_premium``, ``option_exercise``, ``option_expired``),
+which come in opposite pairs and so keep the exported cash at zero.
 The ledger also keeps the orders the auction saw, the published prices and the
 reserve procured, for :mod:`elecbay_env.transactive`.
 
