@@ -14,7 +14,10 @@ give up, so the buyer goes after the seller in the order while every other row's
 curtailment and the constraint's volume are unchanged. A trade whose counterparties no
 longer sit behind one same constraint in that period (after a network event) is
 cancelled (``R.anm_cancelled``). The buyer pays the seller the trade's price for the
-curtailment actually moved (MWh).
+curtailment actually moved (MWh). A consumer seller behind an export limit takes the
+curtailment by turning up instead: its consumption rises by the MW moved (at most its
+flexible share of its peak load, never beyond the peak), which relieves the limit as
+much; that is not curtailment of the consumer (no compensation).
 
 Settlement (:func:`anm_settle`): curtailment is an instruction, not an imbalance. The
 row's net injection change (MWh, signed) joins its instructed volume, so the contract
@@ -130,12 +133,15 @@ def anm_interval(P, S, R, e, tt, lv, first_pass, meter_h, sc, si):
             if s < 0 or R.anm_cancelled[e, b]:
                 continue
             d = _shared(P, e, tt, b, s)
-            moved = min(cut[b], max(d * lv[s], 0.0))
+            turn_up = d > 0.0 and P.kind[e, s] == CONSUMER  # a demand behind an export limit
+            room = _turn_up_room(P, e, s, lv[s]) if turn_up else max(d * lv[s], 0.0)
+            moved = min(cut[b], room)
             if moved > 0.0:
                 lv[b] += d * moved
                 lv[s] -= d * moved
                 cut[b] -= moved
-                cut[s] += moved
+                if not turn_up:  # extra consumption is not curtailment
+                    cut[s] += moved
                 mwh = moved * meter_h
                 cash = mwh * S.anm_price[e, tt, b]
                 R.anm_trade_mwh[e, b] -= mwh
@@ -148,6 +154,13 @@ def anm_interval(P, S, R, e, tt, lv, first_pass, meter_h, sc, si):
         if P.kind[e, i] == WIND or P.kind[e, i] == SOLAR or P.kind[e, i] == CONSUMER:
             R.anm_cash[e, i] += cut[i] * meter_h * _comp(P, e, tt, i)
     return change
+
+
+@kernel
+def _turn_up_room(P, e, s, level):
+    """MW consumer row ``s`` (net injection ``level`` <= 0) can turn up for a trade: its
+    flexible share of its peak load, and never beyond its peak."""
+    return max(min(P.flexible_frac[e, s] * P.cap_mw[e, s], P.cap_mw[e, s] + level), 0.0)
 
 
 @kernel
