@@ -17,7 +17,9 @@ cancelled (``R.anm_cancelled``). The buyer pays the seller the trade's price for
 curtailment actually moved (MWh). A consumer seller behind an export limit takes the
 curtailment by turning up instead: its consumption rises by the MW moved (at most its
 flexible share of its peak load, never beyond the peak), which relieves the limit as
-much; that is not curtailment of the consumer (no compensation).
+much; that is not curtailment of the consumer (no compensation), and the extra energy is
+worth its ``shifted_value_per_mwh`` (energy taken on instruction), not its value of
+energy, so turning up cannot buy consumption value.
 
 Settlement (:func:`anm_settle`): curtailment is an instruction, not an imbalance. The
 row's net injection change (MWh, signed) joins its instructed volume, so the contract
@@ -117,11 +119,14 @@ def anm_interval(P, S, R, e, tt, lv, first_pass, meter_h, sc, si):
     """One meter interval's curtailment of ``lv`` (N,) MW in place; returns the change in
     total net injection (MW). ``first_pass`` (the reference levels) settles the trades;
     the second pass (levels after activation) only enforces the limits. Scratch: ``sc``
-    (3, N) floats, ``si`` (2, N) ints."""
+    (3, N) floats, ``si`` (2, N) ints; on return ``sc[2]`` holds each consumer's turn-up
+    sold in a trade (MW; extra consumption, valued as such in settlement)."""
     n = lv.shape[0]
     base = si[0]
     cut = sc[0]
     cut[:] = 0.0
+    up = sc[2]
+    up[:] = 0.0
     any_trade = period_order(P, S, R, e, tt, base)
     before = sc[1]
     for i in range(n):
@@ -140,7 +145,9 @@ def anm_interval(P, S, R, e, tt, lv, first_pass, meter_h, sc, si):
                 lv[b] += d * moved
                 lv[s] -= d * moved
                 cut[b] -= moved
-                if not turn_up:  # extra consumption is not curtailment
+                if turn_up:  # extra consumption, not curtailment
+                    up[s] += moved
+                else:
                     cut[s] += moved
                 mwh = moved * meter_h
                 cash = mwh * S.anm_price[e, tt, b]

@@ -15,7 +15,8 @@ In the engine, with the same orders each period, the factory's metered consumpti
 rises by exactly the MWh it is paid for, the members' curtailment falls by the same
 (c's by at most that: the second pass, on the levels after reserve activation, cuts
 last-in-first-off again, and c is last in), the members' metered flow never exceeds
-the limit and the trade's cash sums to zero.
+the limit, the trade's cash sums to zero, and the extra energy adds only the factory's
+``shifted_value_per_mwh`` to its consumption value.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pytest
 from elecbay_env.config import load_scenario
 from elecbay_env.curtailment_trading import place_trade
 from elecbay_env.engine import Engine
+from elecbay_env.kernels import ledger_codes as L
 from elecbay_env.kernels.anm import anm_begin, anm_interval
 from elecbay_env.params import build_params
 from elecbay_env.period import allocate_outcome
@@ -87,7 +89,8 @@ def _run(trade: bool, orders=None, periods: int = 12):
         seen.append(o)
         out = eng.step(o)
         outs.append({k: getattr(out, k)[0].copy() for k in
-                     ("meter_mwh", "anm_trade_mwh", "anm_cash", "anm_curtailed_mwh")})  # fmt: skip
+                     ("meter_mwh", "anm_trade_mwh", "anm_cash", "anm_curtailed_mwh",
+                      "ledger_amount")})  # fmt: skip
     return eng, outs, seen
 
 
@@ -95,6 +98,7 @@ def test_turn_up_in_the_engine_is_paid_only_as_metered() -> None:
     eng, honest, orders = _run(False)
     _, traded, _ = _run(True, orders)
     limit_mwh = 20.0 * eng.params.meter_h
+    shifted = float(eng.params.shifted_value_per_mwh[0, FACTORY])
     moved_any = 0.0
     for h, x in zip(honest, traded, strict=True):
         rise = -(x["meter_mwh"][FACTORY].sum() - h["meter_mwh"][FACTORY].sum())  # MWh
@@ -107,6 +111,10 @@ def test_turn_up_in_the_engine_is_paid_only_as_metered() -> None:
         assert relief.sum() == pytest.approx(paid_for, abs=1e-9)
         assert 0.0 < relief[2] <= paid_for + 1e-9 and (relief >= -1e-9).all()
         assert x["anm_cash"][C] + x["anm_cash"][FACTORY] == pytest.approx(0.0, abs=1e-9)
+        # the extra energy is worth the factory's shifted value, not its value of energy
+        value = x["ledger_amount"][FACTORY, L.CONSUMPTION_VALUE]
+        value -= h["ledger_amount"][FACTORY, L.CONSUMPTION_VALUE]
+        assert value == pytest.approx(shifted * rise, abs=1e-6)
         flow = x["meter_mwh"][MEMBERS].sum(axis=0)  # (M,) MWh per meter interval
         assert (flow <= limit_mwh + 1e-9).all()
         moved_any += paid_for
