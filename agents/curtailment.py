@@ -21,6 +21,7 @@ from elecbay_env.curtailment_trading import Trade, run_auction
 from elecbay_env.envs.constraint_observations import expected_injection
 from elecbay_env.kernels import kinds
 from elecbay_env.params import MarketParams
+from elecbay_env.service_prequal import Rejecter
 from elecbay_env.state import MarketState
 
 
@@ -72,8 +73,17 @@ class NetworkOperator:
         day = 1440 // params.period_min
         return np.stack([expected_injection(params, state, t0 + j)[e] for j in range(day)], 1)
 
-    def run_day(self, params: MarketParams, state: MarketState, t0: int, e: int = 0) -> list[Trade]:
-        """Collect every trader's quote for the day from ``t0`` and clear the auction."""
+    def run_day(
+        self,
+        params: MarketParams,
+        state: MarketState,
+        t0: int,
+        e: int = 0,
+        participation: Rejecter | None = None,
+    ) -> list[Trade]:
+        """Collect every trader's quote for the day from ``t0`` and clear the auction
+        (quotes of rows not pre-qualified left out when ``participation``, the
+        engine's, is given)."""
         expected = self.expected(params, state, t0, e)
         bids: dict[int, float] = {}
         asks: dict[int, float] = {}
@@ -81,4 +91,4 @@ class NetworkOperator:
             q = trader.quote(params, state, expected, t0, e)
             if q is not None:
                 (bids if q[0] == "bid" else asks)[trader.row] = q[1]
-        return run_auction(params, state, expected, t0, bids, asks, e)
+        return run_auction(params, state, expected, t0, bids, asks, e, participation)

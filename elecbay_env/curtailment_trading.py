@@ -28,6 +28,7 @@ import numpy as np
 
 from .constraints import lookahead
 from .params import MarketParams
+from .service_prequal import Rejecter, screen_quotes, screen_trade
 from .state import MarketState
 
 
@@ -74,6 +75,7 @@ def run_auction(
     bids: dict[int, float],
     asks: dict[int, float],
     e: int = 0,
+    participation: Rejecter | None = None,
 ) -> list[Trade]:
     """Clear market ``e``'s curtailment auction for periods ``t0 .. t0 + H - 1`` and record
     the trades in ``state`` (``anm_partner``, ``anm_price``).
@@ -82,6 +84,9 @@ def run_auction(
         expected_mw: (N, H) expected net injection of each row (MW), as for the look-ahead.
         t0: episode period of the first period of the day traded.
         bids, asks: row -> currency per MWh (see :func:`clear_auction`).
+        participation: the engine's participation rules (``Engine.participation``):
+            with ``market.prequalification``, quotes of rows not pre-qualified for
+            curtailment trading are left out, each with a notice.
     """
     if params.n_constraints == 0:
         raise ValueError("curtailment trading needs distribution_constraints in the scenario")
@@ -92,6 +97,8 @@ def run_auction(
     for row in bids:
         if not params.anm_nonfirm[e, row]:
             raise ValueError(f"bid of row {row}: allowed: non-firm rows (curtailed by ANM)")
+    if participation is not None:
+        bids, asks = screen_quotes(participation, bids, asks, e)
     pairs, price = clear_auction(bids, asks)
     _, curtailed = lookahead(params, expected_mw, t0, e)
     trades = []
@@ -117,8 +124,14 @@ def place_trade(
     price_per_mwh: float,
     periods: list[int],
     e: int = 0,
-) -> None:
-    """Record one bilateral curtailment trade for ``periods`` (checked, then written)."""
+    participation: Rejecter | None = None,
+) -> bool:
+    """Record one bilateral curtailment trade for ``periods`` (checked, then written).
+
+    Returns False (nothing written, both counterparties get a notice) when
+    ``participation`` (``Engine.participation``) finds either not pre-qualified for
+    curtailment trading; else True.
+    """
     n = params.n_rows
     if params.n_constraints == 0:
         raise ValueError("curtailment trading needs distribution_constraints in the scenario")
@@ -131,6 +144,9 @@ def place_trade(
     for t in periods:
         if not 0 <= t < params.n_periods:
             raise ValueError(f"period {t}: allowed range [0, {params.n_periods - 1}]")
+    if participation is not None and not screen_trade(participation, buyer, seller, e):
+        return False
     for t in periods:
         state.anm_partner[e, t, buyer] = seller
         state.anm_price[e, t, buyer] = price_per_mwh
+    return True

@@ -85,6 +85,8 @@ class Engine:
         self.participation: Participation | None = build_participation(
             self.scenario, self.agents, n_markets
         )
+        if self.flexibility is not None and self.participation is not None:
+            self.flexibility.screen = self.participation  # pre-qualified offers only
         self._seeded = False
         self._ever_seeded = False
 

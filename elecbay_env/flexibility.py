@@ -38,6 +38,7 @@ from .baselines import (
 from .flex_market import procure
 from .kernels import kinds
 from .schema_flexibility import FlexService, need_periods
+from .service_prequal import Rejecter, screen_flex_offer
 
 if TYPE_CHECKING:
     from .config import Scenario
@@ -119,6 +120,7 @@ class FlexibilityOperator:
         self.weekday0 = np.zeros(e, np.int64)
         self.lines: list[dict[str, object]] = []
         self.state: MarketState | None = None
+        self.screen: Rejecter | None = None  # pre-qualification (the engine sets it)
 
     # ------------------------------------------------------------------ offers
     def offer(
@@ -140,6 +142,9 @@ class FlexibilityOperator:
             ValueError: an unknown service, a wrong shape, a value that is not finite
                 or is negative, or capacity offered by a row that is not a member
                 (naming the field, market and agent); nothing changes then.
+
+        With ``market.prequalification``, the offer of a row not pre-qualified for
+        flexibility is set to 0 MW, with a notice (:mod:`elecbay_env.service_prequal`).
         """
         if service not in self.names:
             raise ValueError(f"service={service!r}: allowed values are {', '.join(self.names)}")
@@ -176,6 +181,8 @@ class FlexibilityOperator:
                 f"capacity_mw[{e}, {i}]: {self.agents[i]} is not a member of service "
                 f"{service!r}; allowed: 0"
             )
+        if self.screen is not None:  # unqualified rows' offers to 0 MW, with a notice
+            arrays["capacity_mw"] = screen_flex_offer(self.screen, service, arrays["capacity_mw"])
         s.capacity[:] = arrays["capacity_mw"]
         s.avail[:] = arrays["availability_per_mw_h"]
         s.util[:] = arrays["utilisation_per_mwh"]

@@ -18,9 +18,10 @@ the rent), and the exported cash of the agents and the transmission owner sums t
 zero. A scenario with one zone has no such line.
 
 With participation rules (docs/participation.md) a period may have extra lines:
-zero-amount notices (``reserve_rejected``, ``risk_clipped``, ``risk_rejected``: the MWh
-an order lost) and bilateral options (``option_premium``, ``option_exercise``,
-``option_expired``), which come in opposite pairs and so keep the exported cash at zero.
+zero-amount notices (``reserve_rejected``, ``flexibility_rejected``,
+``curtailment_rejected``, ``risk_clipped``, ``risk_rejected``: the MWh an order lost)
+and bilateral options (``option_premium``, ``option_exercise``, ``option_expired``),
+which come in opposite pairs and so keep the exported cash at zero.
 The ledger also keeps the orders the auction saw, the published prices and the
 reserve procured, for :mod:`elecbay_env.transactive`.
 

@@ -7,11 +7,14 @@ None, and the period runs exactly as before). Each period:
 * :meth:`Participation.before` -- on a copy of the orders, drops reserve offers of
   participants not pre-qualified for reserve (:mod:`elecbay_env.registration`), then
   applies the risk limits (:mod:`elecbay_env.risk_limits`); every change is a
-  :class:`~elecbay_env.risk_limits.Notice`.
+  :class:`~elecbay_env.risk_limits.Notice`. Flexibility offers and curtailment
+  quotes and trades of unqualified rows, rejected between periods through the Python
+  API (:mod:`elecbay_env.service_prequal`), join the next period's notices.
 * :meth:`Participation.after` -- moves the daily positions, settles options
   (:mod:`elecbay_env.options`; their cash is added to the rewards) and returns the
   period's extra statement lines: the notices as zero-amount lines (component
-  ``reserve_rejected``, ``risk_clipped`` or ``risk_rejected``) and the option lines.
+  ``reserve_rejected``, ``flexibility_rejected``, ``curtailment_rejected``,
+  ``risk_clipped`` or ``risk_rejected``) and the option lines.
 
 :meth:`Participation.notices` gives each agent's notices of the last period (the
 env puts them in ``infos[agent]["notices"]``). Notices are kept as arrays
@@ -29,6 +32,7 @@ from .options import OptionsBook
 from .orders import Orders
 from .registration import prequalify
 from .risk_limits import Notice, NoticeBatch, RiskBook
+from .service_prequal import unqualified_for
 
 
 def build_participation(scenario: Any, agents: list[str], n_markets: int) -> Participation | None:
@@ -53,6 +57,9 @@ class Participation:
             for agent, q in prequalify(scenario, "reserve").items():
                 if not q.qualified:
                     self.unqualified[self.agents.index(agent)] = q.reason
+        # flexibility and curtailment_trading: row -> reason (service_prequal.py)
+        self.unqualified_for = unqualified_for(scenario, self.agents)
+        self._pending: list[NoticeBatch] = []  # rejections between periods
         self.options = (
             None
             if m.options is None
@@ -75,7 +82,7 @@ class Participation:
     def before(self, orders: Orders, t: np.ndarray) -> Orders:
         """The orders the auction sees: a copy with the rules applied (``orders``
         itself when no rule can change them)."""
-        self._batches = []
+        self._batches, self._pending = self._pending, []
         self._option_lines = []
         if not self.changes_orders:
             return orders
@@ -99,6 +106,11 @@ class Participation:
         if self.risk.active:
             self.risk.apply(orders, t, self._batches)
         return orders
+
+    def reject(self, batch: NoticeBatch) -> None:
+        """Queue rejections made between periods (flexibility offers, curtailment
+        quotes and trades); they are the next period's notices and statement lines."""
+        self._pending.append(batch)
 
     def after(self, t: np.ndarray, out: Any, lines: bool = True) -> list[dict[str, Any]]:
         """After the period ``t`` (E,) ran: positions, option cash (added to

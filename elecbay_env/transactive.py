@@ -61,6 +61,8 @@ COMPONENT_STATES: dict[str, tuple[str, str, str]] = {
     "option_exercise": ("option_power", "delivery", "exercise"),
     "option_expired": ("option_power", "delivery", "expire"),
     "reserve_rejected": ("option_power", "tender", "rejected"),
+    "flexibility_rejected": ("option_power", "tender", "rejected"),
+    "curtailment_rejected": ("transport", "tender", "rejected"),
     "risk_clipped": ("power", "tender", "clipped"),
     "risk_rejected": ("power", "tender", "rejected"),
 }

@@ -14,7 +14,12 @@ give up, so the buyer goes after the seller in the order while every other row's
 curtailment and the constraint's volume are unchanged. A trade whose counterparties no
 longer sit behind one same constraint in that period (after a network event) is
 cancelled (``R.anm_cancelled``). The buyer pays the seller the trade's price for the
-curtailment actually moved (MWh).
+curtailment actually moved (MWh). A consumer seller behind an export limit takes the
+curtailment by turning up instead: its consumption rises by the MW moved (at most its
+flexible share of its peak load, never beyond the peak), which relieves the limit as
+much; that is not curtailment of the consumer (no compensation), and the extra energy is
+worth its ``shifted_value_per_mwh`` (energy taken on instruction), not its value of
+energy, so turning up cannot buy consumption value.
 
 Settlement (:func:`anm_settle`): curtailment is an instruction, not an imbalance. The
 row's net injection change (MWh, signed) joins its instructed volume, so the contract
@@ -114,11 +119,14 @@ def anm_interval(P, S, R, e, tt, lv, first_pass, meter_h, sc, si):
     """One meter interval's curtailment of ``lv`` (N,) MW in place; returns the change in
     total net injection (MW). ``first_pass`` (the reference levels) settles the trades;
     the second pass (levels after activation) only enforces the limits. Scratch: ``sc``
-    (3, N) floats, ``si`` (2, N) ints."""
+    (3, N) floats, ``si`` (2, N) ints; on return ``sc[2]`` holds each consumer's turn-up
+    sold in a trade (MW; extra consumption, valued as such in settlement)."""
     n = lv.shape[0]
     base = si[0]
     cut = sc[0]
     cut[:] = 0.0
+    up = sc[2]
+    up[:] = 0.0
     any_trade = period_order(P, S, R, e, tt, base)
     before = sc[1]
     for i in range(n):
@@ -130,12 +138,17 @@ def anm_interval(P, S, R, e, tt, lv, first_pass, meter_h, sc, si):
             if s < 0 or R.anm_cancelled[e, b]:
                 continue
             d = _shared(P, e, tt, b, s)
-            moved = min(cut[b], max(d * lv[s], 0.0))
+            turn_up = d > 0.0 and P.kind[e, s] == CONSUMER  # a demand behind an export limit
+            room = _turn_up_room(P, e, s, lv[s]) if turn_up else max(d * lv[s], 0.0)
+            moved = min(cut[b], room)
             if moved > 0.0:
                 lv[b] += d * moved
                 lv[s] -= d * moved
                 cut[b] -= moved
-                cut[s] += moved
+                if turn_up:  # extra consumption, not curtailment
+                    up[s] += moved
+                else:
+                    cut[s] += moved
                 mwh = moved * meter_h
                 cash = mwh * S.anm_price[e, tt, b]
                 R.anm_trade_mwh[e, b] -= mwh
@@ -148,6 +161,13 @@ def anm_interval(P, S, R, e, tt, lv, first_pass, meter_h, sc, si):
         if P.kind[e, i] == WIND or P.kind[e, i] == SOLAR or P.kind[e, i] == CONSUMER:
             R.anm_cash[e, i] += cut[i] * meter_h * _comp(P, e, tt, i)
     return change
+
+
+@kernel
+def _turn_up_room(P, e, s, level):
+    """MW consumer row ``s`` (net injection ``level`` <= 0) can turn up for a trade: its
+    flexible share of its peak load, and never beyond its peak."""
+    return max(min(P.flexible_frac[e, s] * P.cap_mw[e, s], P.cap_mw[e, s] + level), 0.0)
 
 
 @kernel

@@ -292,6 +292,8 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr, zf, nc, nci):
             niv -= baseline[i]
         if anm:  # active network management on the reference levels
             niv -= anm_interval(P, S, R, e, anm_t, baseline, True, meter_h, nc, nci)
+            for i in range(n_rows):  # turn-up sold in a curtailment trade: extra energy
+                extra[i] += nc[2, i] * meter_h
         activate(niv, R.reserved_mw[e], Q.res_util[e], n_rows, order, cost, qty, taken, act)
         supplied = 0.0
         up_now = 0.0
