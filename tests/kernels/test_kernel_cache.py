@@ -33,7 +33,10 @@ from elecbay_env.kernels import observe as observe_kernels
 from elecbay_env.kernels import step as step_kernels
 
 ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT_S = 900
+TIMEOUT_S = 2400
+# A hang guard, not a speed claim: compiling every kernel's serial and parallel variants
+# from an empty cache took 15 minutes on a loaded 2-core machine once the ANM and risk
+# kernels joined the period (issue 16).
 
 VARIANTS_CHILD = r"""
 import hashlib, json, sys
