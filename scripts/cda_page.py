@@ -37,24 +37,17 @@ def blocks() -> dict[str, str]:
     }
 
 
-def _span(page: str, name: str) -> tuple[int, int]:
-    marker = f"<!-- cda_page.py: {name} -->\n```text\n"
-    start = page.index(marker) + len(marker)
-    return start, page.index("```", start)
-
-
 def block(page: str, name: str) -> str:
     """The content of the code block after marker ``name``."""
-    start, end = _span(page, name)
-    return page[start:end]
+    from elecbay_evaluate.doc_blocks import marked_block
+
+    return marked_block(page, "cda_page.py", name)
 
 
 def main() -> int:
-    page = PAGE.read_text()
-    for name, content in blocks().items():
-        start, end = _span(page, name)
-        page = page[:start] + content + page[end:]
-    PAGE.write_text(page)
+    from elecbay_evaluate.doc_blocks import fill_marked_blocks
+
+    fill_marked_blocks(PAGE, "cda_page.py", blocks())
     return 0
 
 
