@@ -159,7 +159,7 @@ def anm_interval(P, S, R, e, tt, lv, first_pass, meter_h, sc, si):
         R.anm_delta_mwh[e, i] += (lv[i] - before[i]) * meter_h
         R.anm_curtailed_mwh[e, i] += cut[i] * meter_h
         if P.kind[e, i] == WIND or P.kind[e, i] == SOLAR or P.kind[e, i] == CONSUMER:
-            R.anm_cash[e, i] += cut[i] * meter_h * _comp(P, e, tt, i)
+            R.anm_cash[e, i] += cut[i] * meter_h * _comp(P.anm_member, P.anm_comp, e, tt, i)
     return change
 
 
@@ -171,13 +171,15 @@ def _turn_up_room(P, e, s, level):
 
 
 @kernel
-def _comp(P, e, tt, i):
+def _comp(member, comp, e, tt, i):
     """Compensation per MWh of row ``i``: the highest of the constraints it sits behind
-    that bind on it (one constraint in practice)."""
+    that bind on it (one constraint in practice). ``member`` and ``comp`` are
+    ``P.anm_member`` and ``P.anm_comp`` (passed alone: a call taking ``P`` copies all of
+    it, per row and meter interval)."""
     c = 0.0
-    for k in range(P.anm_dir.shape[1]):
-        if P.anm_member[e, k, tt, i]:
-            c = max(c, P.anm_comp[e, k])
+    for k in range(comp.shape[1]):
+        if member[e, k, tt, i]:
+            c = max(c, comp[e, k])
     return c
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ._jit import kernel, parallel_kernel, prange
-from .forecast import visible_mw
+from .forecast import forecast_arrays, visible_mw
 from .kinds import BROKER, CONSUMER, SOLAR, STORAGE, THERMAL, WIND
 
 ERR_CLIP = 3.0
@@ -30,9 +30,10 @@ def _observe_market(P, S, lo, hi, out, e):
     thermal_available = 0.0
     largest = 0.0
     ramp = 0.0
+    F = forecast_arrays(P, S)
     for i in range(n):
         k = P.kind[e, i]
-        fc = visible_mw(P, S, e, i, t)
+        fc = visible_mw(F, e, i, t)
         if k == CONSUMER:
             demand += fc
         if k == WIND or k == SOLAR:
@@ -44,7 +45,7 @@ def _observe_market(P, S, lo, hi, out, e):
             if P.outage_prob[e, i] > 0.0:  # only a unit that can trip is a credible loss
                 largest = max(largest, S.level_mw[e, i])
         if S.t[e] > 0 and (k == CONSUMER or k == WIND or k == SOLAR):
-            before = visible_mw(P, S, e, i, t - 1)
+            before = visible_mw(F, e, i, t - 1)
             ramp += fc - before if k == CONSUMER else before - fc
     public = (
         math.sin(2 * math.pi * tod), math.cos(2 * math.pi * tod), S.t[e] / n_periods,
@@ -68,7 +69,7 @@ def _observe_market(P, S, lo, hi, out, e):
             x[15] = largest
             x[16] = ramp
         else:
-            fc = visible_mw(P, S, e, i, t)
+            fc = visible_mw(F, e, i, t)
             cap = P.cap_mw[e, i]
             level = S.level_mw[e, i]
             outage = S.outage_left[e, i] > 0

@@ -41,7 +41,7 @@ from .delivery import (
     storage_soc_after,
     thermal_level,
 )
-from .forecast import source_mw, visible_mw
+from .forecast import forecast_arrays, source_mw, visible_mw
 from .kinds import BROKER, CONSUMER, SOLAR, STORAGE, THERMAL, WIND
 from .reserve import DOWN, UP, activate, headroom, procure
 from .settle import settle
@@ -155,15 +155,16 @@ def _step_market(P, S, Q, D, R, e, wf, wi, nf, ni, nr, zf, nc, nci):
     trip_at[:] = n_meters
     broker = n_rows - 1
     var_mw2 = 0.0
+    F = forecast_arrays(P, S)
     for i in range(n_rows):
         kind = P.kind[e, i]
         if kind == BROKER:
             broker = i
         phi = P.err_ar1[e, i]
         err = phi * S.err[e, i] + P.err_std[e, i] * math.sqrt(1.0 - phi * phi) * D.z[e, i]
-        fc = visible_mw(P, S, e, i, tt)
+        fc = visible_mw(F, e, i, tt)
         if P.data_row[e, i]:  # the data is what happens; the forecast carried the error
-            actual = source_mw(P, S, e, i, tt)
+            actual = source_mw(F, e, i, tt)
             err = actual / fc - 1.0 if fc > 0.0 else 0.0
         S.err[e, i] = err
         expected[i] = fc
