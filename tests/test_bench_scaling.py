@@ -39,7 +39,7 @@ def test_quick_run_exits_zero_and_prints_tables(bench, capsys, tmp_path):
         for e in bench.QUICK_BATCHES
         for n in bench.QUICK_AGENTS
     }
-    for run in ("merge_sort", "insertion_sort"):
+    for run in ("shipped", "insertion_sort"):
         rows = data[run]["engine"]
         assert {(r["agents"], r["steps"], r["markets"]) for r in rows} == want
         assert all(r["period_s"] > 0.0 and r["cpu_s"] > 0.0 for r in rows)
