@@ -12,7 +12,8 @@ base's proportion, and the broker), N from 5 to 5 000, with 1, 4 and 16 bid step
    :func:`_timed`) divided by E (time per market-period), in wall time and in CPU time
    of the process (which leaves out waiting for a core on a loaded machine). A forward
    book holds up to N x steps entries. ``shipped`` columns: the kernels' own sorts
-   (insertion up to 32 entries, merge sort up to 1 024, radix sort above).
+   (:func:`elecbay_env.kernels.sorting.sort_row`: insertion, merge or radix sort by
+   book size).
 2. PettingZoo: ``env.step`` of the parallel env (E = 1, raw rewards) with one action
    per agent sampled once, for N up to 1 000 (5 000 in the full run).
 3. Baseline, measured in the same run: the same tables in a child process whose kernels
